@@ -1,0 +1,193 @@
+"""From fetched bytes to a finished article: pick the extractor, merge feed hints, classify.
+
+This is the one entry point the pipeline calls per item; every function here
+is pure (bytes, URL and time in, record out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from extractors.feeds import FeedEntry, ParsedFeed, entry_to_record
+from extractors.fingerprint import content_hash
+from extractors.html import ExtractionError, decode_html, html_to_record
+from extractors.quality import quality_score
+from extractors.record import Provider, Record
+from extractors.relevance import Watch, classify
+from extractors.seedformat import has_front_matter, parse_seed_document
+from extractors.text import text_to_record
+from extractors.urls import article_id, canonical_url, registered_domain, url_key
+
+HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+TEXT_MEDIA_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+
+__all__ = ["Article", "ExtractionError", "build_article", "extract_document", "feed_fallback"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """A record plus what the pipeline and storage need to know about it."""
+
+    id: str
+    url_key: str
+    record: Record
+    source: str
+    fetched_at: datetime
+    content_hash: str | None
+    on_topic: bool
+    relevance_reason: str
+    input_kind: str
+
+
+def extract_document(
+    content: bytes,
+    *,
+    url: str,
+    fetched_at: datetime,
+    media_type: str = "",
+    charset: str | None = None,
+) -> tuple[Record, str]:
+    """Turn one fetched document into a record, choosing the extractor by type.
+
+    HTML pages go to the HTML extractor; text with YAML front matter is read as
+    a seed-format record; other text is plain article text.
+
+    Args:
+        content: the raw bytes.
+        url: where they came from (http(s) or ``file://``).
+        fetched_at: when they were fetched or read.
+        media_type: the Content-Type's media type, if known.
+        charset: the Content-Type's charset, if known.
+
+    Returns:
+        The record and the input kind (``html``, ``seed`` or ``text``).
+
+    Raises:
+        ExtractionError: empty, binary or unsupported input; a broken seed file.
+    """
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    sniffed_html = content.lstrip()[:512].lower().startswith((b"<!doctype html", b"<html"))
+    if (
+        media_type in HTML_MEDIA_TYPES
+        or suffix in HTML_SUFFIXES
+        or (not media_type and sniffed_html)
+    ):
+        return html_to_record(content, url, fetched_at, charset=charset), "html"
+    if media_type and media_type not in TEXT_MEDIA_TYPES and not media_type.startswith("text/"):
+        raise ExtractionError(f"unsupported content type {media_type!r}")
+    if not media_type and suffix and suffix not in TEXT_SUFFIXES:
+        raise ExtractionError(
+            f"unsupported file type {suffix!r} (expected .html, .htm, .txt or .md)"
+        )
+    text = decode_html(content, charset)
+    if has_front_matter(text):
+        try:
+            return parse_seed_document(text, name=url), "seed"
+        except ValueError as error:
+            raise ExtractionError(str(error)) from None
+    return text_to_record(text, url), "text"
+
+
+def feed_fallback(entry: FeedEntry, feed: ParsedFeed, provider: Provider | None) -> Record:
+    """The record a feed entry alone gives (used when its page is not fetched)."""
+    return entry_to_record(entry, feed, provider)
+
+
+def build_article(
+    record: Record,
+    *,
+    source: str,
+    fetched_at: datetime,
+    watch: Watch,
+    input_kind: str,
+    original_url: str = "",
+    hint: Record | None = None,
+    provider: Provider | None = None,
+) -> Article:
+    """Finish a record: merge what the feed said, fill defaults, classify and score.
+
+    Values the document itself states win over the feed's (a seed-format file's
+    fields are kept as written); the feed fills gaps and supplies the time of
+    day that pages often lack.
+
+    Args:
+        record: the extracted record.
+        source: the configured source name.
+        fetched_at: when the document was fetched.
+        watch: the relevance rules.
+        input_kind: ``html``, ``text``, ``seed`` or ``feed``.
+        original_url: the URL as first discovered (the feed link), if different.
+        hint: the feed entry's own record, if any.
+        provider: a provider configured for the source, overriding the page's.
+    """
+    if hint is not None:
+        record = _merge_hint(record, hint)
+    if original_url:
+        record = record.with_changes(original_url=original_url)
+    web_url = record.web_url or record.original_url
+    if web_url.startswith(("http://", "https://")):
+        web_url = canonical_url(web_url)
+    record = record.with_changes(web_url=web_url)
+    if provider is not None and (provider.name or provider.domain):
+        record = record.with_changes(
+            provider=Provider(
+                provider.name or record.provider.name, provider.domain or record.provider.domain
+            )
+        )
+    elif not record.provider.domain and web_url.startswith(("http://", "https://")):
+        record = record.with_changes(
+            provider=Provider(record.provider.name, registered_domain(web_url))
+        )
+    verdict = classify(record, watch)
+    if input_kind != "seed" or not record.topics:
+        record = record.with_changes(topics=verdict.topics)
+    if input_kind != "seed" or not record.quality:
+        record = record.with_changes(quality=quality_score(record))
+    return Article(
+        id=article_id(web_url),
+        url_key=url_key(web_url),
+        record=record,
+        source=source,
+        fetched_at=fetched_at,
+        content_hash=content_hash(record.body),
+        on_topic=verdict.on_topic,
+        relevance_reason=verdict.reason,
+        input_kind=input_kind,
+    )
+
+
+def _merge_hint(record: Record, hint: Record) -> Record:
+    published = record.published_at
+    if published is None:
+        published = hint.published_at
+    elif (
+        hint.published_at is not None
+        and _is_midnight(published)
+        and published.date() == hint.published_at.date()
+    ):
+        # Pages often give the day only; the feed knows the time.
+        published = hint.published_at
+    body = record.body
+    if len(body.split()) < len(hint.body.split()) // 2:
+        # The page gave little text (a teaser page, a failed extraction): the feed carries the article.
+        body = hint.body
+    return record.with_changes(
+        title=record.title or hint.title,
+        excerpt=record.excerpt or hint.excerpt,
+        body=body,
+        published_at=published,
+        images=record.images or hint.images,
+        provider=Provider(
+            record.provider.name or hint.provider.name,
+            record.provider.domain or hint.provider.domain,
+        ),
+    )
+
+
+def _is_midnight(moment: datetime) -> bool:
+    return moment.hour == moment.minute == moment.second == 0

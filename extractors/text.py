@@ -1,0 +1,87 @@
+"""Plain text to record: paragraphs, a title line, an excerpt.
+
+This module shapes text; deciding which lines are boilerplate is the cleaner's
+job. Everything here is a pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from extractors.record import Record
+
+MAX_TITLE_CHARS = 200
+MAX_EXCERPT_CHARS = 300
+_SENTENCE_END = re.compile(r"[.!?…:;,]\s*[\"'”’»)]?$")
+_WHITESPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def normalise_text(text: str) -> str:
+    """Unify newlines, Unicode form and runs of spaces; keep line structure."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = text.replace("\ufeff", "").replace("\u00ad", "")
+    return "\n".join(_WHITESPACE.sub(" ", line).strip() for line in text.split("\n"))
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Every non-empty line is a paragraph.
+
+    Scrapers deliver paragraphs either one per line or separated by blank
+    lines (the seeds show both), so a line break always ends a paragraph.
+    """
+    return [line for line in normalise_text(text).split("\n") if line]
+
+
+def join_paragraphs(paragraphs: list[str]) -> str:
+    """The seed format's body: paragraphs separated by one blank line."""
+    return "\n\n".join(paragraphs)
+
+
+def looks_like_title(line: str) -> bool:
+    """A headline is short and does not end like a sentence."""
+    return 0 < len(line) <= MAX_TITLE_CHARS and not _SENTENCE_END.search(line)
+
+
+def make_excerpt(paragraphs: list[str], title: str = "", limit: int = MAX_EXCERPT_CHARS) -> str:
+    """The first real paragraph, cut at a word boundary to at most ``limit`` characters."""
+    for paragraph in paragraphs:
+        if paragraph == title or len(paragraph) < 40:
+            continue
+        return truncate(paragraph, limit)
+    return ""
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` at a word boundary, marking the cut with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return f"{cut}…"
+
+
+def text_to_record(text: str, url: str = "") -> Record:
+    """Turn plain article text into a record.
+
+    The first line becomes the title when it looks like a headline; later
+    copies of the title line are dropped (scrapers often repeat it).
+
+    Args:
+        text: the article text, paragraphs one per line or blank-line separated.
+        url: where the text came from (``original_url`` and ``web_url``).
+
+    Returns:
+        A record with title, body, excerpt and URLs filled; other fields default.
+    """
+    paragraphs = split_paragraphs(text)
+    title = ""
+    if paragraphs and looks_like_title(paragraphs[0]):
+        title = paragraphs[0]
+        paragraphs = [line for line in paragraphs[1:] if line != title]
+    return Record(
+        title=title,
+        body=join_paragraphs(paragraphs),
+        excerpt=make_excerpt(paragraphs, title),
+        original_url=url,
+        web_url=url,
+    )

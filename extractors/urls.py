@@ -1,0 +1,196 @@
+"""URL canonicalisation: one article reached through many URLs gets one identity.
+
+``canonical_url`` is what we store as ``web_url`` (a real, fetchable address);
+``url_key`` is what identifies the article: it also ignores the scheme and a
+leading ``www.``, which publishers serve interchangeably.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+# Query parameters that only track the reader; they never select content.
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "twclid",
+        "ocid",
+        "cmpid",
+        "cmp",
+        "icid",
+        "ito",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "sr_share",
+        "smid",
+        "taid",
+        "ref",
+        "ref_src",
+        "referrer",
+        "outputtype",
+        "amp",
+        "_ga",
+        "_gl",
+        "guccounter",
+        "guce_referrer",
+        "guce_referrer_sig",
+        # parameters the AMP cache and viewer add to the article's address
+        "amp_js_v",
+        "amp_gsa",
+        "amp_r",
+        "usqp",
+        "aoh",
+        "csi",
+        "ampshare",
+        "at_medium",
+        "at_campaign",
+        "at_custom1",
+        "at_custom2",
+        "at_custom3",
+        "at_custom4",
+    }
+)
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_", "vero_", "__hs", "_hs")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# https://www-example-com.cdn.ampproject.org/c/s/www.example.com/path  (c=content, v=viewer)
+_AMP_CACHE_PATH = re.compile(r"^/[cv]/(?P<secure>s/)?(?P<rest>.+)$")
+_AMP_PATH_SUFFIX = re.compile(r"(?:/amp/?|\.amp(?:\.html?)?)$", re.IGNORECASE)
+_AMP_PATH_PREFIX = re.compile(r"^/amp(?=/)", re.IGNORECASE)
+# Aggregators that wrap the article URL in a query parameter of their own.
+_WRAPPER_PARAMS = {
+    "www.bing.com": "url",
+    "bing.com": "url",
+    "news.url.google.com": "url",
+    "www.google.com": "url",
+    "l.facebook.com": "u",
+    "out.reddit.com": "url",
+}
+
+
+def canonical_url(url: str) -> str:
+    """Return the canonical form of an article URL.
+
+    Lower-cases scheme and host, drops default ports, fragments and tracking
+    parameters, sorts the remaining query, unwraps
+    aggregator redirect links and maps AMP addresses (``/amp`` suffixes,
+    ``amp.`` hosts, ``cdn.ampproject.org`` caches) to the article's own URL.
+    URLs that are not http(s) are returned stripped but otherwise unchanged.
+    """
+    url = url.strip()
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        return url
+    host = (parts.hostname or "").lower().rstrip(".")
+    unwrapped = _unwrap_aggregator(host, parts.query)
+    if unwrapped and unwrapped != url:
+        return canonical_url(unwrapped)
+    try:
+        port = parts.port
+    except ValueError:
+        # A malformed port: not a URL we can canonicalise, but one bad link must not crash a batch.
+        return url
+    path = parts.path or "/"
+    if host.endswith(".cdn.ampproject.org"):
+        cached = _AMP_CACHE_PATH.match(path)
+        if cached:
+            inner_scheme = "https" if cached.group("secure") else "http"
+            inner = f"{inner_scheme}://{cached.group('rest')}"
+            if parts.query:
+                inner += f"?{parts.query}"
+            return canonical_url(inner)
+    if host.startswith("amp.") and host.count(".") >= 2:
+        host = host[4:]
+    path = _AMP_PATH_PREFIX.sub("", path)
+    path = _AMP_PATH_SUFFIX.sub("", path) or "/"
+    path = re.sub(r"/{2,}", "/", path)
+    netloc = f"[{host}]" if ":" in host else host
+    if port and port != _DEFAULT_PORTS[scheme]:
+        netloc = f"{netloc}:{port}"
+    query_pairs = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking_param(key)
+    ]
+    query = urlencode(sorted(query_pairs), doseq=True)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def url_key(url: str) -> str:
+    """The identity of an article URL: canonical, without scheme, ``www.`` and trailing slash."""
+    canonical = canonical_url(url)
+    parts = urlsplit(canonical)
+    if parts.scheme not in _DEFAULT_PORTS:
+        return canonical
+    netloc = parts.netloc.removeprefix("www.")
+    # "/story" and "/story/" are one article; the stored web_url keeps the publisher's form.
+    key = netloc + parts.path.rstrip("/")
+    return f"{key}?{parts.query}" if parts.query else key
+
+
+def article_id(url: str) -> str:
+    """A stable 16-hex-digit id for the article at ``url`` (any of its forms)."""
+    return hashlib.sha256(url_key(url).encode("utf-8")).hexdigest()[:16]
+
+
+def registered_domain(url_or_host: str) -> str:
+    """The host of a URL without ``www.``/``amp.``/``m.`` prefixes (``foreignaffairs.com``)."""
+    host = urlsplit(url_or_host).hostname if "//" in url_or_host else url_or_host
+    host = (host or "").lower().rstrip(".")
+    for prefix in ("www.", "amp.", "m.", "mobile."):
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix) :]
+    return host
+
+
+def amp_urls(web_url: str) -> tuple[str, str]:
+    """The conventional AMP and AMP-cache addresses of an article URL.
+
+    Used to fill ``ampWebUrl``/``cdnAmpWebUrl`` in ``related`` entries when the
+    page declared an AMP version, following the shape seed 000 shows.
+    """
+    parts = urlsplit(web_url)
+    amp = web_url.rstrip("/") + "/amp"
+    cache_host = (parts.hostname or "").replace("-", "--").replace(".", "-")
+    secure = "s/" if parts.scheme == "https" else ""
+    cdn = f"https://{cache_host}.cdn.ampproject.org/c/{secure}{parts.netloc}{parts.path.rstrip('/')}/amp"
+    return amp, cdn
+
+
+def is_http_url(url: str) -> bool:
+    """Tell whether ``url`` is an absolute http(s) URL with a host."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in _DEFAULT_PORTS and bool(parts.hostname)
+
+
+def _is_tracking_param(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def _unwrap_aggregator(host: str, query: str) -> str | None:
+    param = _WRAPPER_PARAMS.get(host)
+    if not param:
+        return None
+    for key, value in parse_qsl(query):
+        if key != param:
+            continue
+        # Some wrappers encode the target twice.
+        target = unquote(value) if value.lower().startswith(("http%3a", "https%3a")) else value
+        if target.startswith(("http://", "https://")):
+            return target
+    return None

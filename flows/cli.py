@@ -1,0 +1,362 @@
+"""The ``newswatch`` command line.
+
+Only ``run``, ``backfill`` and ``serve`` import Prefect (starting its API costs
+seconds); ``normalize``, ``query``, ``export`` and ``sources`` never do.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from flows.config import Config, ConfigError, load_config
+from storage.database import Database, StorageError
+
+DEFAULT_CONFIG = "seeds/sources.yaml"
+DEFAULT_DB = "data/newswatch.duckdb"
+
+app = typer.Typer(
+    name="newswatch",
+    help="Monitor news coverage of a topic: feeds and pages in, clean seed-format records in DuckDB out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+ConfigOption = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="The sources.yaml to use.")
+DbOption = typer.Option(
+    None,
+    "--db",
+    envvar="NEWSWATCH_DB",
+    help="DuckDB file [default: the config's storage.db, else data/newswatch.duckdb].",
+)
+
+
+class OutputFormat(StrEnum):
+    """Output formats of `newswatch query`."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    """Formats of `newswatch export`."""
+
+    parquet = "parquet"
+    seed = "seed"
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"newswatch: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _load(config_path: str) -> Config:
+    try:
+        return load_config(config_path)
+    except ConfigError as error:
+        raise _fail(str(error)) from None
+
+
+def _database(db: str | None, config_path: str) -> Database:
+    """--db, then NEWSWATCH_DB (typer fills ``db`` from it), then the config, then the default."""
+    if db:
+        return Database(db)
+    if Path(config_path).exists():
+        return Database(_load(config_path).storage.db)
+    return Database(DEFAULT_DB)
+
+
+def _prefect_environment() -> None:
+    # Set before Prefect is imported: it reads settings on import.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    # The ephemeral server records task-run events one per transaction by default and stalls.
+    os.environ.setdefault("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE", "50")
+    os.environ.setdefault("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_READ_BATCH_SIZE", "50")
+
+
+def _finish_flow(state: Any) -> None:
+    """Print a flow run's summary and exit 0, or 1 when every source failed or the run crashed."""
+    from flows.monitor import AllSourcesFailedError
+    from flows.summary import RunSummary
+
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, RunSummary):
+        typer.echo(result.as_text())
+        return
+    if isinstance(result, AllSourcesFailedError):
+        typer.echo(result.summary.as_text())
+        raise _fail("every source failed", code=1)
+    raise _fail(f"run failed: {result}", code=1)
+
+
+@app.command()
+def run(
+    config: str = ConfigOption,
+    db: str | None = DbOption,
+    refresh: bool = typer.Option(
+        False, "--refresh", help="Fetch and re-extract articles already stored."
+    ),
+) -> None:
+    """Run the daily monitor once now (a Prefect flow run; no server needed)."""
+    settings = _load(config)
+    _prefect_environment()
+    from flows.monitor import daily_monitor
+
+    state = daily_monitor(
+        config_path=config, db_path=db or settings.storage.db, refresh=refresh, return_state=True
+    )
+    _finish_flow(state)
+
+
+@app.command()
+def backfill(
+    since: datetime = typer.Option(
+        ..., "--since", formats=["%Y-%m-%d"], help="First publication day (UTC)."
+    ),
+    until: datetime | None = typer.Option(
+        None, "--until", formats=["%Y-%m-%d"], help="Last publication day (UTC) [default: today]."
+    ),
+    source: list[str] = typer.Option(
+        [], "--source", "-s", help="Source name; repeat for several [default: all]."
+    ),
+    config: str = ConfigOption,
+    db: str | None = DbOption,
+    refresh: bool = typer.Option(
+        False, "--refresh", help="Fetch and re-extract articles already stored."
+    ),
+) -> None:
+    """Store what the sources published in a date range."""
+    settings = _load(config)
+    unknown = sorted(set(source) - {s.name for s in settings.sources})
+    if unknown:
+        raise _fail(
+            f"{config}: no source named {', '.join(unknown)} (known: {', '.join(s.name for s in settings.sources)})"
+        )
+    until_day: date | None = until.date() if until else None
+    if until_day and until_day < since.date():
+        raise _fail(f"--until {until_day} is before --since {since.date()}")
+    _prefect_environment()
+    from flows.monitor import backfill as backfill_flow
+
+    state = backfill_flow(
+        since=since.date(),
+        until=until_day,
+        sources=source or None,
+        config_path=config,
+        db_path=db or settings.storage.db,
+        refresh=refresh,
+        return_state=True,
+    )
+    _finish_flow(state)
+
+
+@app.command()
+def serve(
+    config: str = ConfigOption,
+    db: str | None = DbOption,
+    port: int = typer.Option(
+        4200, "--port", help="Port of the local Prefect server started when none is configured."
+    ),
+) -> None:
+    """Stay up and run the daily monitor on its schedule (starts or connects to a Prefect server)."""
+    settings = _load(config)
+    _prefect_environment()
+    from flows.serve import serve_forever
+
+    try:
+        serve_forever(settings, config_path=config, db_path=db or settings.storage.db, port=port)
+    except RuntimeError as error:
+        raise _fail(str(error), code=1) from None
+
+
+@app.command()
+def normalize(
+    paths: list[Path] = typer.Argument(..., help="HTML, plain-text or seed-format files."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Folder for NAME.md outputs [default: print to stdout]."
+    ),
+    config: str = ConfigOption,
+) -> None:
+    """Turn files into cleaned seed-format records (NAME.* -> NAME.md)."""
+    from extractors.article import build_article, extract_document
+    from extractors.seedformat import dump_seed_document
+    from flows.pipeline import watch_from_config
+
+    watch = watch_from_config(_load(config)) if Path(config).exists() else None
+    from extractors.relevance import Watch
+
+    failures = 0
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        try:
+            content = path.read_bytes()
+            now = datetime.now(UTC)
+            record, kind = extract_document(content, url=path.resolve().as_uri(), fetched_at=now)
+            article = build_article(
+                record, source="normalize", fetched_at=now, watch=watch or Watch(), input_kind=kind
+            )
+        except (OSError, ValueError) as error:
+            typer.echo(f"newswatch: {path}: {error}", err=True)
+            failures += 1
+            continue
+        document = dump_seed_document(article.record)
+        if out:
+            (out / f"{path.stem}.md").write_text(document, encoding="utf-8")
+        else:
+            sys.stdout.write(document)
+    if failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def query(
+    sql: str = typer.Argument(..., help="One read-only SQL statement."),
+    output: OutputFormat = typer.Option(
+        OutputFormat.table, "--format", "-f", help="Output format."
+    ),
+    db: str | None = DbOption,
+    config: str = ConfigOption,
+) -> None:
+    """Run one read-only SQL query against the database."""
+    from storage.query import run_query
+
+    try:
+        result = run_query(_database(db, config), sql)
+    except StorageError as error:
+        raise _fail(str(error)) from None
+    if output is OutputFormat.json:
+        rows = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+        typer.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+    elif output is OutputFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        writer.writerows(result.rows)
+    else:
+        typer.echo(_table(result.columns, [[_cell(value) for value in row] for row in result.rows]))
+
+
+@app.command()
+def export(
+    output: ExportFormat = typer.Option(
+        ...,
+        "--format",
+        "-f",
+        help="parquet (Hive-partitioned by day) or seed (one file per article).",
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Target folder."),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace the contents of a non-empty folder."
+    ),
+    db: str | None = DbOption,
+    config: str = ConfigOption,
+) -> None:
+    """Export every article as Parquet or as seed-format files."""
+    from storage.query import export_parquet, export_seed
+
+    database = _database(db, config)
+    try:
+        count = (export_parquet if output is ExportFormat.parquet else export_seed)(
+            database, out, overwrite
+        )
+    except StorageError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"exported {count} articles to {out} ({output.value})")
+
+
+@app.command()
+def sources(config: str = ConfigOption, db: str | None = DbOption) -> None:
+    """Show each source's health: last success, last error, failures in a row, items per run."""
+    from storage.sources import source_states
+
+    settings = _load(config)
+    try:
+        states = {state["name"]: state for state in source_states(_database(db, config))}
+    except StorageError as error:
+        raise _fail(str(error)) from None
+    rows = []
+    for source in settings.sources:
+        state = states.pop(source.name, {})
+        rows.append(_source_row(source.name, source.kind, source.enabled, state))
+    rows += [
+        _source_row(name, state["kind"], False, state, note=" (not in config)")
+        for name, state in states.items()
+    ]
+    typer.echo(
+        _table(
+            [
+                "source",
+                "kind",
+                "enabled",
+                "last success",
+                "failures in a row",
+                "items",
+                "new",
+                "last error",
+            ],
+            rows,
+        )
+    )
+
+
+def _source_row(
+    name: str, kind: str, enabled: bool, state: dict[str, Any], note: str = ""
+) -> list[str]:
+    return [
+        name + note,
+        kind,
+        "yes" if enabled else "no",
+        _cell(state.get("last_success_at")) or "never",
+        str(state.get("consecutive_failures", "")),
+        str(state.get("items_last_run", "")),
+        str(state.get("new_last_run", "")),
+        _cell(state.get("last_error")),
+    ]
+
+
+def _cell(value: Any, limit: int = 80) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _table(columns: list[str], rows: list[list[str]]) -> str:
+    widths = [
+        max([len(column), *(len(row[index]) for row in rows)])
+        for index, column in enumerate(columns)
+    ]
+    lines = [
+        "  ".join(
+            column.ljust(width) for column, width in zip(columns, widths, strict=True)
+        ).rstrip()
+    ]
+    lines.append("  ".join("-" * width for width in widths))
+    lines += [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

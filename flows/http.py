@@ -1,0 +1,535 @@
+"""Batch HTTP fetching that reports every per-URL problem as a value, never as an exception.
+
+``fetch_all`` (sync) and ``afetch_all`` (async) take a list of URLs and return one
+``FetchedPage`` or ``FetchFailure`` per URL, in input order. One dead site, a slow
+trickle, a gzip bomb or a redirect into the internal network costs that URL, not the
+batch. Politeness (global and per-host concurrency, per-host spacing, retries with
+jittered backoff and ``Retry-After``) lives here so callers never reimplement it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import email.utils
+import http
+import importlib.util
+import ipaddress
+import logging
+import random
+import socket
+import ssl
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import NamedTuple, TypeAlias
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+_TRANSIENT_KINDS = frozenset({"timeout", "network"})
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Cloud metadata endpoints hand out credentials; they are named in refusals so the
+# log says why, even though the link-local check would catch the IPv4 one anyway.
+_METADATA_ADDRESSES = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
+# What a browser would drop when a redirect leaves the origin these were meant for.
+_ORIGIN_BOUND_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+# httpx decodes br only with one of these installed; never advertise what we cannot decode.
+_HAS_BROTLI = any(importlib.util.find_spec(name) for name in ("brotli", "brotlicffi"))
+_ACCEPT_ENCODING = "gzip, deflate, br" if _HAS_BROTLI else "gzip, deflate"
+_ACCEPT = (
+    "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
+    "application/xml;q=0.9,*/*;q=0.8"
+)
+
+_IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How to fetch: timeouts, size limit, politeness and address policy."""
+
+    user_agent: str = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0
+    max_response_bytes: int = 10_000_000
+    max_redirects: int = 5
+    concurrency: int = 8
+    per_host_concurrency: int = 2
+    per_host_delay: float = 0.0
+    retries: int = 2
+    backoff_seconds: float = 1.0
+    max_retry_after: float = 60.0
+    allow_private_addresses: bool = False
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A response we got: status 200..299, or 304 Not Modified (empty content)."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: Mapping[str, str] = field(hash=False)
+    content: bytes
+    fetched_at: datetime
+    elapsed: float
+    attempts: int
+
+    @property
+    def content_type(self) -> str:
+        """Media type without parameters, lower-case; "" when the header is missing."""
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        """The ``charset`` parameter of Content-Type, if any."""
+        for param in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "charset":
+                return value.strip().strip("\"'") or None
+        return None
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """Why a URL could not be fetched, in one line a user understands."""
+
+    url: str
+    kind: str
+    message: str
+    status: int | None
+    attempts: int
+    fetched_at: datetime
+
+    @property
+    def transient(self) -> bool:
+        """Whether trying again later could plausibly succeed."""
+        return _is_transient(self.kind, self.status)
+
+
+FetchResult: TypeAlias = FetchedPage | FetchFailure
+
+
+def _is_transient(kind: str, status: int | None) -> bool:
+    if kind == "http_status":
+        return status in TRANSIENT_STATUSES
+    return kind in _TRANSIENT_KINDS
+
+
+class _Failed(Exception):
+    """One attempt's failure, carried up to the retry loop."""
+
+    def __init__(
+        self, kind: str, message: str, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def transient(self) -> bool:
+        return _is_transient(self.kind, self.status)
+
+
+class _Response(NamedTuple):
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    content: bytes
+
+
+class _Limiter:
+    """Global and per-host concurrency plus per-host spacing between request starts."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self._global = asyncio.Semaphore(max(1, settings.concurrency))
+        self._per_host_limit = max(1, settings.per_host_concurrency)
+        self._delay = settings.per_host_delay
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+        self._next_start: dict[str, float] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        if host not in self._per_host:
+            self._per_host[host] = asyncio.Semaphore(self._per_host_limit)
+        # Host before global: a task never holds a global slot while queueing for a busy host.
+        async with self._per_host[host], self._global:
+            if self._delay > 0:
+                # Reserve a start time without awaiting in between, so two tasks for the
+                # same host can never both read the same "next start".
+                now = time.monotonic()
+                start = max(now, self._next_start.get(host, now))
+                self._next_start[host] = start + self._delay
+                if start > now:
+                    await asyncio.sleep(start - now)
+            yield
+
+
+def fetch_all(
+    urls: Sequence[str],
+    settings: FetchSettings,
+    *,
+    extra_headers: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[FetchResult]:
+    """Fetch every URL concurrently, blocking until all are done.
+
+    Works with or without a running event loop in the calling thread (Prefect tasks
+    may have one); in the latter case the fetch runs on a fresh loop in a worker thread
+    and the caller's loop is blocked meanwhile, so async code should await afetch_all.
+
+    Args:
+        urls: URLs to fetch; duplicates are fetched once and share a result.
+        settings: Timeouts, limits, politeness and address policy.
+        extra_headers: Per-URL request headers, e.g. If-None-Match for conditional GET.
+
+    Returns:
+        One FetchedPage or FetchFailure per input URL, in input order.
+    """
+
+    def run() -> list[FetchResult]:
+        return asyncio.run(afetch_all(urls, settings, extra_headers=extra_headers))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as pool:
+        return pool.submit(run).result()
+
+
+async def afetch_all(
+    urls: Sequence[str],
+    settings: FetchSettings,
+    *,
+    extra_headers: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[FetchResult]:
+    """Fetch every URL concurrently; never raises for a per-URL problem.
+
+    Args:
+        urls: URLs to fetch; duplicates are fetched once and share a result.
+        settings: Timeouts, limits, politeness and address policy.
+        extra_headers: Per-URL request headers, e.g. If-None-Match for conditional GET.
+
+    Returns:
+        One FetchedPage or FetchFailure per input URL, in input order.
+    """
+    unique = list(dict.fromkeys(urls))
+    if not unique:
+        return []
+    extra = extra_headers or {}
+    limiter = _Limiter(settings)
+    client = httpx.AsyncClient(
+        http1=True,
+        http2=False,
+        follow_redirects=False,
+        timeout=httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            pool=settings.connect_timeout,
+        ),
+        limits=httpx.Limits(max_connections=max(1, settings.concurrency)),
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": _ACCEPT,
+            "Accept-Encoding": _ACCEPT_ENCODING,
+        },
+    )
+    async with client:
+        results = await asyncio.gather(
+            *(_fetch_one(client, url, settings, limiter, extra.get(url, {})) for url in unique)
+        )
+    by_url = dict(zip(unique, results, strict=True))
+    return [by_url[url] for url in urls]
+
+
+async def _fetch_one(
+    client: httpx.AsyncClient,
+    url: str,
+    settings: FetchSettings,
+    limiter: _Limiter,
+    headers: Mapping[str, str],
+) -> FetchResult:
+    spent = [0.0]  # seconds inside requests, across hops and attempts; excludes queueing
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            got = await _attempt(client, url, settings, limiter, headers, spent)
+        except _Failed as exc:
+            failure = exc
+        except Exception as exc:  # the contract is "never raises"; a bug costs one URL only
+            logger.exception("unexpected error fetching %s", url)
+            failure = _Failed("network", f"unexpected error fetching {url}: {exc!r}")
+        else:
+            return FetchedPage(
+                url=url,
+                final_url=got.final_url,
+                status=got.status,
+                headers=got.headers,
+                content=got.content,
+                fetched_at=datetime.now(UTC),
+                elapsed=spent[0],
+                attempts=attempt,
+            )
+        if not failure.transient or attempt > settings.retries:
+            message = " ".join(failure.message.split())
+            logger.warning("fetch failed after %d attempt(s): %s", attempt, message)
+            return FetchFailure(
+                url=url,
+                kind=failure.kind,
+                message=message,
+                status=failure.status,
+                attempts=attempt,
+                fetched_at=datetime.now(UTC),
+            )
+        if failure.retry_after is not None:
+            delay = failure.retry_after
+        else:
+            delay = random.uniform(0, settings.backoff_seconds * 2 ** (attempt - 1))
+        logger.debug("retrying %s in %.2fs: %s", url, delay, failure.message)
+        await asyncio.sleep(delay)
+
+
+async def _attempt(
+    client: httpx.AsyncClient,
+    url: str,
+    settings: FetchSettings,
+    limiter: _Limiter,
+    headers: Mapping[str, str],
+    spent: list[float],
+) -> _Response:
+    """One attempt: the request and every redirect hop, each hop checked and counted."""
+    current = url
+    hop_headers = dict(headers)
+    seen: set[str] = set()
+    for _ in range(settings.max_redirects + 1):
+        try:
+            target = await _check_url(current, settings)
+            seen.add(str(target))
+            async with limiter.slot(_host_key(target)):
+                started = time.monotonic()
+                try:
+                    response, content = await _request(client, target, hop_headers, settings)
+                finally:
+                    spent[0] += time.monotonic() - started
+        except _Failed as exc:
+            if current != url:
+                exc.message += f" (redirected from {url})"
+            raise
+        status = response.status_code
+        location = response.headers.get("location")
+        if status in _REDIRECT_STATUSES and location:
+            try:
+                following = target.join(location.strip())
+            except httpx.InvalidURL as exc:
+                raise _Failed(
+                    "bad_url", f"bad redirect from {current} to {location!r}: {exc}"
+                ) from exc
+            if (following.scheme, following.host, following.port) != (
+                target.scheme,
+                target.host,
+                target.port,
+            ):
+                hop_headers = {
+                    k: v for k, v in hop_headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS
+                }
+            current = str(following)
+            continue
+        if 200 <= status < 300 or status == http.HTTPStatus.NOT_MODIFIED:
+            return _Response(
+                str(target), status, {k.lower(): v for k, v in response.headers.items()}, content
+            )
+        # Standard phrases over the server's own: messages stay uniform (werkzeug says NOT FOUND).
+        reason = _reason(status) or response.reason_phrase
+        via = f" (redirected from {url})" if current != url else ""
+        retry_after = None
+        if status in _RETRY_AFTER_STATUSES:
+            retry_after = _parse_retry_after(
+                response.headers.get("retry-after"), settings.max_retry_after
+            )
+        raise _Failed(
+            "http_status", f"HTTP {status} {reason} for {current}{via}", status, retry_after
+        )
+    what = f"redirect loop at {current}" if current in seen else f"last hop {current}"
+    raise _Failed(
+        "too_many_redirects", f"more than {settings.max_redirects} redirects for {url} ({what})"
+    )
+
+
+async def _request(
+    client: httpx.AsyncClient,
+    target: httpx.URL,
+    headers: Mapping[str, str],
+    settings: FetchSettings,
+) -> tuple[httpx.Response, bytes]:
+    """One GET; the body is read only for success statuses, and only up to the limit."""
+    limit = settings.max_response_bytes
+    started = time.monotonic()
+    chunks: list[bytes] = []
+    try:
+        # httpx's timeouts are per operation; only this bounds a server trickling bytes.
+        async with (
+            asyncio.timeout(settings.total_timeout),
+            client.stream("GET", target, headers=headers) as response,
+        ):
+            # Only success bodies are read; redirect and error bodies are never needed.
+            wanted = 200 <= response.status_code < 300
+            declared = response.headers.get("content-length", "").strip()
+            if wanted and declared.isdigit() and int(declared) > limit:
+                raise _Failed(
+                    "too_large", f"{target} is {declared} bytes, over the {limit}-byte limit"
+                )
+            if wanted:
+                size = 0
+                # aiter_bytes yields decompressed data, so a gzip bomb trips the limit after
+                # one network read's expansion: 64 KiB of deflate can become ~64 MB, no more.
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise _Failed("too_large", f"{target} exceeds the {limit}-byte limit")
+                    chunks.append(chunk)
+    except _Failed:
+        raise
+    except Exception as exc:
+        raise _classify(exc, str(target), settings) from exc
+    logger.debug("GET %s -> %d in %.2fs", target, response.status_code, time.monotonic() - started)
+    return response, b"".join(chunks)
+
+
+def _classify(exc: Exception, url: str, settings: FetchSettings) -> _Failed:
+    if isinstance(exc, TimeoutError):
+        return _Failed(
+            "timeout", f"timed out after {settings.total_timeout:g}s in total fetching {url}"
+        )
+    if isinstance(exc, httpx.ConnectTimeout):
+        return _Failed(
+            "timeout", f"timed out after {settings.connect_timeout:g}s connecting to {url}"
+        )
+    if isinstance(exc, httpx.ReadTimeout):
+        return _Failed("timeout", f"timed out after {settings.read_timeout:g}s reading {url}")
+    if isinstance(exc, httpx.TimeoutException):
+        return _Failed("timeout", f"timed out fetching {url} ({type(exc).__name__})")
+    tls = _find_ssl_error(exc)
+    if tls is not None:
+        detail = getattr(tls, "verify_message", None) or tls.reason or str(tls)
+        return _Failed("tls", f"TLS error for {url}: {detail}")
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return _Failed("bad_url", f"cannot fetch {url}: {exc}")
+    if isinstance(exc, httpx.DecodingError):
+        return _Failed("network", f"could not decode the body of {url}: {exc}")
+    return _Failed("network", f"network error fetching {url}: {exc or type(exc).__name__}")
+
+
+def _find_ssl_error(exc: BaseException) -> ssl.SSLError | None:
+    # httpcore wraps ssl errors (they are OSErrors) in ConnectError; the cause chain keeps them.
+    current: BaseException | None = exc
+    for _ in range(10):
+        if current is None:
+            return None
+        if isinstance(current, ssl.SSLError):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+async def _check_url(url: str, settings: FetchSettings) -> httpx.URL:
+    """Parse a URL and enforce the scheme and address policy; raises _Failed."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise _Failed("bad_url", f"invalid URL {url!r}: {exc}") from exc
+    if parsed.scheme not in _DEFAULT_PORTS:
+        raise _Failed("bad_url", f"unsupported scheme {parsed.scheme or 'none'!r} in {url}")
+    if not parsed.host:
+        raise _Failed("bad_url", f"no host in URL {url!r}")
+    if settings.allow_private_addresses:
+        return parsed
+    for address in await _resolve(parsed, url, settings.connect_timeout):
+        reason = _refusal_reason(address)
+        if reason:
+            raise _Failed(
+                "refused_address",
+                f"refused: {url} resolves to {reason} address {address} "
+                "(set fetch.allow_private_addresses to allow)",
+            )
+    return parsed
+
+
+async def _resolve(parsed: httpx.URL, url: str, timeout: float) -> list[_IPAddress]:
+    host = parsed.raw_host.decode("ascii")
+    with contextlib.suppress(ValueError):
+        return [ipaddress.ip_address(host)]
+    port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+    try:
+        async with asyncio.timeout(timeout):
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, port, type=socket.SOCK_STREAM
+            )
+    except TimeoutError as exc:
+        raise _Failed(
+            "timeout", f"timed out after {timeout:g}s resolving {host} for {url}"
+        ) from exc
+    except OSError as exc:
+        raise _Failed("network", f"could not resolve {host} for {url}: {exc}") from exc
+    return [ipaddress.ip_address(str(info[4][0])) for info in infos]
+
+
+def _refusal_reason(address: _IPAddress) -> str | None:
+    """Why an address must not be fetched from, or None if it is public."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 reaches 127.0.0.1
+    if address in _METADATA_ADDRESSES:
+        return "cloud metadata"
+    checks = (
+        ("loopback", address.is_loopback),
+        ("unspecified", address.is_unspecified),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        ("private", address.is_private),
+        ("reserved", address.is_reserved),
+        # Shared (CGNAT), benchmarking and similar ranges: not private, still not the internet.
+        ("non-public", not address.is_global),
+    )
+    return next((name for name, hit in checks if hit), None)
+
+
+def _host_key(url: httpx.URL) -> str:
+    return f"{url.host}:{url.port or _DEFAULT_PORTS[url.scheme]}"
+
+
+def _reason(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _parse_retry_after(value: str | None, cap: float) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), capped."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return min(max(seconds, 0.0), cap)

@@ -1,0 +1,225 @@
+"""The Prefect flows: ``daily_monitor`` and ``backfill``.
+
+Each flow reads as the pipeline's table of contents; every task works on the
+whole run's batch (not one task per article) and the work itself lives in
+``flows.pipeline``, ``extractors`` and ``storage``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from prefect.tasks import exponential_backoff
+
+from flows import pipeline
+from flows.config import Config, load_config
+from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
+from flows.summary import RunSummary
+from storage.database import Database
+from storage.runs import finish_run, start_run
+
+DEFAULT_CONFIG = "seeds/sources.yaml"
+
+
+class AllSourcesFailedError(RuntimeError):
+    """Every source failed: the flow run ends Failed so that alerting fires."""
+
+    def __init__(self, summary: RunSummary) -> None:
+        super().__init__(summary.as_text())
+        self.summary = summary
+
+
+def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry a fetch task only for errors a second attempt can fix (network, disk, timeouts)."""
+    try:
+        state.result()
+    except (OSError, TimeoutError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+# Per-request retries with backoff live in the fetcher; these task retries
+# cover a failure of the whole batch (e.g. the event loop or a disk error).
+_FETCH_RETRIES: dict[str, Any] = {
+    "retries": 2,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=2),
+    "retry_jitter_factor": 0.5,
+    "retry_condition_fn": _transient,
+    "cache_policy": NO_CACHE,
+}
+
+
+@task(name="load-config", cache_policy=NO_CACHE)
+def load_settings(config_path: str) -> Config:
+    """Read and validate the config file."""
+    return load_config(config_path)
+
+
+@task(name="begin-run", cache_policy=NO_CACHE)
+def begin_run(
+    db: Database, flow_name: str, config_path: str, window: Window
+) -> tuple[str, datetime]:
+    """Record the run in the ledger; its id is the Prefect flow run id."""
+    run_id = str(flow_run.get_id() or uuid.uuid4())
+    started_at = datetime.now(UTC)
+    start_run(
+        db,
+        run_id=run_id,
+        flow=flow_name,
+        started_at=started_at,
+        config_path=config_path,
+        window_since=window.since,
+        window_until=window.until,
+    )
+    return run_id, started_at
+
+
+@task(name="list-sources", **_FETCH_RETRIES)
+def list_sources(config: Config, window: Window, only: Sequence[str]) -> list[Listing]:
+    """Fetch the feeds and list the folders."""
+    return pipeline.list_sources(config, window, only)
+
+
+@task(name="skip-known", cache_policy=NO_CACHE)
+def skip_known(db: Database, listings: list[Listing], refresh: bool) -> list[Listing]:
+    """Mark items already stored so they are not fetched again."""
+    return pipeline.mark_known(db, listings, refresh)
+
+
+@task(name="fetch-articles", **_FETCH_RETRIES)
+def fetch_articles(config: Config, listings: list[Listing]) -> dict[str, Document | ItemFailure]:
+    """Download the new articles' pages and read the new files."""
+    return pipeline.fetch_documents(config, listings)
+
+
+@task(name="extract-articles", cache_policy=NO_CACHE)
+def extract_articles(
+    config: Config,
+    listings: list[Listing],
+    documents: dict[str, Document | ItemFailure],
+    window: Window,
+    now: datetime,
+) -> list[SourceBatch]:
+    """Extract, clean and classify every fetched document."""
+    return pipeline.extract_articles(
+        listings, documents, pipeline.watch_from_config(config), window, now
+    )
+
+
+@task(name="store-articles", cache_policy=NO_CACHE)
+def store_articles(
+    db: Database, run_id: str, batches: list[SourceBatch], now: datetime
+) -> list[SourceReport]:
+    """Upsert each source's batch with its state, one transaction per source."""
+    return pipeline.store_batches(db, run_id, batches, now)
+
+
+@task(name="report-run", cache_policy=NO_CACHE)
+def report_run(db: Database, summary: RunSummary) -> None:
+    """Close the run in the ledger, log the summary and leave a Prefect artifact."""
+    finish_run(
+        db,
+        run_id=summary.run_id,
+        finished_at=summary.finished_at,
+        totals=summary.totals(),
+        summary=summary.as_json(),
+    )
+    totals = summary.totals()
+    get_run_logger().info(
+        "%s: %d new, %d duplicate, %d off-topic, %d failed items; %d of %d sources failed",
+        summary.status,
+        totals.items_new,
+        totals.items_duplicate,
+        totals.items_off_topic,
+        totals.items_failed,
+        totals.sources_failed,
+        totals.sources_total,
+    )
+    create_markdown_artifact(
+        key="newswatch-run-summary",
+        markdown=summary.as_markdown(),
+        description=f"newswatch {summary.flow} run summary",
+    )
+
+
+def run_pipeline(
+    flow_name: str,
+    config_path: str,
+    db_path: str | None,
+    window: Window,
+    sources: Sequence[str] = (),
+    refresh: bool = False,
+) -> RunSummary:
+    """The stages shared by both flows, in order."""
+    config = load_settings(config_path)
+    db = Database(db_path or config.storage.db)
+    run_id, started_at = begin_run(db, flow_name, config_path, window)
+    listings = list_sources(config, window, list(sources))
+    listings = skip_known(db, listings, refresh)
+    documents = fetch_articles(config, listings)
+    batches = extract_articles(config, listings, documents, window, started_at)
+    reports = store_articles(db, run_id, batches, started_at)
+    summary = RunSummary(
+        run_id, flow_name, started_at, datetime.now(UTC), str(db.path), tuple(reports)
+    )
+    report_run(db, summary)
+    if summary.all_failed:
+        raise AllSourcesFailedError(summary)
+    return summary
+
+
+@flow(name="daily-monitor", log_prints=True)
+def daily_monitor(
+    config_path: str = DEFAULT_CONFIG, db_path: str | None = None, refresh: bool = False
+) -> RunSummary:
+    """Fetch what is new in every enabled source and store it.
+
+    Args:
+        config_path: the sources.yaml to use.
+        db_path: the DuckDB file (default: the config's ``storage.db``).
+        refresh: fetch and re-extract articles that are already stored.
+    """
+    return run_pipeline("daily-monitor", config_path, db_path, Window(), refresh=refresh)
+
+
+@flow(name="backfill", log_prints=True)
+def backfill(
+    since: date,
+    until: date | None = None,
+    sources: list[str] | None = None,
+    config_path: str = DEFAULT_CONFIG,
+    db_path: str | None = None,
+    refresh: bool = False,
+) -> RunSummary:
+    """Store the items published in [since, until] from the given (or all) sources.
+
+    Args:
+        since: first publication day to include (UTC).
+        until: last publication day to include (UTC); default today.
+        sources: source names; all enabled sources when empty.
+        config_path: the sources.yaml to use.
+        db_path: the DuckDB file (default: the config's ``storage.db``).
+        refresh: fetch and re-extract articles that are already stored.
+    """
+    window = date_window(since, until)
+    return run_pipeline("backfill", config_path, db_path, window, sources or (), refresh)
+
+
+def date_window(since: date, until: date | None) -> Window:
+    """The UTC window from the start of ``since`` to the end of ``until`` (inclusive days)."""
+    last_day = until or datetime.now(UTC).date()
+    if last_day < since:
+        raise ValueError(f"backfill range is empty: until {last_day} is before since {since}")
+    return Window(
+        since=datetime.combine(since, time.min, tzinfo=UTC),
+        until=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC),
+    )

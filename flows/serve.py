@@ -1,0 +1,119 @@
+"""``newswatch serve``: keep the daily schedule on one machine.
+
+Prefect's ephemeral API cannot schedule, so serving needs a real API: the one
+in ``PREFECT_API_URL`` if set, else a local ``prefect server start`` that this
+command starts and, on Ctrl-C, stops again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from flows.config import Config
+
+SERVER_START_TIMEOUT = 120.0
+
+
+def serve_forever(config: Config, *, config_path: str, db_path: str, port: int = 4200) -> None:
+    """Serve the ``daily-monitor`` (on the config's schedule) and ``backfill`` deployments.
+
+    Blocks until interrupted. Raises RuntimeError when no Prefect server can be reached or started.
+    """
+    with prefect_api(port) as api_url:
+        print(
+            f"newswatch: using the Prefect API at {api_url} (UI: {api_url.removesuffix('/api')})",
+            flush=True,
+        )
+        # Imported only now: Prefect reads PREFECT_API_URL when it loads.
+        from prefect import serve
+        from prefect.schedules import Cron
+
+        from flows.monitor import backfill, daily_monitor
+
+        parameters = {"config_path": config_path, "db_path": db_path}
+        daily = daily_monitor.to_deployment(
+            name="daily-monitor",
+            schedule=Cron(config.schedule.cron, timezone=config.schedule.timezone),
+            parameters=parameters,
+            description="Fetch what is new in every enabled source and store it.",
+        )
+        history = backfill.to_deployment(
+            name="backfill",
+            parameters=parameters,
+            description="Store what the sources published in a date range (give since/until).",
+        )
+        print(
+            f"newswatch: daily-monitor scheduled '{config.schedule.cron}' ({config.schedule.timezone}); Ctrl-C stops",
+            flush=True,
+        )
+        serve(daily, history)
+
+
+@contextlib.contextmanager
+def prefect_api(port: int) -> Iterator[str]:
+    """The API URL to use: a configured one, a running local server, or one started here."""
+    configured = os.environ.get("PREFECT_API_URL")
+    if configured:
+        if not _healthy(configured):
+            raise RuntimeError(
+                f"PREFECT_API_URL={configured} does not answer; start that server or unset the variable"
+            )
+        yield configured
+        return
+    api_url = f"http://127.0.0.1:{port}/api"
+    if _healthy(api_url):
+        os.environ["PREFECT_API_URL"] = api_url
+        yield api_url
+        return
+    prefect_cli = Path(sys.executable).with_name("prefect")
+    command = [str(prefect_cli), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    print(f"newswatch: starting a local Prefect server on port {port} …", flush=True)
+    # A file, not a pipe: a long-lived server would block once a pipe buffer fills.
+    with tempfile.NamedTemporaryFile(
+        "w+", prefix="newswatch-prefect-server-", suffix=".log", delete=False
+    ) as log:
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+        try:
+            _wait_until_healthy(api_url, server, Path(log.name))
+            os.environ["PREFECT_API_URL"] = api_url
+            yield api_url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    print(f"newswatch: stopped the local Prefect server (its log: {log.name})", flush=True)
+
+
+def _wait_until_healthy(api_url: str, server: subprocess.Popen[str], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+            raise RuntimeError(
+                f"the Prefect server exited with code {server.returncode}: {' '.join(tail)} (log: {log})"
+            )
+        if _healthy(api_url):
+            return
+        time.sleep(0.5)
+    raise RuntimeError(
+        f"the Prefect server did not answer at {api_url} within {SERVER_START_TIMEOUT:.0f} s"
+    )
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False

@@ -1,0 +1,132 @@
+"""The run summary: per source seen / new / duplicate / off-topic / failed, and each error."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from flows.pipeline import SourceReport
+from storage.runs import RunTotals
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did, for the terminal, the Prefect artifact and the runs table."""
+
+    run_id: str
+    flow: str
+    started_at: datetime
+    finished_at: datetime
+    db_path: str
+    sources: tuple[SourceReport, ...]
+
+    @property
+    def failed_sources(self) -> list[SourceReport]:
+        """Sources that failed as a whole."""
+        return [report for report in self.sources if report.error]
+
+    @property
+    def all_failed(self) -> bool:
+        """True when there were sources and every one of them failed."""
+        return bool(self.sources) and len(self.failed_sources) == len(self.sources)
+
+    @property
+    def status(self) -> str:
+        """completed, partial or failed."""
+        if self.all_failed:
+            return "failed"
+        return "partial" if self.failed_sources else "completed"
+
+    def totals(self) -> RunTotals:
+        """The counts stored in the runs table."""
+        return RunTotals(
+            status=self.status,
+            sources_total=len(self.sources),
+            sources_failed=len(self.failed_sources),
+            items_seen=sum(report.seen for report in self.sources),
+            items_new=sum(report.new for report in self.sources),
+            items_duplicate=sum(report.duplicate for report in self.sources),
+            items_off_topic=sum(report.off_topic for report in self.sources),
+            items_failed=sum(report.failed for report in self.sources),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """Per-source counts and errors, for the runs table."""
+        return {"sources": [asdict(report) for report in self.sources]}
+
+    def as_text(self) -> str:
+        """A plain-text table for the terminal and logs."""
+        totals = self.totals()
+        header = (
+            f"newswatch {self.flow} run {self.run_id}: {self.status} "
+            f"({totals.sources_failed} of {totals.sources_total} sources failed)"
+        )
+        rows = [("source", "seen", "new", "duplicate", "off-topic", "failed")]
+        rows += [
+            (r.name, str(r.seen), str(r.new), str(r.duplicate), str(r.off_topic), str(r.failed))
+            for r in self.sources
+        ]
+        rows.append(
+            (
+                "total",
+                str(totals.items_seen),
+                str(totals.items_new),
+                str(totals.items_duplicate),
+                str(totals.items_off_topic),
+                str(totals.items_failed),
+            )
+        )
+        widths = [max(len(row[column]) for row in rows) for column in range(6)]
+        lines = [header, ""]
+        for index, row in enumerate(rows):
+            cells = [row[0].ljust(widths[0])] + [
+                cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+            ]
+            lines.append("  ".join(cells))
+            if index == 0 or index == len(rows) - 2:
+                lines.append("  ".join("-" * width for width in widths))
+        problems = self._problem_lines()
+        if problems:
+            lines += ["", *problems]
+        lines += ["", f"database: {self.db_path}"]
+        return "\n".join(lines)
+
+    def as_markdown(self) -> str:
+        """A Markdown report for the Prefect artifact."""
+        totals = self.totals()
+        lines = [
+            f"# newswatch {self.flow}: {self.status}",
+            "",
+            f"Run `{self.run_id}`, {self.started_at:%Y-%m-%d %H:%M} – {self.finished_at:%H:%M} UTC, database `{self.db_path}`.",
+            "",
+            "| source | seen | new | duplicate | off-topic | failed | error |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for r in self.sources:
+            error = (r.error or "").replace("|", "\\|")
+            lines.append(
+                f"| {r.name} | {r.seen} | {r.new} | {r.duplicate} | {r.off_topic} | {r.failed} | {error} |"
+            )
+        lines.append(
+            f"| **total** | {totals.items_seen} | {totals.items_new} | {totals.items_duplicate} | "
+            f"{totals.items_off_topic} | {totals.items_failed} | |"
+        )
+        problems = self._problem_lines()
+        if problems:
+            lines += ["", "## Problems", "", *(f"- {line.strip()}" for line in problems)]
+        return "\n".join(lines)
+
+    def _problem_lines(self) -> list[str]:
+        lines = []
+        for report in self.sources:
+            if report.error:
+                lines.append(f"{report.name}: FAILED: {report.error}")
+            lines.extend(f"{report.name}: warning: {warning}" for warning in report.warnings)
+            lines.extend(
+                f"{report.name}: item failed: {failure.message}" for failure in report.failures
+            )
+            hidden = report.failed - len(report.failures)
+            if hidden > 0:
+                lines.append(f"{report.name}: … and {hidden} more failed items")
+        return lines

@@ -1,0 +1,390 @@
+"""Articles in, articles out: idempotent batch upserts keyed on the article id.
+
+A batch is written in one transaction together with its source's state, so a
+crash leaves either the whole batch and the new cursor, or neither.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from extractors.article import Article
+from extractors.record import Image, Provider, Record
+from extractors.urls import url_key
+from storage.database import Database
+from storage.sources import SourceUpdate, update_source
+
+# Columns whose change means the publisher changed the article.
+_CONTENT_COLUMNS = (
+    "title",
+    "excerpt",
+    "body",
+    "category",
+    "type",
+    "published_at",
+    "provider_name",
+    "provider_domain",
+    "language",
+    "topics",
+    "images",
+    "quality",
+    "on_topic",
+    "relevance_reason",
+    "content_hash",
+)
+_IMAGE_TYPE = pa.struct(
+    [
+        ("url", pa.string()),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("is_cached", pa.bool_()),
+    ]
+)
+_ARROW_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("url_key", pa.string()),
+        ("web_url", pa.string()),
+        ("original_url", pa.string()),
+        ("title", pa.string()),
+        ("excerpt", pa.string()),
+        ("body", pa.string()),
+        ("category", pa.string()),
+        ("type", pa.string()),
+        ("published_at", pa.timestamp("us")),
+        ("first_seen_at", pa.timestamp("us")),
+        ("last_seen_at", pa.timestamp("us")),
+        ("content_updated_at", pa.timestamp("us")),
+        ("provider_name", pa.string()),
+        ("provider_domain", pa.string()),
+        ("language", pa.string()),
+        ("topics", pa.list_(pa.string())),
+        ("images", pa.list_(_IMAGE_TYPE)),
+        ("related", pa.string()),
+        ("quality", pa.int16()),
+        ("heat", pa.int32()),
+        ("published", pa.bool_()),
+        ("secured", pa.string()),
+        ("extra", pa.string()),
+        ("on_topic", pa.bool_()),
+        ("relevance_reason", pa.string()),
+        ("content_hash", pa.string()),
+        ("duplicate_of", pa.string()),
+        ("story_id", pa.string()),
+        ("source_name", pa.string()),
+        ("input_kind", pa.string()),
+        ("first_run_id", pa.string()),
+        ("last_run_id", pa.string()),
+        ("seen_count", pa.int32()),
+    ]
+)
+ARTICLE_COLUMNS = tuple(_ARROW_SCHEMA.names)
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What one batch did to the database."""
+
+    new_ids: list[str] = field(default_factory=list)
+    duplicate_ids: list[str] = field(default_factory=list)
+    off_topic_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
+    unchanged_ids: list[str] = field(default_factory=list)
+
+
+def known_articles(db: Database, urls: Iterable[str]) -> dict[str, str]:
+    """Map each URL already leading to a stored article to that article's id.
+
+    Args:
+        db: the database.
+        urls: URLs in any form (feed links, AMP, tracking parameters).
+
+    Returns:
+        ``{url: article_id}`` for the URLs whose canonical form is known.
+    """
+    keys = {url: url_key(url) for url in urls}
+    if not keys or not db.path.exists():
+        return {}
+    with db.connect() as connection:
+        rows = connection.execute(
+            "SELECT url_key, article_id FROM article_urls WHERE url_key IN (SELECT unnest(?))",
+            [sorted(set(keys.values()))],
+        ).fetchall()
+    found = dict(rows)
+    return {url: found[key] for url, key in keys.items() if key in found}
+
+
+def save_batch(
+    db: Database,
+    *,
+    run_id: str,
+    seen_at: datetime,
+    articles: Sequence[Article],
+    seen_ids: Iterable[str] = (),
+    source: SourceUpdate | None = None,
+) -> StoreResult:
+    """Upsert a batch of articles and its source's state in one transaction.
+
+    New ids are inserted; a new article whose text is an exact copy of a stored
+    one gets ``duplicate_of``; a stored article whose text changed is updated;
+    an unchanged one only gets its last-seen bookkeeping. Running the same
+    batch twice stores nothing new.
+
+    Args:
+        db: the database.
+        run_id: the run doing the writing.
+        seen_at: the run's clock (UTC).
+        articles: extracted articles; a repeated id keeps its first occurrence.
+        seen_ids: ids of stored articles the source listed again (bookkeeping only).
+        source: the source's new state, written in the same transaction.
+    """
+    batch = list({article.id: article for article in reversed(articles)}.values())[::-1]
+    seen = _naive_utc(seen_at)
+    result = StoreResult()
+    with db.transaction() as connection:
+        stored = _stored_hashes(connection, [article.id for article in batch])
+        fresh = [article for article in batch if article.id not in stored]
+        kept_by_hash = _kept_copies(connection, {a.content_hash for a in fresh if a.content_hash})
+        rows = []
+        for article in fresh:
+            duplicate_of = None
+            if article.content_hash:
+                duplicate_of = kept_by_hash.setdefault(article.content_hash, article.id)
+                duplicate_of = None if duplicate_of == article.id else duplicate_of
+            rows.append(_row(article, run_id, seen, duplicate_of))
+            result.new_ids.append(article.id)
+            if duplicate_of:
+                result.duplicate_ids.append(article.id)
+            if not article.on_topic:
+                result.off_topic_ids.append(article.id)
+        _insert_rows(connection, rows)
+        changed = [a for a in batch if a.id in stored and stored[a.id] != a.content_hash]
+        _update_content(connection, changed, seen)
+        result.updated_ids.extend(article.id for article in changed)
+        result.unchanged_ids.extend(
+            a.id for a in batch if a.id in stored and stored[a.id] == a.content_hash
+        )
+        touched = {*result.unchanged_ids, *result.updated_ids, *seen_ids}
+        _touch(connection, sorted(touched), run_id, seen)
+        _remember_urls(connection, batch, seen)
+        if source is not None:
+            update_source(
+                connection, replace(source, new=len(result.new_ids)), run_id=run_id, at=seen_at
+            )
+    return result
+
+
+def read_records(
+    db: Database, where: str = "TRUE", parameters: Sequence[Any] = ()
+) -> list[tuple[str, Record]]:
+    """Read stored articles back as seed-format records, ``(id, record)`` in id order.
+
+    ``where`` is an SQL condition over the ``articles`` table, written by
+    newswatch's own code (never user input).
+    """
+    columns = ", ".join(ARTICLE_COLUMNS)
+    with db.connect(read_only=True) as connection:
+        cursor = connection.execute(
+            f"SELECT {columns} FROM articles WHERE {where} ORDER BY id", list(parameters)
+        )
+        names = [description[0] for description in cursor.description or []]
+        return [(row[0], _record(dict(zip(names, row, strict=True)))) for row in cursor.fetchall()]
+
+
+def _stored_hashes(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> dict[str, str | None]:
+    if not ids:
+        return {}
+    rows = connection.execute(
+        "SELECT id, content_hash FROM articles WHERE id IN (SELECT unnest(?))", [ids]
+    ).fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
+def _kept_copies(connection: duckdb.DuckDBPyConnection, hashes: set[str]) -> dict[str, str]:
+    if not hashes:
+        return {}
+    rows = connection.execute(
+        """
+        SELECT content_hash, arg_min(id, first_seen_at) FROM articles
+        WHERE duplicate_of IS NULL AND content_hash IN (SELECT unnest(?))
+        GROUP BY content_hash
+        """,
+        [sorted(hashes)],
+    ).fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
+def _insert_rows(connection: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    new_rows = pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA)  # noqa: F841 - read by DuckDB by name
+    columns = ", ".join(ARTICLE_COLUMNS)
+    connection.execute(f"INSERT INTO articles ({columns}) SELECT {columns} FROM new_rows")
+
+
+def _update_content(
+    connection: duckdb.DuckDBPyConnection, articles: list[Article], seen: datetime
+) -> None:
+    if not articles:
+        return
+    changed = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB by name
+        [_row(article, "", seen, None) for article in articles], schema=_ARROW_SCHEMA
+    )
+    assignments = ", ".join(f"{column} = changed.{column}" for column in _CONTENT_COLUMNS)
+    connection.execute(
+        f"UPDATE articles SET {assignments}, content_updated_at = ? FROM changed WHERE articles.id = changed.id",
+        [seen],
+    )
+
+
+def _touch(
+    connection: duckdb.DuckDBPyConnection, ids: list[str], run_id: str, seen: datetime
+) -> None:
+    if not ids:
+        return
+    connection.execute(
+        """
+        UPDATE articles
+        SET last_seen_at = ?, last_run_id = ?, seen_count = seen_count + 1
+        WHERE id IN (SELECT unnest(?)) AND last_run_id <> ?
+        """,
+        [seen, run_id, ids, run_id],
+    )
+
+
+def _remember_urls(
+    connection: duckdb.DuckDBPyConnection, batch: Sequence[Article], seen: datetime
+) -> None:
+    forms: dict[str, tuple[str, str]] = {}
+    for article in batch:
+        for url in (
+            article.record.web_url,
+            article.record.original_url,
+            article.record.extra.get("ampWebUrl"),
+        ):
+            if isinstance(url, str) and url:
+                forms.setdefault(url_key(url), (article.id, url))
+    if not forms:
+        return
+    keys = sorted(forms)
+    connection.execute(
+        """
+        INSERT INTO article_urls
+        SELECT * FROM (SELECT unnest(?) AS url_key, unnest(?) AS article_id, unnest(?) AS url, ? AS first_seen_at)
+        ON CONFLICT DO NOTHING
+        """,
+        [keys, [forms[key][0] for key in keys], [forms[key][1] for key in keys], seen],
+    )
+
+
+def _row(article: Article, run_id: str, seen: datetime, duplicate_of: str | None) -> dict[str, Any]:
+    record = article.record
+    return {
+        "id": article.id,
+        "url_key": article.url_key,
+        "web_url": record.web_url,
+        "original_url": record.original_url,
+        "title": record.title,
+        "excerpt": record.excerpt,
+        "body": record.body,
+        "category": record.category,
+        "type": record.type,
+        "published_at": _naive_utc(record.published_at) if record.published_at else None,
+        "first_seen_at": seen,
+        "last_seen_at": seen,
+        "content_updated_at": None,
+        "provider_name": record.provider.name,
+        "provider_domain": record.provider.domain,
+        "language": record.language,
+        "topics": list(record.topics),
+        "images": [
+            {
+                "url": image.url,
+                "width": image.width,
+                "height": image.height,
+                "is_cached": image.is_cached,
+            }
+            for image in record.images
+        ],
+        "related": json.dumps(list(record.related), default=_json_default, ensure_ascii=False),
+        "quality": record.quality,
+        "heat": record.heat,
+        "published": record.published,
+        "secured": record.secured,
+        "extra": json.dumps(record.extra, default=_json_default, ensure_ascii=False),
+        "on_topic": article.on_topic,
+        "relevance_reason": article.relevance_reason,
+        "content_hash": article.content_hash,
+        "duplicate_of": duplicate_of,
+        "story_id": None,
+        "source_name": article.source,
+        "input_kind": article.input_kind,
+        "first_run_id": run_id,
+        "last_run_id": run_id,
+        "seen_count": 1,
+    }
+
+
+def _record(row: dict[str, Any]) -> Record:
+    return Record(
+        title=row["title"],
+        body=row["body"],
+        excerpt=row["excerpt"],
+        category=row["category"],
+        published_at=row["published_at"].replace(tzinfo=UTC) if row["published_at"] else None,
+        original_url=row["original_url"],
+        web_url=row["web_url"],
+        type=row["type"],
+        quality=row["quality"],
+        heat=row["heat"],
+        published=row["published"],
+        provider=Provider(row["provider_name"], row["provider_domain"]),
+        topics=tuple(row["topics"]),
+        images=tuple(
+            Image(
+                url=image["url"],
+                width=image["width"],
+                height=image["height"],
+                is_cached=bool(image["is_cached"]),
+            )
+            for image in row["images"]
+        ),
+        related=tuple(_related_from_json(item) for item in json.loads(row["related"])),
+        secured=row["secured"],
+        language=row["language"],
+        extra=json.loads(row["extra"]),
+    )
+
+
+def _related_from_json(item: dict[str, Any]) -> dict[str, Any]:
+    # JSON has no timestamps; give back the datetime the seed format's YAML would load.
+    value = item.get("publishedDateTime")
+    if isinstance(value, str) and value:
+        with contextlib.suppress(ValueError):
+            item["publishedDateTime"] = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return item
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    # Columns are TIMESTAMP in UTC: DuckDB would shift aware values by the session zone.
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (
+            value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if value.tzinfo
+            else value.isoformat() + "Z"
+        )
+    return str(value)

@@ -1,0 +1,116 @@
+"""Read-only access for analysts: one checked SQL statement, and exports."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from extractors.seedformat import dump_seed_document
+from storage.articles import read_records
+from storage.database import Database, StorageError
+
+# Statement types that only read. Anything else (INSERT, COPY … TO, ATTACH,
+# SET …) is refused before it reaches DuckDB, even on a read-only connection.
+_READ_ONLY_TYPES = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "RELATION"})
+
+
+class QueryRefusedError(StorageError):
+    """A query newswatch will not run: several statements, or one that writes."""
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Column names and rows of a query."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+def run_query(db: Database, sql: str) -> QueryResult:
+    """Run one read-only SQL statement against the database.
+
+    Raises:
+        QueryRefusedError: several statements, or a statement that is not a read.
+        StorageError: the database cannot be opened, or the SQL is invalid.
+    """
+    statement_type = check_read_only(sql)
+    with db.connect(read_only=True) as connection:
+        try:
+            cursor = connection.execute(sql)
+            columns = [column[0] for column in cursor.description or []]
+            return QueryResult(columns, cursor.fetchall())
+        except duckdb.Error as error:
+            message = str(error).strip().splitlines()[0]
+            raise StorageError(f"query failed ({statement_type}): {message}") from None
+
+
+def check_read_only(sql: str) -> str:
+    """The type of the single statement in ``sql``; refuses anything else.
+
+    Raises:
+        QueryRefusedError: no statement, several statements, or a write.
+    """
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as error:
+        raise StorageError(f"invalid SQL: {str(error).strip().splitlines()[0]}") from None
+    if len(statements) != 1:
+        raise QueryRefusedError(
+            f"expected exactly one SQL statement, got {len(statements)}; run them one at a time"
+        )
+    statement_type = statements[0].type.name
+    if statement_type not in _READ_ONLY_TYPES:
+        raise QueryRefusedError(
+            f"refused: `newswatch query` is read-only and this is a {statement_type} statement; "
+            "the pipeline is the only writer of the database"
+        )
+    return statement_type
+
+
+def prepare_output_dir(out: Path, overwrite: bool) -> None:
+    """Create ``out``; refuse a non-empty one unless ``overwrite``, which empties it."""
+    if out.exists() and not out.is_dir():
+        raise StorageError(f"export target {out} exists and is not a directory")
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise StorageError(
+                f"export directory {out} is not empty; pass --overwrite to replace its contents"
+            )
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def export_parquet(db: Database, out: Path, overwrite: bool = False) -> int:
+    """Write every article as Parquet, Hive-partitioned by publication day.
+
+    Partitions are ``published_date=YYYY-MM-DD`` (``unknown`` when the date is
+    not known). Returns the number of articles written.
+    """
+    prepare_output_dir(out, overwrite)
+    with db.connect(read_only=True) as connection:
+        row = connection.execute("SELECT count(*) FROM articles").fetchone()
+        count = int(row[0]) if row else 0
+        if count:
+            target = str(out).replace("'", "''")
+            connection.execute(
+                f"""
+                COPY (
+                    SELECT *, coalesce(strftime(published_at, '%Y-%m-%d'), 'unknown') AS published_date
+                    FROM articles ORDER BY published_at, id
+                ) TO '{target}' (FORMAT parquet, PARTITION_BY (published_date), OVERWRITE_OR_IGNORE)
+                """
+            )
+    return count
+
+
+def export_seed(db: Database, out: Path, overwrite: bool = False) -> int:
+    """Write one seed-format file per article, ``ID.md``. Returns the number written."""
+    prepare_output_dir(out, overwrite)
+    records = read_records(db)
+    for article_id, record in records:
+        (out / f"{article_id}.md").write_text(dump_seed_document(record), encoding="utf-8")
+    return len(records)

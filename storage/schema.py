@@ -1,0 +1,240 @@
+"""The database schema as forward migrations, each table and column described in the database.
+
+Migration N runs once, in its own transaction, on any file whose recorded
+version is below N. Never edit a released migration: add the next one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step of the schema: the statements that take version - 1 to version."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+IMAGE_STRUCT = "STRUCT(url VARCHAR, width INTEGER, height INTEGER, is_cached BOOLEAN)"
+
+_TABLE_COMMENTS = {
+    "articles": "One row per article (per canonical URL). Duplicates stay stored with duplicate_of set; views for analysis exclude them.",
+    "article_urls": "Every URL form that led to an article (feed links, redirects, canonical, AMP), so a known article is recognised however it is reached.",
+    "runs": "One row per pipeline run (daily or backfill) with its counts and outcome.",
+    "sources": "Per-source incremental state (ETag, Last-Modified, body hash, cursor) and health.",
+    "schema_info": "Bookkeeping of the database itself (schema version).",
+}
+
+_COLUMN_COMMENTS = {
+    "articles": {
+        "id": "Stable article id: first 16 hex digits of SHA-256 of the canonical URL without scheme and www.",
+        "url_key": "Canonical URL without scheme and leading www.; what id is derived from.",
+        "web_url": "Canonical URL of the article (seed field webUrl).",
+        "original_url": "URL as first discovered: feed link, redirect or file:// URI (seed field originalUrl).",
+        "title": "Headline without site suffix (seed field title).",
+        "excerpt": "One-paragraph summary or lede, at most about 300 characters (seed field excerpt).",
+        "body": "Article text, paragraphs separated by a blank line; empty for metadata-only records.",
+        "category": "news, opinion, analysis, press-release ... (seed field category).",
+        "type": "article, video, podcast ... (seed field type).",
+        "published_at": "Publication time in UTC (seed field publishedDateTime); NULL when unknown.",
+        "first_seen_at": "UTC time of the run that first stored the article.",
+        "last_seen_at": "UTC time of the latest run that saw the article (bookkeeping only).",
+        "content_updated_at": "UTC time the stored text last changed because the publisher changed it; NULL if never.",
+        "provider_name": "Publisher name (seed field provider.name).",
+        "provider_domain": "Publisher domain without www. (seed field provider.domain).",
+        "language": "ISO 639-1 language code when known.",
+        "topics": "Topic labels from the watch's taxonomy (seed field topics).",
+        "images": "Images as a list of {url, width, height, is_cached} (seed field images).",
+        "related": "Other coverage of the same story in the seed format's shape, as JSON (seed field related).",
+        "quality": "0-100 completeness score; formula in extractors/quality.py (seed field quality).",
+        "heat": "Number of distinct providers covering the story; -1 when unknown (seed field heat).",
+        "published": "Downstream publication flag set by users; false by default (seed field published).",
+        "secured": "Opaque string passed through from input records, never generated (seed field secured).",
+        "extra": "Seed-format keys newswatch does not define, kept as JSON so nothing read is lost.",
+        "on_topic": "True when the article matches the watch in sources.yaml; off-topic rows are kept but excluded from views.",
+        "relevance_reason": "Why on_topic has its value (which watch group matched or was missing).",
+        "content_hash": "Hash of the body's words (case, spacing, punctuation ignored); NULL for bodies under 25 words.",
+        "duplicate_of": "id of the kept copy when this article is a copy of another; NULL for kept copies.",
+        "story_id": "Identifier shared by articles covering the same story; NULL until stories are computed.",
+        "source_name": "Configured source that first delivered the article.",
+        "input_kind": "How the article was read: html, text, seed (seed-format file) or feed (feed content only).",
+        "first_run_id": "runs.run_id of the run that first stored the article.",
+        "last_run_id": "runs.run_id of the latest run that saw the article.",
+        "seen_count": "How many runs have seen the article.",
+    },
+    "article_urls": {
+        "url_key": "A URL form (canonical, without scheme and www.) that leads to the article.",
+        "article_id": "articles.id the URL leads to.",
+        "url": "The URL as seen.",
+        "first_seen_at": "UTC time this URL form was first seen.",
+    },
+    "runs": {
+        "run_id": "Run identifier (the Prefect flow run id when run by Prefect).",
+        "flow": "daily-monitor or backfill.",
+        "status": "running, completed (every source ok), partial (some sources failed) or failed (all failed, or crashed).",
+        "started_at": "UTC start time.",
+        "finished_at": "UTC end time; NULL while running or after a crash.",
+        "window_since": "Backfill range start (UTC, inclusive); NULL for daily runs.",
+        "window_until": "Backfill range end (UTC, exclusive); NULL for daily runs.",
+        "config_path": "Config file the run used.",
+        "sources_total": "Number of sources the run processed.",
+        "sources_failed": "Number of sources that failed entirely.",
+        "items_seen": "Items listed by all sources.",
+        "items_new": "Articles stored for the first time.",
+        "items_duplicate": "New articles recognised as copies of another article.",
+        "items_off_topic": "New articles outside the watch (stored, excluded from views).",
+        "items_failed": "Items that could not be fetched or extracted.",
+        "summary": "Per-source counts and errors as JSON.",
+    },
+    "sources": {
+        "name": "Source name from sources.yaml.",
+        "kind": "feed or folder.",
+        "location": "Feed URL or folder path.",
+        "etag": "ETag of the last feed response, for conditional GET.",
+        "last_modified": "Last-Modified of the last feed response, for conditional GET.",
+        "body_hash": "SHA-256 of the last feed body: the ground truth of whether it changed.",
+        "cursor": "Latest publication time (UTC) stored from this source.",
+        "last_run_id": "runs.run_id of the last run that processed the source.",
+        "last_attempt_at": "UTC time of the last attempt.",
+        "last_success_at": "UTC time of the last successful fetch.",
+        "last_error": "Last error message; NULL after a success.",
+        "last_error_at": "UTC time of the last error.",
+        "consecutive_failures": "Failed runs in a row (0 after a success).",
+        "items_last_run": "Items the source listed in its last run.",
+        "new_last_run": "Articles the source added in its last run.",
+    },
+    "schema_info": {
+        "key": "Setting name (schema_version).",
+        "value": "Setting value.",
+    },
+}
+
+_V1_TABLES = (
+    """
+    CREATE TABLE schema_info (
+        key VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    )
+    """,
+    f"""
+    CREATE TABLE articles (
+        id VARCHAR PRIMARY KEY,
+        url_key VARCHAR NOT NULL,
+        web_url VARCHAR NOT NULL,
+        original_url VARCHAR NOT NULL,
+        title VARCHAR NOT NULL,
+        excerpt VARCHAR NOT NULL,
+        body VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        type VARCHAR NOT NULL,
+        published_at TIMESTAMP,
+        first_seen_at TIMESTAMP NOT NULL,
+        last_seen_at TIMESTAMP NOT NULL,
+        content_updated_at TIMESTAMP,
+        provider_name VARCHAR NOT NULL,
+        provider_domain VARCHAR NOT NULL,
+        language VARCHAR,
+        topics VARCHAR[] NOT NULL,
+        images {IMAGE_STRUCT}[] NOT NULL,
+        related JSON NOT NULL,
+        quality SMALLINT NOT NULL,
+        heat INTEGER NOT NULL,
+        published BOOLEAN NOT NULL,
+        secured VARCHAR,
+        extra JSON NOT NULL,
+        on_topic BOOLEAN NOT NULL,
+        relevance_reason VARCHAR NOT NULL,
+        content_hash VARCHAR,
+        duplicate_of VARCHAR,
+        story_id VARCHAR,
+        source_name VARCHAR NOT NULL,
+        input_kind VARCHAR NOT NULL,
+        first_run_id VARCHAR NOT NULL,
+        last_run_id VARCHAR NOT NULL,
+        seen_count INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX articles_content_hash ON articles (content_hash)",
+    "CREATE INDEX articles_published_at ON articles (published_at)",
+    """
+    CREATE TABLE article_urls (
+        url_key VARCHAR PRIMARY KEY,
+        article_id VARCHAR NOT NULL,
+        url VARCHAR NOT NULL,
+        first_seen_at TIMESTAMP NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        flow VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP,
+        window_since TIMESTAMP,
+        window_until TIMESTAMP,
+        config_path VARCHAR NOT NULL,
+        sources_total INTEGER NOT NULL DEFAULT 0,
+        sources_failed INTEGER NOT NULL DEFAULT 0,
+        items_seen INTEGER NOT NULL DEFAULT 0,
+        items_new INTEGER NOT NULL DEFAULT 0,
+        items_duplicate INTEGER NOT NULL DEFAULT 0,
+        items_off_topic INTEGER NOT NULL DEFAULT 0,
+        items_failed INTEGER NOT NULL DEFAULT 0,
+        summary JSON
+    )
+    """,
+    """
+    CREATE TABLE sources (
+        name VARCHAR PRIMARY KEY,
+        kind VARCHAR NOT NULL,
+        location VARCHAR NOT NULL,
+        etag VARCHAR,
+        last_modified VARCHAR,
+        body_hash VARCHAR,
+        cursor TIMESTAMP,
+        last_run_id VARCHAR,
+        last_attempt_at TIMESTAMP,
+        last_success_at TIMESTAMP,
+        last_error VARCHAR,
+        last_error_at TIMESTAMP,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        items_last_run INTEGER NOT NULL DEFAULT 0,
+        new_last_run INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE VIEW unique_articles AS
+    SELECT * FROM articles WHERE duplicate_of IS NULL AND on_topic
+    """,
+)
+
+
+def _comment_statements() -> tuple[str, ...]:
+    statements: list[str] = []
+    for table, comment in _TABLE_COMMENTS.items():
+        statements.append(f"COMMENT ON TABLE {table} IS {_sql_string(comment)}")
+        for column, column_comment in _COLUMN_COMMENTS[table].items():
+            statements.append(
+                f"COMMENT ON COLUMN {table}.{column} IS {_sql_string(column_comment)}"
+            )
+    statements.append(
+        "COMMENT ON VIEW unique_articles IS "
+        + _sql_string(
+            "On-topic articles without duplicates: the view to count and chart coverage from."
+        )
+    )
+    return tuple(statements)
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version

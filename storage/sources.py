@@ -1,0 +1,93 @@
+"""Per-source incremental state and health, written with the batch it belongs to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from storage.database import Database
+
+
+@dataclass(frozen=True)
+class SourceUpdate:
+    """What one run learned about a source.
+
+    ``ok`` is False when the source failed as a whole (its feed could not be
+    fetched or parsed); single failed articles do not make a source fail.
+    """
+
+    name: str
+    kind: str
+    location: str
+    ok: bool
+    error: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    cursor: datetime | None = None
+    items_seen: int = 0
+    new: int = 0
+
+
+def update_source(
+    connection: duckdb.DuckDBPyConnection, update: SourceUpdate, *, run_id: str, at: datetime
+) -> None:
+    """Upsert a source's row inside the caller's transaction."""
+    moment = at.astimezone(UTC).replace(tzinfo=None)
+    cursor = update.cursor.astimezone(UTC).replace(tzinfo=None) if update.cursor else None
+    connection.execute(
+        """
+        INSERT INTO sources AS s (name, kind, location, etag, last_modified, body_hash, cursor, last_run_id,
+                                  last_attempt_at, last_success_at, last_error, last_error_at,
+                                  consecutive_failures, items_last_run, new_last_run)
+        VALUES ($name, $kind, $location, $etag, $last_modified, $body_hash, $cursor, $run_id,
+                $at, CASE WHEN $ok THEN $at END, $error, CASE WHEN $ok THEN NULL ELSE $at END,
+                CASE WHEN $ok THEN 0 ELSE 1 END, $items, $new)
+        ON CONFLICT (name) DO UPDATE SET
+            kind = excluded.kind,
+            location = excluded.location,
+            etag = CASE WHEN $ok THEN excluded.etag ELSE s.etag END,
+            last_modified = CASE WHEN $ok THEN excluded.last_modified ELSE s.last_modified END,
+            body_hash = CASE WHEN $ok THEN excluded.body_hash ELSE s.body_hash END,
+            cursor = greatest(s.cursor, excluded.cursor),
+            last_run_id = excluded.last_run_id,
+            last_attempt_at = excluded.last_attempt_at,
+            last_success_at = coalesce(excluded.last_success_at, s.last_success_at),
+            last_error = excluded.last_error,
+            last_error_at = coalesce(excluded.last_error_at, s.last_error_at),
+            consecutive_failures = CASE
+                WHEN $ok THEN 0
+                WHEN s.last_run_id = $run_id THEN s.consecutive_failures
+                ELSE s.consecutive_failures + 1 END,
+            items_last_run = excluded.items_last_run,
+            new_last_run = excluded.new_last_run
+        """,
+        {
+            "name": update.name,
+            "kind": update.kind,
+            "location": update.location,
+            "etag": update.etag,
+            "last_modified": update.last_modified,
+            "body_hash": update.body_hash,
+            "cursor": cursor,
+            "run_id": run_id,
+            "at": moment,
+            "ok": update.ok,
+            "error": update.error,
+            "items": update.items_seen,
+            "new": update.new,
+        },
+    )
+
+
+def source_states(db: Database) -> list[dict[str, Any]]:
+    """Every source's stored state and health, by name."""
+    if not db.path.exists():
+        return []
+    with db.connect(read_only=True) as connection:
+        cursor = connection.execute("SELECT * FROM sources ORDER BY name")
+        names = [column[0] for column in cursor.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
