@@ -18,7 +18,7 @@ from extractors.quality import quality_score
 from extractors.record import Provider, Record
 from extractors.relevance import Watch, classify
 from extractors.seedformat import has_front_matter, parse_seed_document
-from extractors.text import text_to_record
+from extractors.text import drop_leading_headline, text_to_record
 from extractors.urls import article_id, canonical_url, registered_domain, url_key
 
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -127,6 +127,7 @@ def build_article(
     """
     if hint is not None:
         record = _merge_hint(record, hint)
+    record = record.with_changes(body=drop_leading_headline(record.body, record.title))
     if original_url:
         record = record.with_changes(original_url=original_url)
     web_url = record.web_url or record.original_url

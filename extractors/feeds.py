@@ -7,6 +7,7 @@ HTTP has no timeout, and keeping the network out keeps this module pure.
 from __future__ import annotations
 
 import calendar
+import html
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -147,7 +148,8 @@ def entry_to_record(entry: FeedEntry, feed: ParsedFeed, provider: Provider | Non
         make_excerpt([summary_text]) if summary_text else make_excerpt(paragraphs, entry.title)
     )
     return Record(
-        title=" ".join(entry.title.split()),
+        # Feeds escape titles once or twice; a headline never contains markup.
+        title=" ".join(html_fragment_to_text(html.unescape(entry.title)).split()),
         body=join_paragraphs(paragraphs),
         excerpt=excerpt,
         published_at=entry.published_at,
@@ -161,7 +163,7 @@ def entry_to_record(entry: FeedEntry, feed: ParsedFeed, provider: Provider | Non
 def html_fragment_to_text(fragment: str) -> str:
     """Text of an HTML fragment with one line per block element."""
     if "<" not in fragment:
-        return fragment
+        return html.unescape(fragment)
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (ParserError, ValueError):

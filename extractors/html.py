@@ -21,26 +21,38 @@ from charset_normalizer import from_bytes
 from lxml.etree import ParserError
 
 from extractors.record import Image, Provider, Record, to_utc
-from extractors.text import MAX_EXCERPT_CHARS, join_paragraphs, split_paragraphs, truncate
+from extractors.text import (
+    MAX_EXCERPT_CHARS,
+    drop_leading_headline,
+    join_paragraphs,
+    split_paragraphs,
+    truncate,
+)
 from extractors.urls import canonical_url, is_http_url, registered_domain
 
 # A date this far past the fetch time is a parsing error or a scheduled
 # placeholder, never a publication date.
 FUTURE_TOLERANCE = timedelta(hours=2)
+# Single- and multi-byte encodings of non-Latin scripts, trusted when detected.
+_NON_LATIN_ENCODINGS = frozenset(
+    ["cp1251", "koi8_r", "koi8_u", "iso8859_5", "cp866", "mac_cyrillic", "cp1253", "iso8859_7", "cp1255", "iso8859_8", "cp1256", "iso8859_6", "gb2312", "gbk", "gb18030", "big5", "big5hkscs", "shift_jis", "cp932", "euc_jp", "iso2022_jp", "euc_kr", "cp949", "cp874", "tis_620", "utf_16", "utf_16_le", "utf_16_be", "utf_32"]
+)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ")
-_ARTICLE_TYPES = {
-    "Article",
-    "NewsArticle",
-    "ReportageNewsArticle",
-    "AnalysisNewsArticle",
+# In order of preference: the most specific type wins when a page lists several.
+_ARTICLE_TYPES = (
     "OpinionNewsArticle",
-    "BlogPosting",
+    "AnalysisNewsArticle",
+    "ReportageNewsArticle",
     "LiveBlogPosting",
+    "NewsArticle",
+    "BlogPosting",
     "Report",
     "ScholarlyArticle",
     "TechArticle",
-}
+    "Article",
+)
 
 
 class ExtractionError(ValueError):
@@ -87,7 +99,15 @@ def decode_html(content: bytes, declared_charset: str | None = None) -> str:
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
-        best = from_bytes(content[:200_000]).best()
+        pass
+    best = from_bytes(content[:200_000]).best()
+    if best is not None and best.encoding in _NON_LATIN_ENCODINGS:
+        return content.decode(best.encoding, errors="replace")
+    # Undeclared legacy pages are overwhelmingly windows-1252 (the WHATWG default
+    # for Western locales); detectors confuse it with cp1250/cp1125 on short French text.
+    try:
+        return content.decode("cp1252")
+    except UnicodeDecodeError:
         return content.decode(best.encoding if best else "cp1252", errors="replace")
 
 
@@ -181,6 +201,8 @@ def html_to_record(
     html = content if isinstance(content, str) else decode_html(content, charset)
     if not html.strip():
         raise ExtractionError("empty page")
+    # lxml refuses str input that still carries an XML encoding declaration (XHTML pages).
+    html = _XML_DECLARATION.sub("", html, count=1)
     try:
         tree = lxml.html.document_fromstring(html)
     except (ParserError, ValueError) as error:
@@ -222,7 +244,7 @@ def html_to_record(
         extra["ampWebUrl"] = meta.amp_url
     return Record(
         title=title,
-        body=join_paragraphs(paragraphs),
+        body=drop_leading_headline(join_paragraphs(paragraphs), title),
         excerpt=excerpt,
         category=_category(meta.article_type),
         published_at=published,
@@ -288,9 +310,10 @@ def _json_ld_items(tree: lxml.html.HtmlElement) -> Iterator[Mapping[str, Any]]:
 def _merge_json_ld(meta: PageMetadata, item: Mapping[str, Any], url: str) -> None:
     types = item.get("@type")
     type_names = {types} if isinstance(types, str) else set(types or [])
-    if not type_names & _ARTICLE_TYPES:
+    matching = [name for name in _ARTICLE_TYPES if name in type_names]
+    if not matching:
         return
-    meta.article_type = meta.article_type or next(iter(type_names & _ARTICLE_TYPES))
+    meta.article_type = meta.article_type or matching[0]
     if isinstance(item.get("headline"), str) and not meta.title:
         meta.title = item["headline"]
     if not meta.published_has_time:

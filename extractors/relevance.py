@@ -67,6 +67,8 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
             continue
         prefix = term.endswith("*")
         core = term.rstrip("*").strip()
+        if not any(character.isalnum() for character in core):
+            continue
         pattern = r"[\s\-]+".join(re.escape(word) for word in core.split())
         pattern += r"\w*" if prefix else ""
         if core.isupper() and len(core.replace(" ", "")) <= 4:

@@ -14,6 +14,7 @@ from extractors.record import Record
 MAX_TITLE_CHARS = 200
 MAX_EXCERPT_CHARS = 300
 _SENTENCE_END = re.compile(r"[.!?…:;,]\s*[\"'”’»)]?$")
+_INNER_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-ZÀ-Ý]")
 _WHITESPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
@@ -39,8 +40,12 @@ def join_paragraphs(paragraphs: list[str]) -> str:
 
 
 def looks_like_title(line: str) -> bool:
-    """A headline is short and does not end like a sentence."""
-    return 0 < len(line) <= MAX_TITLE_CHARS and not _SENTENCE_END.search(line)
+    """A headline is short and does not end like a sentence (a single question or exclamation may)."""
+    if not 0 < len(line) <= MAX_TITLE_CHARS:
+        return False
+    if not _SENTENCE_END.search(line):
+        return True
+    return line.rstrip(" \"'”’»)").endswith(("?", "!")) and not _INNER_SENTENCE_BREAK.search(line)
 
 
 def make_excerpt(paragraphs: list[str], title: str = "", limit: int = MAX_EXCERPT_CHARS) -> str:
@@ -85,3 +90,18 @@ def text_to_record(text: str, url: str = "") -> Record:
         original_url=url,
         web_url=url,
     )
+
+
+def drop_leading_headline(body: str, title: str) -> str:
+    """Remove copies of the headline from the top of the body (pages and scrapers repeat it)."""
+    if not title or not body:
+        return body
+    wanted = _squash(title)
+    paragraphs = body.split("\n\n")
+    while paragraphs and _squash(paragraphs[0]) == wanted:
+        paragraphs.pop(0)
+    return "\n\n".join(paragraphs)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.casefold().split())

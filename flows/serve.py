@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,8 +27,12 @@ SERVER_START_TIMEOUT = 120.0
 def serve_forever(config: Config, *, config_path: str, db_path: str, port: int = 4200) -> None:
     """Serve the ``daily-monitor`` (on the config's schedule) and ``backfill`` deployments.
 
-    Blocks until interrupted. Raises RuntimeError when no Prefect server can be reached or started.
+    Blocks until interrupted (Ctrl-C, or SIGTERM from a service manager). Raises
+    RuntimeError when no Prefect server can be reached or started.
     """
+    # SIGTERM would end the process without unwinding; make it stop like Ctrl-C so the
+    # server this command started is stopped too.
+    signal.signal(signal.SIGTERM, _interrupt)
     with prefect_api(port) as api_url:
         print(
             f"newswatch: using the Prefect API at {api_url} (UI: {api_url.removesuffix('/api')})",
@@ -81,7 +86,11 @@ def prefect_api(port: int) -> Iterator[str]:
     with tempfile.NamedTemporaryFile(
         "w+", prefix="newswatch-prefect-server-", suffix=".log", delete=False
     ) as log:
-        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True)
+        # Own session: Ctrl-C reaches only the runner, which still needs the server to pause its
+        # deployments; the server is stopped below, after the runner has finished.
+        server = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
         try:
             _wait_until_healthy(api_url, server, Path(log.name))
             os.environ["PREFECT_API_URL"] = api_url
@@ -93,6 +102,10 @@ def prefect_api(port: int) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 server.kill()
     print(f"newswatch: stopped the local Prefect server (its log: {log.name})", flush=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _wait_until_healthy(api_url: str, server: subprocess.Popen[str], log: Path) -> None:

@@ -321,11 +321,6 @@ def test_broken_yaml_error_names_the_input_and_a_line() -> None:
     assert "mapping values are not allowed" in message
 
 
-@pytest.mark.xfail(
-    reason="BUG: YAML error line numbers count from the first front-matter line, not the "
-    "file's first line ('---'), so every reported line is one too small",
-    strict=True,
-)
 def test_broken_yaml_error_reports_the_line_number_in_the_file() -> None:
     # line 1 '---', line 2 'category: news', line 3 is the broken one
     text = "---\ncategory: news\ntitle: a: b\n---\nbody\n"

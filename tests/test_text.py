@@ -181,11 +181,6 @@ def test_looks_like_title(line: str, expected: bool) -> None:
     assert looks_like_title(line) is expected
 
 
-@pytest.mark.xfail(
-    reason="BUG: looks_like_title rejects headlines ending in '?' or '!', so a question headline "
-    "on the first line is kept as body and the record gets no title",
-    strict=True,
-)
 def test_question_headline_on_first_line_becomes_the_title() -> None:
     text = "Will the EU AI Act slow down innovation?\n\nThe law's first obligations apply from February, and companies are still unsure."
 

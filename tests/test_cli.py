@@ -1,0 +1,172 @@
+"""`newswatch normalize | query | export | sources`: no Prefect, clear errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from extractors.article import build_article, extract_document
+from extractors.relevance import Watch
+from extractors.seedformat import parse_seed_document, split_front_matter
+from flows.cli import app
+from storage.articles import save_batch
+from storage.database import Database
+from storage.sources import SourceUpdate
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds" / "documents"
+NOW = datetime(2026, 11, 22, 6, tzinfo=UTC)
+runner = CliRunner()
+
+
+@pytest.fixture
+def filled_db(tmp_path: Path) -> Path:
+    db = Database(tmp_path / "news.duckdb")
+    articles = []
+    for path in sorted(SEEDS.iterdir()):
+        record, kind = extract_document(
+            path.read_bytes(), url=path.resolve().as_uri(), fetched_at=NOW
+        )
+        articles.append(
+            build_article(
+                record, source="seed-documents", fetched_at=NOW, watch=Watch(), input_kind=kind
+            )
+        )
+    failing = SourceUpdate("seed-documents", "folder", "seeds/documents", ok=True, items_seen=5)
+    save_batch(db, run_id="r1", seen_at=NOW, articles=articles, source=failing)
+    return db.path
+
+
+def test_normalize_writes_one_md_per_input_and_keeps_seed_000(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["normalize", *map(str, sorted(SEEDS.iterdir())), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        f"{path.stem}.md" for path in SEEDS.iterdir()
+    )
+    original = SEEDS / "000_1866282a761c14d8.txt"
+    written = out / "000_1866282a761c14d8.md"
+    original_front, _ = split_front_matter(original.read_text(encoding="utf-8"))
+    written_front, _ = split_front_matter(written.read_text(encoding="utf-8"))
+    assert yaml.safe_load(written_front) == yaml.safe_load(original_front)
+    record_003 = parse_seed_document((out / "003_1f29b1ebc0e135c8.md").read_text(encoding="utf-8"))
+    assert record_003.title == "China proposes new international body for global AI cooperation"
+    assert record_003.title not in record_003.body
+
+
+def test_normalize_reports_a_broken_file_and_goes_on(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: [unclosed\n---\nbody\n", encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text(
+        "A headline\n\nA first paragraph of text that is long enough to be an excerpt.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["normalize", str(broken), str(good), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"{broken}" in result.output and "invalid front matter" in result.output
+    assert (out / "good.md").exists() and not (out / "broken.md").exists()
+
+
+def test_query_formats_and_refusals(filled_db: Path) -> None:
+    table = runner.invoke(
+        app, ["query", "SELECT count(*) AS n FROM articles", "--db", str(filled_db)]
+    )
+    assert table.exit_code == 0 and "(1 row)" in table.output and "5" in table.output
+    as_json = runner.invoke(
+        app,
+        [
+            "query",
+            "SELECT id FROM articles ORDER BY id",
+            "--db",
+            str(filled_db),
+            "--format",
+            "json",
+        ],
+    )
+    assert len(json.loads(as_json.output)) == 5
+    as_csv = runner.invoke(
+        app, ["query", "SELECT 1 AS a, 'x,y' AS b", "--db", str(filled_db), "--format", "csv"]
+    )
+    assert as_csv.output.splitlines() == ["a,b", '1,"x,y"']
+    refused = runner.invoke(app, ["query", "DELETE FROM articles", "--db", str(filled_db)])
+    assert refused.exit_code == 2 and "read-only" in refused.output
+    several = runner.invoke(app, ["query", "SELECT 1; SELECT 2", "--db", str(filled_db)])
+    assert several.exit_code == 2 and "exactly one" in several.output
+
+
+def test_db_from_environment_variable(filled_db: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["query", "SELECT count(*) FROM articles", "--config", str(tmp_path / "none.yaml")],
+        env={"NEWSWATCH_DB": str(filled_db)},
+    )
+    assert result.exit_code == 0 and "5" in result.output
+
+
+def test_export_refuses_non_empty_dir_without_overwrite(filled_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    out.mkdir()
+    (out / "keep.txt").write_text("analyst notes")
+    refused = runner.invoke(
+        app, ["export", "--format", "parquet", "--out", str(out), "--db", str(filled_db)]
+    )
+    assert refused.exit_code == 2 and "not empty" in refused.output
+    assert (out / "keep.txt").read_text() == "analyst notes"
+    done = runner.invoke(
+        app,
+        ["export", "--format", "seed", "--out", str(out), "--db", str(filled_db), "--overwrite"],
+    )
+    assert done.exit_code == 0 and "exported 5 articles" in done.output
+
+
+def test_sources_shows_health_from_the_database(filled_db: Path, tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        f"sources:\n  - name: seed-documents\n    kind: folder\n    path: {SEEDS}\n"
+        "  - name: never-run\n    kind: feed\n    url: https://example.org/feed.xml\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["sources", "--config", str(config), "--db", str(filled_db)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any(line.startswith("seed-documents") and "2026-11-22 06:00" in line for line in lines)
+    assert any(line.startswith("never-run") and "never" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["normalize", str(SEEDS / "001_c0615c37b8205970.txt")],
+        ["query", "SELECT 1"],
+        ["sources"],
+        ["export", "--format", "seed", "--out", "{tmp}/export"],
+    ],
+)
+def test_commands_other_than_run_never_import_prefect(
+    command: list[str], filled_db: Path, tmp_path: Path
+) -> None:
+    arguments = [part.replace("{tmp}", str(tmp_path)) for part in command]
+    if arguments[0] != "normalize":
+        arguments += ["--db", str(filled_db)]
+    script = (
+        "import sys\n"
+        "from flows.cli import app\n"
+        f"try:\n    app({arguments!r})\nexcept SystemExit as exit:\n    code = exit.code\n"
+        "assert 'prefect' not in sys.modules, 'prefect was imported'\n"
+        "sys.exit(code or 0)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert completed.returncode == 0, completed.stderr + completed.stdout

@@ -1,0 +1,613 @@
+"""Tests for extractors.html: article pages to records."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from extractors.html import (
+    ExtractionError,
+    decode_html,
+    html_to_record,
+    read_page_metadata,
+    strip_site_suffix,
+)
+from extractors.record import Image
+
+URL = "https://www.example-times.com/world/2024/03/13/eu-ai-act?utm_source=twitter"
+CLEAN_URL = "https://www.example-times.com/world/2024/03/13/eu-ai-act"
+FETCHED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
+
+HEADLINE = "EU lawmakers approve landmark AI Act"
+PARAGRAPHS = [
+    "The European Parliament on Wednesday approved the Artificial Intelligence Act, the first "
+    "comprehensive law regulating AI systems anywhere in the world, after years of negotiation "
+    "between member states.",
+    "The regulation sorts AI applications by risk. Systems used in hiring, credit scoring, "
+    "policing and critical infrastructure face strict obligations on data quality, human "
+    "oversight and transparency before they can be sold in the bloc.",
+    "“This is a historic day,” said the lawmaker who steered the bill through committee. “We "
+    "have shown that innovation and fundamental rights can go together.”",
+    "Companies that break the rules face fines of up to seven percent of their global turnover. "
+    "The first prohibitions, including on social scoring, take effect six months after the law "
+    "enters into force.",
+    "Industry groups warned that the compliance burden could push start-ups to other markets, "
+    "while civil-society organisations said the exemptions for national security went too far.",
+]
+DEFAULT_META = """
+<meta property="og:site_name" content="Example Times">
+<meta property="og:image" content="/images/ai-act.jpg">
+<meta property="og:image:width" content="1200">
+<meta property="og:image:height" content="675">
+<meta name="description" content="Parliament backs the first comprehensive AI law.">
+"""
+
+
+def page(
+    *,
+    title: str = f"{HEADLINE} | Example Times",
+    meta: str = DEFAULT_META,
+    head_extra: str = "",
+    body_extra: str = "",
+) -> str:
+    """A news page with the usual furniture around the article."""
+    paragraphs = "\n".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+    return f"""<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+{meta}
+{head_extra}
+</head>
+<body>
+<div class="cookie-banner">We use cookies to improve your experience. Accept all cookies?</div>
+<header><nav><a href="/">Home</a> <a href="/world">World</a> <a href="/business">Business</a>
+<a href="/tech">Tech</a> <a href="/login">Sign in</a></nav></header>
+<div class="ad-slot">ADVERTISEMENT Buy cheap flights now with FlyCheap</div>
+<main>
+<article>
+<h1>{HEADLINE}</h1>
+<p class="byline">By A. Reporter</p>
+{paragraphs}
+</article>
+<section id="comments" class="comments">
+<h3>Comments</h3>
+<div class="comment"><p>COMMENTMARKER one: this is a reader comment that goes on about nothing much at all.</p></div>
+<div class="comment"><p>COMMENTMARKER two: another reader comment, also long enough to look like prose.</p></div>
+</section>
+</main>
+<aside class="most-read"><h3>Most read</h3><ul><li><a href="/x">Celebrity chef opens new restaurant</a></li></ul></aside>
+<footer><p>© 2024 Example Times. All rights reserved.</p></footer>
+{body_extra}
+</body>
+</html>"""
+
+
+# --- the whole page ------------------------------------------------------------
+
+
+def test_realistic_page_body_is_the_article_without_furniture() -> None:
+    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+
+    for paragraph in PARAGRAPHS:
+        assert paragraph in record.body.split("\n\n")
+    for junk in (
+        "COMMENTMARKER",
+        "cheap flights",
+        "Sign in",
+        "All rights reserved",
+        "cookies",
+        "Celebrity chef",
+    ):
+        assert junk not in record.body
+
+
+def test_comments_are_not_in_the_body() -> None:
+    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+
+    assert "COMMENTMARKER" not in record.body
+    assert "reader comment" not in record.body
+
+
+def test_realistic_page_metadata() -> None:
+    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+
+    assert record.title == HEADLINE
+    assert record.excerpt == "Parliament backs the first comprehensive AI law."
+    assert record.original_url == URL
+    assert record.web_url == CLEAN_URL
+    assert record.provider.name == "Example Times"
+    assert record.provider.domain == "example-times.com"
+    assert record.language == "en"
+    assert record.category == "news"
+
+
+def test_headline_is_not_repeated_as_first_body_paragraph() -> None:
+    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+
+    assert record.body.split("\n\n")[0] != record.title
+
+
+def test_body_paragraphs_are_separated_by_blank_lines() -> None:
+    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+
+    assert "\n\n\n" not in record.body
+    assert all(part.strip() == part and part for part in record.body.split("\n\n"))
+
+
+def test_str_input_is_accepted() -> None:
+    record = html_to_record(page(), URL, FETCHED)
+
+    assert record.title == HEADLINE
+    assert PARAGRAPHS[0] in record.body
+
+
+# --- title suffix ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "og_title",
+    [
+        f"{HEADLINE} | Example Times",
+        f"{HEADLINE} - Example Times",
+        f"{HEADLINE} – example-times.com",
+        f"{HEADLINE} — EXAMPLE TIMES",
+    ],
+)
+def test_site_suffix_is_stripped_from_og_title(og_title: str) -> None:
+    meta = DEFAULT_META + f'<meta property="og:title" content="{og_title}">'
+
+    record = html_to_record(page(meta=meta).encode("utf-8"), URL, FETCHED)
+
+    assert record.title == HEADLINE
+
+
+def test_site_suffix_is_stripped_from_title_tag_without_og_title() -> None:
+    html = (
+        "<html><head><title>Paywalled: EU passes AI Act - Example Times</title>"
+        '<meta property="og:site_name" content="Example Times"></head>'
+        "<body><p>Subscribe to read.</p></body></html>"
+    )
+
+    record = html_to_record(html, "https://www.example-times.com/world/eu-ai-act", FETCHED)
+
+    assert record.title == "Paywalled: EU passes AI Act"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (f"{HEADLINE} | Example Times", HEADLINE),
+        (f"{HEADLINE} - Example Times", HEADLINE),
+        (f"{HEADLINE} :: Example Times", HEADLINE),
+        (f"{HEADLINE} · example-times", HEADLINE),
+        ("Q&A - the AI Act explained - Example Times", "Q&A - the AI Act explained"),
+        ("AI Act - what it means for start-ups", "AI Act - what it means for start-ups"),
+        ("Example Times - EU lawmakers approve", "Example Times - EU lawmakers approve"),
+        ("  Spaced   out | Example Times ", "Spaced out"),
+        ("No separator here", "No separator here"),
+    ],
+)
+def test_strip_site_suffix(title: str, expected: str) -> None:
+    assert strip_site_suffix(title, "Example Times", CLEAN_URL) == expected
+
+
+def test_strip_site_suffix_uses_the_domain_when_site_name_is_unknown() -> None:
+    assert strip_site_suffix("Story | Reuters", "", "https://www.reuters.com/x") == "Story"
+    assert strip_site_suffix("Story | Other", "", "https://www.reuters.com/x") == "Story | Other"
+
+
+# --- images --------------------------------------------------------------------
+
+
+def test_og_image_with_width_and_height_is_resolved() -> None:
+    record = html_to_record(page(), URL, FETCHED)
+
+    assert record.images[0] == Image(
+        url="https://www.example-times.com/images/ai-act.jpg", width=1200, height=675
+    )
+    assert len({image.url for image in record.images}) == len(record.images)
+
+
+def test_og_image_with_bad_sizes_has_no_sizes() -> None:
+    meta = (
+        '<meta property="og:image" content="https://cdn.example-times.com/a.jpg">'
+        '<meta property="og:image:width" content="wide">'
+        '<meta property="og:image:height" content="0">'
+    )
+
+    record = html_to_record(page(meta=meta), URL, FETCHED)
+
+    assert record.images[0] == Image(url="https://cdn.example-times.com/a.jpg")
+
+
+# --- canonical URL ---------------------------------------------------------------
+
+
+def test_relative_canonical_on_same_site_is_the_web_url() -> None:
+    canonical = '<link rel="canonical" href="/world/2024/03/13/eu-ai-act-final">'
+
+    record = html_to_record(page(head_extra=canonical), URL, FETCHED)
+
+    assert record.web_url == "https://www.example-times.com/world/2024/03/13/eu-ai-act-final"
+    assert record.original_url == URL
+
+
+def test_canonical_on_same_registered_domain_without_www_is_used() -> None:
+    canonical = (
+        '<link rel="canonical" href="https://example-times.com/world/eu-ai-act?utm_medium=x">'
+    )
+
+    record = html_to_record(page(head_extra=canonical), URL, FETCHED)
+
+    assert record.web_url == "https://example-times.com/world/eu-ai-act"
+
+
+def test_og_url_is_used_when_there_is_no_canonical_link() -> None:
+    og_url = '<meta property="og:url" content="https://www.example-times.com/world/eu-ai-act-og">'
+
+    record = html_to_record(page(head_extra=og_url), URL, FETCHED)
+
+    assert record.web_url == "https://www.example-times.com/world/eu-ai-act-og"
+
+
+@pytest.mark.parametrize(
+    "canonical",
+    [
+        "https://other-site.com/world/2024/03/13/eu-ai-act",
+        "https://www.example-times.com/",
+        "https://www.example-times.com",
+        "/",
+        "javascript:void(0)",
+    ],
+)
+def test_cross_site_or_home_page_canonical_is_ignored(canonical: str) -> None:
+    link = f'<link rel="canonical" href="{canonical}">'
+
+    record = html_to_record(page(head_extra=link), URL, FETCHED)
+
+    assert record.web_url == CLEAN_URL
+    assert record.provider.domain == "example-times.com"
+
+
+def test_amphtml_link_is_recorded_in_extra() -> None:
+    amp = '<link rel="amphtml" href="/amp/world/2024/03/13/eu-ai-act">'
+
+    record = html_to_record(page(head_extra=amp), URL, FETCHED)
+
+    assert (
+        record.extra["ampWebUrl"] == "https://www.example-times.com/amp/world/2024/03/13/eu-ai-act"
+    )
+
+
+def test_page_without_amphtml_has_no_amp_extra() -> None:
+    assert "ampWebUrl" not in html_to_record(page(), URL, FETCHED).extra
+
+
+# --- dates -----------------------------------------------------------------------
+
+
+def test_article_published_time_with_offset_is_utc() -> None:
+    meta = '<meta property="article:published_time" content="2024-03-13T09:30:00+01:00">'
+
+    record = html_to_record(page(head_extra=meta), URL, FETCHED)
+
+    assert record.published_at == datetime(2024, 3, 13, 8, 30, tzinfo=UTC)
+
+
+def test_published_time_with_time_of_day_beats_day_only_json_ld() -> None:
+    head = (
+        '<meta property="article:published_time" content="2024-03-13T07:45:00Z">'
+        '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2024-03-12"}</script>'
+    )
+
+    record = html_to_record(page(head_extra=head), URL, FETCHED)
+
+    assert record.published_at == datetime(2024, 3, 13, 7, 45, tzinfo=UTC)
+
+
+def test_json_ld_time_of_day_beats_day_only_published_time() -> None:
+    head = (
+        '<meta property="article:published_time" content="2024-03-13">'
+        '<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2024-03-13T07:45:00Z"}</script>'
+    )
+
+    record = html_to_record(page(head_extra=head), URL, FETCHED)
+
+    assert record.published_at == datetime(2024, 3, 13, 7, 45, tzinfo=UTC)
+
+
+def test_day_only_date_is_midnight_utc() -> None:
+    meta = '<meta property="article:published_time" content="2024-03-13">'
+
+    record = html_to_record(page(head_extra=meta), URL, FETCHED)
+
+    assert record.published_at == datetime(2024, 3, 13, tzinfo=UTC)
+
+
+def test_time_element_is_used_when_no_meta_date() -> None:
+    record = html_to_record(
+        page(body_extra='<time datetime="2024-03-13T06:00:00Z">13 March</time>'),
+        "https://www.example-times.com/world/eu-ai-act",
+        FETCHED,
+    )
+
+    assert record.published_at == datetime(2024, 3, 13, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("2030-01-01T00:00:00Z", None),
+        ("2024-03-14T14:01:00Z", None),  # just past the 2 h tolerance
+        ("2024-03-14T13:59:00Z", datetime(2024, 3, 14, 13, 59, tzinfo=UTC)),
+        ("2024-03-14T11:00:00Z", datetime(2024, 3, 14, 11, 0, tzinfo=UTC)),
+    ],
+)
+def test_date_in_the_future_of_fetched_at_is_dropped(
+    declared: str, expected: datetime | None
+) -> None:
+    meta = f'<meta property="article:published_time" content="{declared}">'
+
+    record = html_to_record(
+        page(head_extra=meta), "https://www.example-times.com/world/eu-ai-act", FETCHED
+    )
+
+    assert record.published_at == expected
+
+
+def test_naive_fetched_at_is_read_as_utc() -> None:
+    meta = '<meta property="article:published_time" content="2024-03-14T13:00:00Z">'
+
+    record = html_to_record(page(head_extra=meta), URL, datetime(2024, 3, 14, 12, 0))
+
+    assert record.published_at == datetime(2024, 3, 14, 13, 0, tzinfo=UTC)
+
+
+# --- JSON-LD ---------------------------------------------------------------------
+
+JSON_LD_GRAPH = """<script type="application/ld+json">
+{"@context": "https://schema.org", "@graph": [
+  {"@type": "WebPage", "name": "Page name"},
+  {"@type": "NewsArticle",
+   "headline": "JSON-LD headline wins",
+   "datePublished": "2024-03-13T05:06:07+00:00",
+   "publisher": {"@type": "Organization", "name": "LD Publisher"},
+   "description": "LD description",
+   "image": [{"@type": "ImageObject", "url": "https://cdn.example-times.com/ld.jpg",
+              "width": "800", "height": "450"}]}
+]}
+</script>"""
+
+
+def test_json_ld_news_article_supplies_headline_date_publisher() -> None:
+    record = html_to_record(page(meta="", head_extra=JSON_LD_GRAPH), URL, FETCHED)
+
+    assert record.title == "JSON-LD headline wins"
+    assert record.published_at == datetime(2024, 3, 13, 5, 6, 7, tzinfo=UTC)
+    assert record.provider.name == "LD Publisher"
+    assert record.excerpt == "LD description"
+    assert Image(url="https://cdn.example-times.com/ld.jpg", width=800, height=450) in record.images
+
+
+def test_open_graph_wins_over_json_ld_for_title_and_site_name() -> None:
+    meta = DEFAULT_META + '<meta property="og:title" content="OG title">'
+
+    record = html_to_record(page(meta=meta, head_extra=JSON_LD_GRAPH), URL, FETCHED)
+
+    assert record.title == "OG title"
+    assert record.provider.name == "Example Times"
+
+
+@pytest.mark.parametrize(
+    ("ld_type", "category"),
+    [
+        ('"OpinionNewsArticle"', "opinion"),
+        ('["AnalysisNewsArticle", "WebPage"]', "analysis"),
+        ('"NewsArticle"', "news"),
+        ('"Recipe"', "news"),
+    ],
+)
+def test_json_ld_type_sets_category(ld_type: str, category: str) -> None:
+    script = f'<script type="application/ld+json">{{"@type": {ld_type}}}</script>'
+
+    assert html_to_record(page(head_extra=script), URL, FETCHED).category == category
+
+
+_CATEGORY_PROBE = """
+from datetime import UTC, datetime
+from extractors.html import html_to_record
+page = (
+    '<html><head><script type="application/ld+json">'
+    '{"@type": ["AnalysisNewsArticle", "NewsArticle"]}</script></head>'
+    '<body><p>Some text.</p></body></html>'
+)
+print(html_to_record(page, "https://x.example.com/a", datetime(2024, 1, 1, tzinfo=UTC)).category)
+"""
+
+
+def test_category_of_multi_typed_json_ld_does_not_depend_on_hash_seed() -> None:
+    root = Path(__file__).resolve().parent.parent
+    categories = {
+        subprocess.run(
+            [sys.executable, "-c", _CATEGORY_PROBE],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("0", "3")
+    }
+
+    assert categories == {"analysis"}
+
+
+def test_json_ld_of_other_types_is_ignored() -> None:
+    script = (
+        '<script type="application/ld+json">'
+        '{"@type": "Recipe", "headline": "Fluffy pancakes", "datePublished": "2024-03-01T10:00:00Z"}'
+        "</script>"
+    )
+
+    record = html_to_record(page(head_extra=script), URL, FETCHED)
+
+    assert record.title == HEADLINE
+    assert record.published_at != datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+
+
+def test_broken_json_ld_is_ignored() -> None:
+    script = '<script type="application/ld+json">{"@type": "NewsArticle", broken</script>'
+
+    record = html_to_record(page(head_extra=script), URL, FETCHED)
+
+    assert record.title == HEADLINE
+
+
+def test_read_page_metadata_directly() -> None:
+    tree = lxml.html.document_fromstring(
+        page(
+            head_extra='<link rel="canonical" href="/c"><meta property="og:locale" content="fr_FR">'
+        )
+    )
+
+    meta = read_page_metadata(tree, URL)
+
+    assert meta.site_name == "Example Times"
+    assert meta.canonical == "https://www.example-times.com/c"
+    assert meta.language == "en"  # <html lang> wins over og:locale
+    assert meta.images[0].width == 1200
+
+
+# --- bytes and encodings ----------------------------------------------------------
+
+
+def test_windows_1252_bytes_without_charset_decode_accents_and_curly_quotes() -> None:
+    html = (
+        "<html><head><title>The café’s AI worries</title></head><body>"
+        "<p>The café’s owner said “AI won’t replace us” – not yet.</p>"
+        "<p>Regulators in Paris, where the café sits, disagree.</p></body></html>"
+    )
+    content = html.encode("cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        content.decode("utf-8")
+
+    assert decode_html(content) == html
+    record = html_to_record(content, "https://cafe.example.com/news/ai", FETCHED)
+    assert "café’s" in record.title + record.body
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><p>La Commission européenne a présenté mercredi son règlement sur "
+        "l’intelligence artificielle, très attendu.</p></body></html>",
+        "<p>café ’</p>",
+    ],
+)
+def test_windows_1252_western_text_without_charset_decodes_exactly(html: str) -> None:
+    assert decode_html(html.encode("cp1252")) == html
+
+
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        '<meta charset="windows-1252">',
+        '<meta charset="iso-8859-1">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">',
+    ],
+)
+def test_declared_western_charsets_decode_as_windows_1252(declaration: str) -> None:
+    html = f"<html><head>{declaration}</head><body><p>règlement – l’IA</p></body></html>"
+
+    assert decode_html(html.encode("cp1252")) == html
+
+
+def test_http_charset_wins_and_unknown_charset_falls_back() -> None:
+    utf8 = "<p>café</p>".encode()
+
+    assert decode_html(utf8, "utf-8") == "<p>café</p>"
+    assert decode_html(utf8, "no-such-charset") == "<p>café</p>"
+    assert decode_html("<p>café</p>".encode("cp1252"), "windows-1252") == "<p>café</p>"
+
+
+def test_utf16_with_bom_is_not_mistaken_for_binary() -> None:
+    assert decode_html("<p>café</p>".encode("utf-16")) == "<p>café</p>"
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\t  "])
+def test_empty_bytes_raise_extraction_error(content: bytes) -> None:
+    with pytest.raises(ExtractionError, match="empty"):
+        html_to_record(content, URL, FETCHED)
+
+
+def test_empty_string_raises_extraction_error() -> None:
+    with pytest.raises(ExtractionError):
+        html_to_record("  ", URL, FETCHED)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
+        b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\x00<<>>",
+        bytes(range(256)),
+    ],
+)
+def test_binary_bytes_raise_extraction_error(content: bytes) -> None:
+    with pytest.raises(ExtractionError, match="binary"):
+        html_to_record(content, URL, FETCHED)
+
+
+# --- broken HTML ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<html><body><div><p>Unclosed paragraph about AI regulation <b>bold <i>italic",
+        "<p>only a fragment</p>",
+        "</div></div><<<>>>",
+        "<html><head><title>T</title></head><body></body></html>",
+        "<html><body><table><tr><td>cell<p>para</table></span></body>",
+    ],
+)
+def test_broken_html_does_not_crash(html: str) -> None:
+    record = html_to_record(html.encode(), "https://x.example.com/a/b", FETCHED)
+
+    assert record.web_url == "https://x.example.com/a/b"
+
+
+def test_unclosed_tags_keep_their_text() -> None:
+    html = "<html><body><article><p>" + PARAGRAPHS[0] + "<p>" + PARAGRAPHS[1] + "<div><b>unclosed"
+
+    record = html_to_record(html.encode(), "https://x.example.com/a/b", FETCHED)
+
+    assert PARAGRAPHS[0] in record.body
+    assert PARAGRAPHS[1] in record.body
+
+
+def test_comment_only_document_raises_extraction_error() -> None:
+    with pytest.raises(ExtractionError):
+        html_to_record(b"<!-- nothing here -->", URL, FETCHED)
+
+
+def test_xhtml_page_with_xml_declaration_is_extracted() -> None:
+    xhtml = (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<html xmlns="http://www.w3.org/1999/xhtml"><head><title>XHTML story</title></head>'
+        "<body><article>"
+        + "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+        + "</article></body></html>"
+    )
+
+    record = html_to_record(xhtml.encode("utf-8"), "https://x.example.com/news/xhtml", FETCHED)
+
+    assert PARAGRAPHS[0] in record.body
