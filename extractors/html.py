@@ -35,7 +35,37 @@ from extractors.urls import canonical_url, is_http_url, registered_domain
 FUTURE_TOLERANCE = timedelta(hours=2)
 # Single- and multi-byte encodings of non-Latin scripts, trusted when detected.
 _NON_LATIN_ENCODINGS = frozenset(
-    ["cp1251", "koi8_r", "koi8_u", "iso8859_5", "cp866", "mac_cyrillic", "cp1253", "iso8859_7", "cp1255", "iso8859_8", "cp1256", "iso8859_6", "gb2312", "gbk", "gb18030", "big5", "big5hkscs", "shift_jis", "cp932", "euc_jp", "iso2022_jp", "euc_kr", "cp949", "cp874", "tis_620", "utf_16", "utf_16_le", "utf_16_be", "utf_32"]
+    [
+        "cp1251",
+        "koi8_r",
+        "koi8_u",
+        "iso8859_5",
+        "cp866",
+        "mac_cyrillic",
+        "cp1253",
+        "iso8859_7",
+        "cp1255",
+        "iso8859_8",
+        "cp1256",
+        "iso8859_6",
+        "gb2312",
+        "gbk",
+        "gb18030",
+        "big5",
+        "big5hkscs",
+        "shift_jis",
+        "cp932",
+        "euc_jp",
+        "iso2022_jp",
+        "euc_kr",
+        "cp949",
+        "cp874",
+        "tis_620",
+        "utf_16",
+        "utf_16_le",
+        "utf_16_be",
+        "utf_32",
+    ]
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)

@@ -253,3 +253,52 @@ def test_config_typo_stops_before_prefect_with_file_and_line(tmp_path: Path) -> 
     result = newswatch("run", "--config", str(config))
     assert result.exit_code == 2
     assert f"{config}:4: sources[0].pth: unknown key (did you mean 'path'?)" in result.output
+
+
+def test_each_run_leaves_a_markdown_artifact_with_its_summary(
+    news_site: NewsSite, tmp_path: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    config = news_site.write_config(tmp_path, [("atom", news_site.feed_url("atom.xml"))])
+    result = newswatch("run", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    (run_id,) = rows(tmp_path / "news.duckdb", "SELECT run_id FROM runs")[0]
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["newswatch-run-summary"]))
+        )
+    mine = [artifact for artifact in artifacts if str(artifact.flow_run_id) == run_id]
+    assert len(mine) == 1
+    markdown = str(mine[0].data)
+    assert "| atom | 5 | 5 |" in markdown and "| seed-documents | 5 | 5 |" in markdown
+
+
+def test_a_broken_seed_file_fails_alone_in_a_folder_source(
+    news_site: NewsSite, tmp_path: Path
+) -> None:
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "broken.md").write_text(
+        "---\ntitle: [unclosed\nquality: 3\n---\nbody\n", encoding="utf-8"
+    )
+    (folder / "evil.md").write_text(
+        f"---\ntitle: !!python/object/apply:os.system ['touch {tmp_path}/owned']\n---\nx\n",
+        encoding="utf-8",
+    )
+    (folder / "good.txt").write_text(
+        "EU agrees AI Act guidance\n\nThe EU published guidance on the AI Act for general-purpose AI models today.\n",
+        encoding="utf-8",
+    )
+    config = news_site.write_config(tmp_path, [], folder=folder)
+    result = newswatch("run", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert "broken.md: invalid front matter: line 3" in result.output
+    assert (
+        "evil.md: invalid front matter" in result.output and "unsupported YAML tag" in result.output
+    )
+    assert not (tmp_path / "owned").exists()
+    assert rows(tmp_path / "news.duckdb", "SELECT title FROM articles") == [
+        ("EU agrees AI Act guidance",)
+    ]
