@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from extractors.article import Article, build_article, extract_document, feed_fallback
 from extractors.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
@@ -92,7 +94,7 @@ class Listing:
 
 @dataclass(frozen=True)
 class Document:
-    """An item's bytes as fetched or read, or the reason there are none."""
+    """An item's bytes as fetched or read."""
 
     url: str
     final_url: str
@@ -391,7 +393,7 @@ def _folder_listing(source: FolderSource) -> Listing:
 
 
 def _read_file(uri: str) -> Document | ItemFailure:
-    path = Path.from_uri(uri) if hasattr(Path, "from_uri") else Path(uri.removeprefix("file://"))
+    path = Path(url2pathname(urlsplit(uri).path))
     try:
         content = path.read_bytes()
         modified = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
