@@ -17,6 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
+from prefect.utilities.annotations import quote
 
 from flows import pipeline
 from flows.config import Config, load_config
@@ -163,11 +164,12 @@ def run_pipeline(
     config = load_settings(config_path)
     db = Database(db_path or config.storage.db)
     run_id, started_at = begin_run(db, flow_name, config_path, window)
+    # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
     listings = list_sources(config, window, list(sources))
-    listings = skip_known(db, listings, refresh)
-    documents = fetch_articles(config, listings)
-    batches = extract_articles(config, listings, documents, window, started_at)
-    reports = store_articles(db, run_id, batches, started_at)
+    listings = skip_known(db, quote(listings), refresh)
+    documents = fetch_articles(config, quote(listings))
+    batches = extract_articles(config, quote(listings), quote(documents), window, started_at)
+    reports = store_articles(db, run_id, quote(batches), started_at)
     summary = RunSummary(
         run_id, flow_name, started_at, datetime.now(UTC), str(db.path), tuple(reports)
     )
