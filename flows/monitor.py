@@ -7,6 +7,7 @@ whole run's batch (not one task per article) and the work itself lives in
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,8 +24,8 @@ from flows import pipeline
 from flows.config import Config, load_config
 from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from flows.summary import RunSummary
-from storage.database import Database
-from storage.runs import finish_run, start_run
+from storage.database import Database, StorageError
+from storage.runs import fail_run, finish_run, start_run
 
 DEFAULT_CONFIG = "seeds/sources.yaml"
 
@@ -164,12 +165,16 @@ def run_pipeline(
     config = load_settings(config_path)
     db = Database(db_path or config.storage.db)
     run_id, started_at = begin_run(db, flow_name, config_path, window)
-    # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
-    listings = list_sources(config, window, list(sources))
-    listings = skip_known(db, quote(listings), refresh)
-    documents = fetch_articles(config, quote(listings))
-    batches = extract_articles(config, quote(listings), quote(documents), window, started_at)
-    reports = store_articles(db, run_id, quote(batches), started_at)
+    try:
+        # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
+        listings = list_sources(config, window, list(sources))
+        listings = skip_known(db, quote(listings), refresh)
+        documents = fetch_articles(config, quote(listings))
+        batches = extract_articles(config, quote(listings), quote(documents), window, started_at)
+        reports = store_articles(db, run_id, quote(batches), started_at)
+    except BaseException as error:
+        _record_crash(db, run_id, error)
+        raise
     summary = RunSummary(
         run_id, flow_name, started_at, datetime.now(UTC), str(db.path), tuple(reports)
     )
@@ -177,6 +182,17 @@ def run_pipeline(
     if summary.all_failed:
         raise AllSourcesFailedError(summary)
     return summary
+
+
+def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
+    """Close the ledger row of a crashed run; a database that is itself the problem is left as is."""
+    with contextlib.suppress(StorageError):
+        fail_run(
+            db,
+            run_id=run_id,
+            finished_at=datetime.now(UTC),
+            error=f"{type(error).__name__}: {error}",
+        )
 
 
 @flow(name="daily-monitor", log_prints=True)

@@ -89,3 +89,12 @@ def finish_run(
 
 def _naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
+
+
+def fail_run(db: Database, *, run_id: str, finished_at: datetime, error: str) -> None:
+    """Mark a run that crashed as failed, keeping the error for the ledger."""
+    with db.transaction() as connection:
+        connection.execute(
+            "UPDATE runs SET status = 'failed', finished_at = ?, summary = ? WHERE run_id = ? AND status = 'running'",
+            [_naive(finished_at), json.dumps({"error": error}), run_id],
+        )

@@ -302,3 +302,22 @@ def test_a_broken_seed_file_fails_alone_in_a_folder_source(
     assert rows(tmp_path / "news.duckdb", "SELECT title FROM articles") == [
         ("EU agrees AI Act guidance",)
     ]
+
+
+def test_a_crash_mid_run_is_recorded_as_failed_and_exits_non_zero(
+    news_site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows import pipeline
+
+    def broken_extract(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("extractor exploded")
+
+    monkeypatch.setattr(pipeline, "extract_articles", broken_extract)
+    config = news_site.write_config(tmp_path, [])
+    result = newswatch("run", "--config", str(config))
+    assert result.exit_code == 1 and "extractor exploded" in result.output
+    (run,) = rows(
+        tmp_path / "news.duckdb", "SELECT status, finished_at IS NOT NULL, summary FROM runs"
+    )
+    assert run[0] == "failed" and run[1] and "extractor exploded" in run[2]
+    assert rows(tmp_path / "news.duckdb", "SELECT count(*) FROM articles") == [(0,)]
