@@ -1655,11 +1655,6 @@ class Figures:
         """Same-run overhead with the flow-run heartbeat minus without it."""
         return self.inflow_overhead - self.quiet_overhead
 
-    @property
-    def bookkeeping(self) -> float:
-        """Same-run overhead without heartbeat, less the argument walk."""
-        return self.quiet_overhead - (self.argument_walk or 0.0)
-
     @classmethod
     def from_results(cls, results: dict[str, Any], count: int) -> Figures:
         """Medians over the repetitions of each child's measurements."""
@@ -1763,9 +1758,8 @@ def render_report(results: dict[str, Any], web: GeneratedWeb, repeat: int, when:
         f"| ↳ the same with Prefect's flow-run heartbeat off (`heartbeat_frequency=None`; "
         f"flow wall {f.quiet_wall:.2f} s, {_spread([r['wall_s'] for r in flow['no_heartbeat_runs']])}) "
         f"| {f.quiet_overhead:.2f} s → the heartbeat costs {f.heartbeat:.2f} s |",
-        f"| ↳ Prefect walking the task arguments of a {count}-article run (measured apart) | "
-        f"{walk} |",
-        f"| ↳ left for task bookkeeping and API calls | {f.bookkeeping:.2f} s |",
+        f"| ↳ what walking the task arguments of a {count}-article run would cost without "
+        f"`quote()` (measured apart; the flow passes them quoted) | {walk} |",
         f"| overhead of a 3-article flow run (same-run measure, heartbeat on) | "
         f"{f.tiny_overhead:.2f} s |",
         f"| articles/s end to end: flow / without Prefect | {count / f.flow_wall:.1f} / "
@@ -1867,13 +1861,8 @@ def interpretation(f: Figures, memory: dict[str, float]) -> str:
             "seconds and joins when the flow ends, so each run's wall time is rounded up to the "
             "next full second (0–1 s per run)"
         )
-    if f.argument_walk is not None and f.argument_walk >= 0.05:
-        parts.append(
-            f"{f.argument_walk:.1f} s is Prefect walking the batch-sized task arguments "
-            "(listings, documents, batches) twice per task, which grows with the batch"
-        )
-    if f.bookkeeping >= 0.05:
-        parts.append(f"≈{f.bookkeeping:.1f} s is per-task bookkeeping and API calls")
+    if f.quiet_overhead >= 0.05:
+        parts.append(f"≈{f.quiet_overhead:.1f} s is per-task bookkeeping and API calls")
     sentences.append(
         f"Prefect adds {f.overhead:.1f} s per {f.count}-article run as flow wall − stage sum "
         f"({f.overhead / f.flow_wall:.0%} of the flow), {f.inflow_overhead:.1f} s when the stages "
@@ -1892,9 +1881,9 @@ def interpretation(f: Figures, memory: dict[str, float]) -> str:
         "runs on one core after all fetching is done — "
         f"spreading it over the {f.cores} cores (a process pool over the batch, or extracting "
         f"while later pages still download) could save up to "
-        f"{extract * (1 - 1 / f.cores):.1f} s of the {f.flow_wall:.1f} s flow; then the Prefect "
-        "argument walk, which wrapping the batch arguments in "
-        "`prefect.utilities.annotations.quote` skips."
+        f"{extract * (1 - 1 / f.cores):.1f} s of the {f.flow_wall:.1f} s flow. The flow passes "
+        "its batch-sized task arguments through `prefect.utilities.annotations.quote`, which "
+        f"spares the {f.argument_walk or 0.0:.1f} s Prefect would otherwise spend walking them."
     )
     return " ".join(sentences)
 
