@@ -11,7 +11,6 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from extractors.feeds import FeedEntry, ParsedFeed, entry_to_record
 from extractors.fingerprint import content_hash
 from extractors.html import ExtractionError, decode_html, html_to_record
 from extractors.quality import quality_score
@@ -26,7 +25,7 @@ TEXT_MEDIA_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 
-__all__ = ["Article", "ExtractionError", "build_article", "extract_document", "feed_fallback"]
+__all__ = ["Article", "ExtractionError", "build_article", "extract_document"]
 
 
 @dataclass(frozen=True)
@@ -91,11 +90,6 @@ def extract_document(
         except ValueError as error:
             raise ExtractionError(str(error)) from None
     return text_to_record(text, url), "text"
-
-
-def feed_fallback(entry: FeedEntry, feed: ParsedFeed, provider: Provider | None) -> Record:
-    """The record a feed entry alone gives (used when its page is not fetched)."""
-    return entry_to_record(entry, feed, provider)
 
 
 def build_article(

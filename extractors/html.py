@@ -114,7 +114,7 @@ def decode_html(content: bytes, declared_charset: str | None = None) -> str:
     if not content.strip():
         raise ExtractionError("empty page")
     if b"\x00" in content[:4096] and not content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ExtractionError("binary content, not an HTML page")
+        raise ExtractionError("binary content, not a text or HTML document")
     candidates: list[str] = []
     if declared_charset:
         candidates.append(declared_charset)

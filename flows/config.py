@@ -177,11 +177,6 @@ class WatchConfig(_Model):
             return [] if info.field_name == "exclude" else {}
         return value
 
-    @property
-    def accepts_all(self) -> bool:
-        """True when no term group or exclusion restricts which articles are on-topic."""
-        return not self.match_all and not self.exclude
-
 
 class FolderSource(_Model):
     """A local folder of seed documents."""
@@ -304,11 +299,6 @@ class Config(_Model):
     def enabled_sources(self) -> list[FolderSource | FeedSource]:
         """The sources with ``enabled: true``, in file order."""
         return [source for source in self.sources if source.enabled]
-
-    @property
-    def accepts_all(self) -> bool:
-        """True when every article is on-topic (no ``watch``, or one without filters)."""
-        return self.watch is None or self.watch.accepts_all
 
 
 SOURCE_KINDS: tuple[str, ...] = tuple(

@@ -16,8 +16,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from extractors.article import Article, build_article, extract_document, feed_fallback
-from extractors.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
+from extractors.article import Article, build_article, extract_document
+from extractors.feeds import FeedEntry, FeedError, ParsedFeed, entry_to_record, parse_feed
 from extractors.html import ExtractionError
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
@@ -79,7 +79,6 @@ class Listing:
     last_modified: str | None = None
     body_hash: str | None = None
     known: dict[str, str] = field(default_factory=dict)
-    out_of_window: int = 0
 
     @property
     def seen(self) -> int:
@@ -365,7 +364,6 @@ def _feed_listing(
             and entry.published_at is not None
             and not window.contains(entry.published_at)
         ):
-            listing.out_of_window += 1
             continue
         seen_urls.add(entry.link)
         listing.candidates.append(Candidate(entry.link, entry))
@@ -413,7 +411,7 @@ def _extract_one(
     source = listing.source
     hint: Record | None = None
     if candidate.entry is not None and listing.feed is not None:
-        hint = feed_fallback(candidate.entry, listing.feed, provider)
+        hint = entry_to_record(candidate.entry, listing.feed, provider)
     if isinstance(document, ItemFailure):
         return document
     if document is None:

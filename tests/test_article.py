@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.article import ExtractionError, build_article, extract_document, feed_fallback
-from extractors.feeds import parse_feed
+from extractors.article import ExtractionError, build_article, extract_document
 from extractors.fingerprint import content_hash
 from extractors.quality import quality_score
 from extractors.record import Image, Provider, Record
@@ -369,22 +368,6 @@ def test_content_hash_present_for_long_bodies_and_blind_to_case_and_punctuation(
     assert first.content_hash is not None
     assert first.content_hash == second.content_hash
     assert content_hash("too short") is None
-
-
-def test_feed_fallback_is_entry_to_record() -> None:
-    feed = parse_feed(
-        b'<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
-        b"<link>https://f.example.com/</link><item><title>T</title>"
-        b"<link>https://f.example.com/t?utm_source=rss</link><description>D</description>"
-        b"</item></channel></rss>",
-        "https://f.example.com/rss",
-    )
-
-    record = feed_fallback(feed.entries[0], feed, None)
-
-    assert record.web_url == "https://f.example.com/t"
-    assert record.title == "T"
-    assert record.provider == Provider("F", "f.example.com")
 
 
 # --- quality ---------------------------------------------------------------------

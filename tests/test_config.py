@@ -119,7 +119,7 @@ def test_full_config_is_parsed() -> None:
         exclude=["horoscope"],
         topics={"AI regulation": ["AI Act", "regulation"], "Safety": ["alignment", "safety"]},
     )
-    assert not config.accepts_all
+    assert config.watch is not None and config.watch.match_all
     assert config.sources == [
         FolderSource(name="seed-documents", kind="folder", path="seeds/documents"),
         FeedSource(
@@ -161,7 +161,6 @@ def test_defaults() -> None:
     config = parse_config(MINIMAL, NAME)
 
     assert config.watch is None
-    assert config.accepts_all
     assert config.fetch == FetchConfig()
     assert config.fetch.user_agent == "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
     assert (config.fetch.connect_timeout, config.fetch.read_timeout) == (10.0, 20.0)
@@ -207,7 +206,6 @@ def test_relative_paths_are_kept_as_written() -> None:
 def test_empty_watch_accepts_everything(watch: str) -> None:
     config = parse_config(watch + "\n" + MINIMAL, NAME)
     assert config.watch is None
-    assert config.accepts_all
 
 
 def test_watch_without_filters_accepts_everything() -> None:
@@ -223,8 +221,7 @@ def test_watch_without_filters_accepts_everything() -> None:
         NAME,
     )
     assert config.watch == WatchConfig(name="everything")
-    assert config.watch.accepts_all
-    assert config.accepts_all
+    assert not config.watch.match_all and not config.watch.exclude
 
 
 def test_empty_sections_mean_defaults() -> None:
