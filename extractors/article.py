@@ -6,18 +6,20 @@ is pure (bytes, URL and time in, record out).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
+from extractors.clean import RemovedLine, clean_paragraphs, learnable_line_keys
 from extractors.fingerprint import content_hash
-from extractors.html import ExtractionError, decode_html, html_to_record
+from extractors.html import ExtractionError, NotAnArticle, decode_html, html_to_record
 from extractors.quality import quality_score
 from extractors.record import Provider, Record
 from extractors.relevance import Watch, classify
 from extractors.seedformat import has_front_matter, parse_seed_document
-from extractors.text import drop_leading_headline, text_to_record
+from extractors.text import drop_leading_headline, make_excerpt, text_to_record
 from extractors.urls import article_id, canonical_url, registered_domain, url_key
 
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -25,7 +27,14 @@ TEXT_MEDIA_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
 
-__all__ = ["Article", "ExtractionError", "build_article", "extract_document"]
+__all__ = [
+    "Article",
+    "ExtractionError",
+    "NotAnArticle",
+    "RemovedLine",
+    "build_article",
+    "extract_document",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class Article:
     on_topic: bool
     relevance_reason: str
     input_kind: str
+    removed: tuple[RemovedLine, ...] = ()
+    line_keys: tuple[str, ...] = ()
 
 
 def extract_document(
@@ -102,6 +113,7 @@ def build_article(
     original_url: str = "",
     hint: Record | None = None,
     provider: Provider | None = None,
+    boilerplate: Mapping[str, Collection[str]] | None = None,
 ) -> Article:
     """Finish a record: merge what the feed said, fill defaults, classify and score.
 
@@ -118,10 +130,16 @@ def build_article(
         original_url: the URL as first discovered (the feed link), if different.
         hint: the feed entry's own record, if any.
         provider: a provider configured for the source, overriding the page's.
+        boilerplate: lines learned per provider domain (``line_key`` values) that
+            the provider repeats across its articles; see ``extractors.clean``.
     """
     if hint is not None:
         record = _merge_hint(record, hint)
     record = record.with_changes(body=drop_leading_headline(record.body, record.title))
+    removed: tuple[RemovedLine, ...] = ()
+    line_keys: tuple[str, ...] = ()
+    if input_kind != "seed" and record.body:
+        record, removed, line_keys = _clean(record, fetched_at, provider, boilerplate or {})
     if original_url:
         record = record.with_changes(original_url=original_url)
     web_url = record.web_url or record.original_url
@@ -153,7 +171,44 @@ def build_article(
         on_topic=verdict.on_topic,
         relevance_reason=verdict.reason,
         input_kind=input_kind,
+        removed=removed,
+        line_keys=line_keys,
     )
+
+
+def _clean(
+    record: Record,
+    fetched_at: datetime,
+    configured: Provider | None,
+    boilerplate: Mapping[str, Collection[str]],
+) -> tuple[Record, tuple[RemovedLine, ...], tuple[str, ...]]:
+    """Strip boilerplate lines and lift what they said (dateline, source) into fields."""
+    paragraphs = [line for line in record.body.split("\n\n") if line.strip()]
+    domain = (configured.domain if configured else "") or record.provider.domain
+    if not domain and record.web_url.startswith(("http://", "https://")):
+        domain = registered_domain(record.web_url)
+    result = clean_paragraphs(
+        paragraphs,
+        title=record.title,
+        reference=fetched_at,
+        learned=boilerplate.get(domain, frozenset()),
+    )
+    changes: dict[str, object] = {"body": result.body}
+    if result.title and not record.title:
+        changes["title"] = result.title
+    if record.published_at is None and result.published_at is not None:
+        changes["published_at"] = result.published_at
+    if result.provider is not None and not (record.provider.name or record.provider.domain):
+        changes["provider"] = result.provider
+    # An excerpt taken from a line that turned out to be boilerplate must go with it.
+    if not record.excerpt or _excerpt_from_removed(record.excerpt, result.removed):
+        changes["excerpt"] = make_excerpt(list(result.paragraphs), result.title or record.title)
+    return record.with_changes(**changes), result.removed, learnable_line_keys(paragraphs)
+
+
+def _excerpt_from_removed(excerpt: str, removed: tuple[RemovedLine, ...]) -> bool:
+    stem = excerpt.rstrip("…").strip()
+    return any(line.text.startswith(stem) for line in removed)
 
 
 def _merge_hint(record: Record, hint: Record) -> Record:

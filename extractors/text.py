@@ -68,25 +68,21 @@ def truncate(text: str, limit: int) -> str:
 def text_to_record(text: str, url: str = "") -> Record:
     """Turn plain article text into a record.
 
-    The first line becomes the title when it looks like a headline; later
-    copies of the title line are dropped (scrapers often repeat it).
+    The title is left to the cleaner (``extractors.clean``): scrapers put menus,
+    cookie notices and site names above the headline, so the first line is
+    not reliably it.
 
     Args:
         text: the article text, paragraphs one per line or blank-line separated.
         url: where the text came from (``original_url`` and ``web_url``).
 
     Returns:
-        A record with title, body, excerpt and URLs filled; other fields default.
+        A record with body, excerpt and URLs filled; other fields default.
     """
     paragraphs = split_paragraphs(text)
-    title = ""
-    if paragraphs and looks_like_title(paragraphs[0]):
-        title = paragraphs[0]
-        paragraphs = [line for line in paragraphs[1:] if line != title]
     return Record(
-        title=title,
         body=join_paragraphs(paragraphs),
-        excerpt=make_excerpt(paragraphs, title),
+        excerpt=make_excerpt(paragraphs),
         original_url=url,
         web_url=url,
     )

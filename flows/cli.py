@@ -191,16 +191,24 @@ def normalize(
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Folder for NAME.md outputs [default: print to stdout]."
     ),
+    explain: bool = typer.Option(
+        False, "--explain", help="List every removed line with its reason code."
+    ),
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        help="Also apply the boilerplate learned per provider in this database (read-only).",
+    ),
     config: str = ConfigOption,
 ) -> None:
     """Turn files into cleaned seed-format records (NAME.* -> NAME.md)."""
     from extractors.article import build_article, extract_document
+    from extractors.relevance import Watch
     from extractors.seedformat import dump_seed_document
     from flows.pipeline import watch_from_config
 
-    watch = watch_from_config(_load(config)) if Path(config).exists() else None
-    from extractors.relevance import Watch
-
+    watch = watch_from_config(_load(config)) if Path(config).exists() else Watch()
+    boilerplate = _learned_boilerplate(db) if db else {}
     failures = 0
     if out:
         out.mkdir(parents=True, exist_ok=True)
@@ -210,19 +218,46 @@ def normalize(
             now = datetime.now(UTC)
             record, kind = extract_document(content, url=path.resolve().as_uri(), fetched_at=now)
             article = build_article(
-                record, source="normalize", fetched_at=now, watch=watch or Watch(), input_kind=kind
+                record,
+                source="normalize",
+                fetched_at=now,
+                watch=watch,
+                input_kind=kind,
+                boilerplate=boilerplate,
             )
         except (OSError, ValueError) as error:
             typer.echo(f"newswatch: {path}: {error}", err=True)
             failures += 1
             continue
+        if explain:
+            typer.echo(_explanation(path, article.removed))
         document = dump_seed_document(article.record)
         if out:
             (out / f"{path.stem}.md").write_text(document, encoding="utf-8")
-        else:
+        elif not explain:
             sys.stdout.write(document)
     if failures:
         raise typer.Exit(1)
+
+
+def _learned_boilerplate(db: str) -> dict[str, frozenset[str]]:
+    from storage.boilerplate import learned_boilerplate
+
+    if not Path(db).exists():
+        raise _fail(f"{db}: no such database")
+    try:
+        return learned_boilerplate(Database(db))
+    except StorageError as error:
+        raise _fail(str(error)) from None
+
+
+def _explanation(path: Path, removed: Any) -> str:
+    """One line per removed line: its position, reason code and text."""
+    lines = [f"# {path}: {len(removed)} line(s) removed"]
+    for line in removed:
+        text = line.text if len(line.text) <= 100 else line.text[:99] + "…"
+        lines.append(f"  line {line.index + 1:>3}  {line.reason:<16} {text}")
+    return "\n".join(lines)
 
 
 @app.command()

@@ -105,15 +105,21 @@ def fetch_articles(config: Config, listings: list[Listing]) -> dict[str, Documen
 
 @task(name="extract-articles", cache_policy=NO_CACHE)
 def extract_articles(
+    db: Database,
     config: Config,
     listings: list[Listing],
     documents: dict[str, Document | ItemFailure],
     window: Window,
     now: datetime,
 ) -> list[SourceBatch]:
-    """Extract, clean and classify every fetched document."""
+    """Extract, clean (with each provider's learned boilerplate) and classify every document."""
     return pipeline.extract_articles(
-        listings, documents, pipeline.watch_from_config(config), window, now
+        listings,
+        documents,
+        pipeline.watch_from_config(config),
+        window,
+        now,
+        boilerplate=pipeline.provider_boilerplate(db),
     )
 
 
@@ -170,7 +176,9 @@ def run_pipeline(
         listings = list_sources(config, window, list(sources))
         listings = skip_known(db, quote(listings), refresh)
         documents = fetch_articles(config, quote(listings))
-        batches = extract_articles(config, quote(listings), quote(documents), window, started_at)
+        batches = extract_articles(
+            db, config, quote(listings), quote(documents), window, started_at
+        )
         reports = store_articles(db, run_id, quote(batches), started_at)
     except BaseException as error:
         _record_crash(db, run_id, error)

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from extractors.article import Article, build_article, extract_document
+from extractors.article import Article, NotAnArticle, build_article, extract_document
 from extractors.feeds import FeedEntry, FeedError, ParsedFeed, entry_to_record, parse_feed
 from extractors.html import ExtractionError
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
-from extractors.urls import is_http_url
+from extractors.urls import is_http_url, url_key
 from flows.config import Config, FeedSource, FolderSource
 from flows.http import FetchedPage, FetchFailure, FetchSettings, fetch_all
 from storage.articles import known_articles, save_batch
+from storage.boilerplate import learned_boilerplate
 from storage.database import Database
 from storage.sources import SourceUpdate
 
@@ -33,6 +34,8 @@ logger = logging.getLogger(__name__)
 FOLDER_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".txt", ".md", ".markdown", ".text"})
 # How many item failures a source report lists in full; the count is always complete.
 MAX_LISTED_FAILURES = 20
+# A feed body this long stands in for a page that turned out to be a wall or a shell.
+FEED_BODY_FOR_ARTICLE_WORDS = 80
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,15 @@ class ItemFailure:
     message: str
 
 
+@dataclass(frozen=True)
+class RejectedPage:
+    """A fetched page that is not an article, and why."""
+
+    url: str
+    reason: str
+    detail: str
+
+
 @dataclass
 class SourceBatch:
     """A source's extracted articles, ready to store."""
@@ -118,6 +130,7 @@ class SourceBatch:
     listing: Listing
     articles: list[Article] = field(default_factory=list)
     failures: list[ItemFailure] = field(default_factory=list)
+    rejected: list[RejectedPage] = field(default_factory=list)
     skipped_out_of_window: int = 0
 
 
@@ -253,8 +266,14 @@ def extract_articles(
     watch: Watch,
     window: Window,
     now: datetime,
+    boilerplate: Mapping[str, frozenset[str]] | None = None,
 ) -> list[SourceBatch]:
-    """Turn every fetched document into an article; failures are collected per source."""
+    """Turn every fetched document into an article; failures are collected per source.
+
+    Pages that are not articles (404s, section fronts, walls, empty shells) are
+    collected as rejected pages with their reason; ``boilerplate`` holds the
+    lines each provider repeats, learned from stored articles.
+    """
     batches = []
     for listing in listings:
         batch = SourceBatch(listing)
@@ -265,8 +284,19 @@ def extract_articles(
         for candidate in listing.to_fetch:
             try:
                 article = _extract_one(
-                    listing, candidate, documents.get(candidate.url), watch, now, provider
+                    listing,
+                    candidate,
+                    documents.get(candidate.url),
+                    watch,
+                    now,
+                    provider,
+                    boilerplate or {},
                 )
+            except NotAnArticle as rejection:
+                batch.rejected.append(
+                    RejectedPage(candidate.url, rejection.reason, rejection.detail)
+                )
+                continue
             except (ExtractionError, ValueError) as error:
                 batch.failures.append(ItemFailure(candidate.url, f"{candidate.url}: {error}"))
                 continue
@@ -283,6 +313,13 @@ def extract_articles(
             else:
                 batch.articles.append(article)
     return batches
+
+
+def provider_boilerplate(db: Database) -> dict[str, frozenset[str]]:
+    """The lines each provider repeats across its stored articles (empty for a new database)."""
+    if not db.path.exists():
+        return {}
+    return learned_boilerplate(db)
 
 
 def store_batches(
@@ -318,6 +355,9 @@ def store_batches(
             articles=batch.articles,
             seen_ids=stored_ids,
             source=update,
+            rejected=[
+                (url_key(page.url), page.url, page.reason, page.detail) for page in batch.rejected
+            ],
         )
         reports.append(
             SourceReport(
@@ -407,6 +447,7 @@ def _extract_one(
     watch: Watch,
     now: datetime,
     provider: Provider | None,
+    boilerplate: Mapping[str, frozenset[str]],
 ) -> Article | ItemFailure:
     source = listing.source
     hint: Record | None = None
@@ -425,14 +466,30 @@ def _extract_one(
             watch=watch,
             input_kind="feed",
             provider=provider,
+            boilerplate=boilerplate,
         )
-    record, kind = extract_document(
-        document.content,
-        url=document.final_url,
-        fetched_at=now,
-        media_type=document.media_type,
-        charset=document.charset,
-    )
+    try:
+        record, kind = extract_document(
+            document.content,
+            url=document.final_url,
+            fetched_at=now,
+            media_type=document.media_type,
+            charset=document.charset,
+        )
+    except NotAnArticle:
+        if hint is None or len(hint.body.split()) < FEED_BODY_FOR_ARTICLE_WORDS:
+            raise
+        # The page is a wall or a shell, but the feed carries the whole article.
+        return build_article(
+            hint,
+            source=source.name,
+            fetched_at=now,
+            watch=watch,
+            input_kind="feed",
+            original_url=candidate.url,
+            provider=provider,
+            boilerplate=boilerplate,
+        )
     if not record.body and not record.title and (hint is None or not hint.body):
         raise ExtractionError("no article text or title found on the page")
     original_url = candidate.url if is_http_url(candidate.url) else document.url
@@ -445,6 +502,7 @@ def _extract_one(
         original_url=original_url,
         hint=hint,
         provider=provider,
+        boilerplate=boilerplate,
     )
 
 

@@ -19,6 +19,7 @@ import pyarrow as pa
 from extractors.article import Article
 from extractors.record import Image, Provider, Record
 from extractors.urls import url_key
+from storage.boilerplate import remember_lines, remember_rejected
 from storage.database import Database
 from storage.sources import SourceUpdate, update_source
 
@@ -39,6 +40,7 @@ _CONTENT_COLUMNS = (
     "on_topic",
     "relevance_reason",
     "content_hash",
+    "removed_lines",
 )
 _IMAGE_TYPE = pa.struct(
     [
@@ -84,6 +86,7 @@ _ARROW_SCHEMA = pa.schema(
         ("first_run_id", pa.string()),
         ("last_run_id", pa.string()),
         ("seen_count", pa.int32()),
+        ("removed_lines", pa.string()),
     ]
 )
 ARTICLE_COLUMNS = tuple(_ARROW_SCHEMA.names)
@@ -130,6 +133,7 @@ def save_batch(
     articles: Sequence[Article],
     seen_ids: Iterable[str] = (),
     source: SourceUpdate | None = None,
+    rejected: Sequence[tuple[str, str, str, str]] = (),
 ) -> StoreResult:
     """Upsert a batch of articles and its source's state in one transaction.
 
@@ -145,6 +149,7 @@ def save_batch(
         articles: extracted articles; a repeated id keeps its first occurrence.
         seen_ids: ids of stored articles the source listed again (bookkeeping only).
         source: the source's new state, written in the same transaction.
+        rejected: pages that are not articles, as (url_key, url, reason, detail).
     """
     batch = list({article.id: article for article in reversed(articles)}.values())[::-1]
     seen = _naive_utc(seen_at)
@@ -175,6 +180,11 @@ def save_batch(
         touched = {*result.unchanged_ids, *result.updated_ids, *seen_ids}
         _touch(connection, sorted(touched), run_id, seen)
         _remember_urls(connection, batch, seen)
+        remember_lines(connection, [*fresh, *changed])
+        if rejected and source is not None:
+            remember_rejected(
+                connection, rejected, source_name=source.name, run_id=run_id, seen=seen
+            )
         if source is not None:
             update_source(
                 connection, replace(source, new=len(result.new_ids)), run_id=run_id, at=seen_at
@@ -330,6 +340,13 @@ def _row(article: Article, run_id: str, seen: datetime, duplicate_of: str | None
         "first_run_id": run_id,
         "last_run_id": run_id,
         "seen_count": 1,
+        "removed_lines": json.dumps(
+            [
+                {"index": line.index, "reason": line.reason, "text": line.text}
+                for line in article.removed
+            ],
+            ensure_ascii=False,
+        ),
     }
 
 

@@ -234,7 +234,71 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_V2_STATEMENTS = (
+    "ALTER TABLE articles ADD COLUMN removed_lines JSON DEFAULT '[]'",
+    """
+    CREATE TABLE provider_lines (
+        provider_domain VARCHAR NOT NULL,
+        line_key VARCHAR NOT NULL,
+        article_id VARCHAR NOT NULL,
+        PRIMARY KEY (provider_domain, line_key, article_id)
+    )
+    """,
+    """
+    CREATE TABLE rejected_pages (
+        url_key VARCHAR PRIMARY KEY,
+        url VARCHAR NOT NULL,
+        source_name VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL,
+        first_seen_at TIMESTAMP NOT NULL,
+        last_seen_at TIMESTAMP NOT NULL,
+        last_run_id VARCHAR NOT NULL,
+        seen_count INTEGER NOT NULL
+    )
+    """,
+    "COMMENT ON COLUMN articles.removed_lines IS "
+    + _sql_string(
+        "Lines the cleaner removed from the body, as JSON [{index, reason, text}], so a removal can be audited."
+    ),
+    "COMMENT ON TABLE provider_lines IS "
+    + _sql_string(
+        "Which raw body lines (by key) each provider's articles contained: a line in several articles "
+        "of one provider is learned as that provider's boilerplate. Never compared across providers."
+    ),
+    "COMMENT ON COLUMN provider_lines.provider_domain IS "
+    + _sql_string("Publisher domain the article belongs to (articles.provider_domain)."),
+    "COMMENT ON COLUMN provider_lines.line_key IS "
+    + _sql_string("Hash of the line's lower-cased words (extractors.clean.line_key)."),
+    "COMMENT ON COLUMN provider_lines.article_id IS "
+    + _sql_string("articles.id whose raw body contained the line."),
+    "COMMENT ON TABLE rejected_pages IS "
+    + _sql_string(
+        "Fetched pages that are not articles (404 served as 200, section fronts, paywall or cookie "
+        "walls, JavaScript shells), with the reason; kept out of articles."
+    ),
+    "COMMENT ON COLUMN rejected_pages.url_key IS "
+    + _sql_string("Canonical URL without scheme and www. of the rejected page."),
+    "COMMENT ON COLUMN rejected_pages.url IS " + _sql_string("The URL as fetched."),
+    "COMMENT ON COLUMN rejected_pages.source_name IS "
+    + _sql_string("Configured source that listed the page."),
+    "COMMENT ON COLUMN rejected_pages.reason IS "
+    + _sql_string(
+        "Reason code: not-found, section-front, paywall, cookie-wall, javascript-shell, no-text."
+    ),
+    "COMMENT ON COLUMN rejected_pages.detail IS " + _sql_string("What gave it away, in words."),
+    "COMMENT ON COLUMN rejected_pages.first_seen_at IS "
+    + _sql_string("UTC time the page was first rejected."),
+    "COMMENT ON COLUMN rejected_pages.last_seen_at IS "
+    + _sql_string("UTC time the page was last fetched and rejected."),
+    "COMMENT ON COLUMN rejected_pages.last_run_id IS "
+    + _sql_string("runs.run_id of the last run that rejected the page."),
+    "COMMENT ON COLUMN rejected_pages.seen_count IS "
+    + _sql_string("How many runs have rejected the page."),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
+    Migration(2, "removed lines, provider boilerplate memory, rejected pages", _V2_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

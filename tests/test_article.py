@@ -33,6 +33,8 @@ HTML = (
     + b"</article></body></html>"
 )
 TEXT = b"Plain headline\n\nA first paragraph that is long enough to become the excerpt here."
+# Read as HTML, a page needs some text to count as an article at all.
+LONG_TEXT = TEXT + b" The ministers agreed to meet again in spring to review the rules." * 6
 
 
 def _seed_bytes() -> bytes:
@@ -59,7 +61,7 @@ def _words(count: int, word: str = "word") -> str:
         (HTML, "file:///docs/page.html", "", "html"),
         (HTML, "file:///docs/page.HTM", "", "html"),
         (HTML, "https://x.example.com/a.txt", "text/html", "html"),  # media type wins
-        (TEXT, "file:///docs/page.html", "", "html"),  # suffix says html
+        (LONG_TEXT, "file:///docs/page.html", "", "html"),  # suffix says html
         (TEXT, "file:///docs/note.txt", "", "text"),
         (TEXT, "file:///docs/note.md", "", "text"),
         (TEXT, "https://x.example.com/a", "text/plain", "text"),
@@ -95,20 +97,24 @@ def test_extract_document_html_gives_page_record() -> None:
 
 
 def test_extract_document_text_gives_text_record_with_url() -> None:
-    record, _ = extract_document(TEXT, url="file:///docs/note.txt", fetched_at=FETCHED)
+    record, kind = extract_document(TEXT, url="file:///docs/note.txt", fetched_at=FETCHED)
+    article = build_article(record, source="s", fetched_at=FETCHED, watch=Watch(), input_kind=kind)
 
-    assert record.title == "Plain headline"
+    # The headline of plain text is found by the cleaner, not by the text reader.
+    assert record.title == ""
+    assert article.record.title == "Plain headline"
     assert record.original_url == record.web_url == "file:///docs/note.txt"
 
 
 def test_extract_document_uses_charset_for_text() -> None:
     content = "Café headline\n\nThe café’s owner is worried about the new AI law.".encode("cp1252")
 
-    record, _ = extract_document(
+    record, kind = extract_document(
         content, url="file:///docs/x.txt", fetched_at=FETCHED, charset="windows-1252"
     )
+    article = build_article(record, source="s", fetched_at=FETCHED, watch=Watch(), input_kind=kind)
 
-    assert record.title == "Café headline"
+    assert article.record.title == "Café headline"
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from extractors.article import build_article
+from extractors.record import Record
+from extractors.relevance import Watch
 from extractors.text import (
     MAX_EXCERPT_CHARS,
     join_paragraphs,
@@ -18,6 +22,7 @@ from extractors.text import (
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "documents"
+CLEANED_AT = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _seed(prefix: str) -> str:
@@ -32,8 +37,16 @@ def _paragraphs(body: str) -> list[str]:
 # --- the seeds ---------------------------------------------------------------
 
 
+def _cleaned(text: str, url: str = "file:///seeds/x.txt") -> Record:
+    """The text after the cleaner, which finds the headline of plain text."""
+    record = text_to_record(text, url=url)
+    return build_article(
+        record, source="t", fetched_at=CLEANED_AT, watch=Watch(), input_kind="text"
+    ).record
+
+
 def test_seed_001_title_is_its_first_line() -> None:
-    record = text_to_record(_seed("001"), url="file:///seeds/001.txt")
+    record = _cleaned(_seed("001"), url="file:///seeds/001.txt")
 
     assert record.title == (
         "Charting a Course for AI Harmony: China’s Bold Initiative Takes Center Stage at UN"
@@ -63,18 +76,20 @@ def test_seed_001_nbsp_is_folded_and_stripped() -> None:
 
 
 def test_seed_003_title_is_first_line_and_repeats_are_not_in_body() -> None:
-    record = text_to_record(_seed("003"))
+    raw = text_to_record(_seed("003"))
+    record = _cleaned(_seed("003"))
     title = "China proposes new international body for global AI cooperation"
 
     assert record.title == title
     assert title not in _paragraphs(record.body)
     assert record.body.count(title) == 0
-    # text_to_record drops no other line (boilerplate is the cleaner's job); NBSPs become spaces
-    assert "Jul 26, 2025 - 16:45" in _paragraphs(record.body)
+    # text_to_record drops no line (boilerplate is the cleaner's job); NBSPs become spaces
+    assert "Jul 26, 2025 - 16:45" in _paragraphs(raw.body)
+    assert "Jul 26, 2025 - 16:45" not in _paragraphs(record.body)
 
 
 def test_seed_003_excerpt_is_the_lede() -> None:
-    record = text_to_record(_seed("003"))
+    record = _cleaned(_seed("003"))
 
     assert record.excerpt.startswith("China announced on Saturday its intention")
     assert len(record.excerpt) <= MAX_EXCERPT_CHARS
@@ -138,7 +153,7 @@ def test_crlf_and_cr_line_endings_split_like_lf() -> None:
 def test_nbsp_and_odd_spaces_become_single_spaces() -> None:
     text = "Title\u00a0with\u2009thin space\n\n\u00a0\u00a0Body\u00a0 \t text\u202fhere.\u00a0"
 
-    record = text_to_record(text)
+    record = _cleaned(text)
 
     assert record.title == "Title with thin space"
     assert record.body == "Body text here."
@@ -184,7 +199,7 @@ def test_looks_like_title(line: str, expected: bool) -> None:
 def test_question_headline_on_first_line_becomes_the_title() -> None:
     text = "Will the EU AI Act slow down innovation?\n\nThe law's first obligations apply from February, and companies are still unsure."
 
-    assert text_to_record(text).title == "Will the EU AI Act slow down innovation?"
+    assert _cleaned(text).title == "Will the EU AI Act slow down innovation?"
 
 
 def test_text_without_title_line_keeps_all_lines() -> None:
@@ -195,7 +210,7 @@ def test_text_without_title_line_keeps_all_lines() -> None:
 
 
 def test_title_only_text_has_empty_body_and_excerpt() -> None:
-    record = text_to_record("Only a headline\n\n")
+    record = _cleaned("Only a headline\n\n")
 
     assert record.title == "Only a headline"
     assert record.body == ""

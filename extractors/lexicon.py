@@ -1,0 +1,216 @@
+"""Words and line patterns the cleaner uses as *one* signal among several.
+
+Selectors as data (trafilatura keeps its XPaths in ``xpaths.py`` for the same
+reason): the decision logic in ``extractors.clean`` weighs these cues against
+a line's position, shape and coherence with the article, so a cue alone never
+removes a long sentence that belongs to the article (an article *about*
+cookie rules mentions cookies). Languages: en, de, fr, es, it, pt, nl.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Function words of the supported languages: ignored when measuring how much
+# vocabulary a line shares with the rest of the article.
+STOPWORDS = frozenset(
+    """
+    the and for are but not you all any can had her was one our out has him his how its may new now
+    old see two who did get let put say she too use that with have this will your from they know want
+    been good much some time very when come here just like long make many more only over such take
+    than them well were what which while would there their about after again also back because before
+    being could each even first into most other said should since still these those through under
+    where whether within without upon onto per via yet it's he's she's we're they're i'm
+    der die das und ist nicht ein eine einer eines einem einen mit von für auf dem den des sich auch
+    als wie bei aus nach noch nur oder aber wenn wird werden wurde sind hat haben sein seine ihre ihr
+    sie wir ich man zum zur über unter vor durch gegen ohne doch schon mehr sehr beim vom dass diese
+    dieser dieses hier dort heute
+    les des une est pas que qui dans pour par sur avec son ses aux ont été sont fait plus mais comme
+    elle ils nous vous leur leurs cette ces tout tous entre sans sous aussi encore déjà très être avoir
+    selon chez dont où
+    los las del una por con para que son más pero como sus sin sobre entre también fue han está
+    este esta estos estas ese esa muy hay ser sido desde hasta cuando donde porque según ante tras
+    gli della delle dello degli nel nella nei con per una che non sono come anche più dal dalla alla
+    ai agli sul sulla questo questa essere stato
+    dos das uma com para não mais pelo pela seu sua são também foi nos nas aos entre sobre após
+    het een van dat met voor niet zijn aan ook als bij door naar maar over wordt worden deze dit
+    """.split()  # noqa: SIM905 - a word list reads and edits best as text
+)
+
+# A whole line that is nothing but one of these is an ad-slot marker.
+ADVERTISEMENT = re.compile(
+    r"^[\W_]*(advertisement|advertising|sponsored( content)?|ad|anzeige|werbung|publicité|"
+    r"publicidad|pubblicità|publicidade|advertentie|annonce|anuncio|continue reading below|"
+    r"scroll to continue( with content)?|"
+    r"story continues below( advertisement)?|article continues below|weiter nach der anzeige|"
+    r"la suite après (cette )?(la )?publicité|sigue leyendo)"
+    r"([\W_]+(advertisement|scroll to continue( with content)?|anzeige|publicité|publicidad))?[\W_]*$",
+    re.IGNORECASE,
+)
+
+# A line that opens with one of these points the reader at another story.
+READ_MORE = re.compile(
+    r"^[\W_]*(read more|read also|also read|read next|related|related stories|related articles|"
+    r"related news|related coverage|see also|more on this|more from|recommended|watch|listen|"
+    r"go deeper|dig deeper|further reading|keep reading|continue reading|"
+    r"lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
+    r"lire aussi|à lire aussi|a lire aussi|lire également|voir aussi|sur le même sujet|"
+    r"leer más|lee también|lea también|le puede interesar|te puede interesar|ver también|"
+    r"leggi anche|leggi pure|potrebbe interessarti|leia também|leia mais|veja também|lees ook|"
+    r"lees meer|zie ook)\b",
+    re.IGNORECASE,
+)
+
+# Headers of blocks that list other stories; what follows them is their list.
+BLOCK_HEADER = re.compile(
+    r"^[\W_]*(most read|most popular|most viewed|trending( now)?|top stories|latest news|"
+    r"related news|related stories|related articles|more stories|more news|you may also like|"
+    r"recommended( for you)?|editor'?s picks|popular now|"
+    r"meistgelesen|meist gelesen|am meisten gelesen|beliebteste artikel|weitere artikel|mehr artikel|"
+    r"les plus lus|les plus populaires|à lire aussi|sur le même sujet|dans la même rubrique|"
+    r"lo más leído|lo mas leido|más leídas|más vistos|noticias relacionadas|te puede interesar|"
+    r"i più letti|più letti|più lette|mais lidas|mais lidos|notícias relacionadas|meest gelezen|"
+    r"gerelateerde artikelen)[\W_]*$",
+    re.IGNORECASE,
+)
+
+READING_TIME = re.compile(
+    r"^[\W_]*(?:(?:reading time|read time|lesezeit|lesedauer|temps de lecture|tiempo de lectura|"
+    r"lecture|lectura|lettura|tempo di lettura|leitura|tempo de leitura|leestijd)\W*\d+\s*\w*\.?|"
+    r"\d+\s*(?:-\s*\d+\s*)?(?:min|mins|minute|minutes|minuten|minutos|minuti|minuut)\.?"
+    r"(?:\s+(?:read|reading|lesezeit|de lecture|de lectura|di lettura|de leitura|leestijd|lesen))?)"
+    r"[\W_]*$",
+    re.IGNORECASE,
+)
+
+SHARE_WORDS = re.compile(
+    r"\b(share|shares|sharing|share link|share this|share on|tweet|facebook|twitter|x|linkedin|"
+    r"whatsapp|telegram|reddit|pinterest|email|e-mail|mail|print|copy link|copy|link|flipboard|"
+    r"bluesky|threads|teilen|drucken|kopieren|partager|imprimer|copier|compartir|imprimir|copiar|"
+    r"condividi|stampa|compartilhar|delen|messenger|comments?|kommentare?|commentaires?|"
+    r"comentarios?|commenti|save|speichern|enregistrer|guardar|salva)\b",
+    re.IGNORECASE,
+)
+
+SUBSCRIBE = re.compile(
+    r"\b(subscribe|subscription|subscriber|newsletters?|sign up|signup|sign-up|inbox|"
+    r"get the app|download (the|our) app|install (the|our) app|click here|tap here|"
+    r"follow us|follow (the|our)|join us on|join our|get (our|the) (daily|weekly|morning|free)|"
+    r"abonnieren|abonnement|abonnieren sie|jetzt abonnieren|newsletter bestellen|folgen sie uns|"
+    r"melden sie sich|hier klicken|abonnez-vous|abonnez vous|inscrivez-vous|suivez-nous|"
+    r"s'abonner|téléchargez l'application|suscríbete|suscribete|suscribirse|síguenos|siguenos|"
+    r"boletín|descarga la app|iscriviti|seguici|abbonati|assine|inscreva-se|siga-nos|"
+    r"abonneer|volg ons|meld je aan|unsubscribe|no spam|kein spam|pas de spam|sin spam|nieuwsbrief|lettre d'information|inscription gratuite|"
+    r"app store|google play|herunterladen|téléchargez|descárgate|scarica l'app|"
+    r"découvrez notre|discover our|entdecken sie unsere|descubre nuestr\w+|scopri (il )?nostr\w+|"
+    r"email address|e-mail address|e-mail-adresse|adresse e-mail|"
+    r"adresse électronique|correo electrónico|indirizzo email|"
+    r"tag @\w+|@\w+ on (instagram|facebook|tiktok|x|twitter|threads|bluesky))",
+    re.IGNORECASE,
+)
+
+COOKIE_NOTICE = re.compile(
+    r"\b(cookies?|consent|privacy policy|privacy settings|datenschutz\w*|einwilligung|"
+    r"confidentialité|consentement|política de privacidad|consentimiento|privacy|"
+    r"informativa|política de cookies)\b",
+    re.IGNORECASE,
+)
+COOKIE_ACTION = re.compile(
+    r"\b(accept|agree|use|uses|using|we and our partners|manage|settings|preferences|continu\w+|"
+    r"akzeptier\w*|zustimm\w*|verwende\w*|nutze\w*|einstellungen|accepte\w*|utilis\w+|"
+    r"paramètres|acept\w+|utiliz\w+|configuración|accett\w+|utilizz\w+|aceit\w+|"
+    r"gebruik\w*|akkoord)\b",
+    re.IGNORECASE,
+)
+
+COPYRIGHT = re.compile(
+    r"(^[\W_]*(©|\(c\)|copyright\b)|©\s*\d{4}|\b\d{4}\s*©|all rights reserved|alle rechte vorbehalten|"
+    r"tous droits réservés|todos los derechos reservados|tutti i diritti riservati|"
+    r"todos os direitos reservados|alle rechten voorbehouden)",
+    re.IGNORECASE,
+)
+
+DISCLAIMER = re.compile(
+    r"(^[\W_]*(disclaimer|haftungsausschluss|avertissement|aviso legal|esclusione di responsabilità)\b|"
+    r"\bnot (financial|investment|trading|legal) advice\b|\bholds? no liability\b|"
+    r"\bdoes not constitute (financial|investment) advice\b|\bkeine anlageberatung\b)",
+    re.IGNORECASE,
+)
+
+# Lines that name where the text came from: metadata (provider), not body.
+SOURCE_LINE = re.compile(
+    r"^[\W_]*(original source|originally published (at|on|by)|source originale|originalquelle|"
+    r"fuente original|fonte originale|sources?|quelle|fuente|fonte|bron|"
+    r"this (article|story) (was|first) (originally )?(appeared|published) (on|in|at))\s*[:\-–]?\s*"
+    r"(?P<value>\S.{0,80})$",
+    re.IGNORECASE,
+)
+
+NEWS_AGENCIES = (
+    r"afp|ap|reuters|dpa|epd|kna|apa|sda|efe|europa press|ansa|adnkronos|lusa|agência brasil|"
+    r"anp|belga|xinhua|kyodo|yonhap|pa|pa media|bloomberg|bernama|antara|tass|ria novosti|"
+    r"aa|anadolu|afp/dpa|dpa/afp|dpa-afx|reuters/afp|sid|ddp|aap|cp|upi|ians|pti|ani"
+)
+WIRE_CREDIT = re.compile(
+    r"(^[\W_]*\(?\s*(additional )?(reporting|writing|editing|compiled|translated) by\b|"
+    r"\b(reporting|editing) by [A-Z]|"
+    rf"^[\W_]*(\(c\)|©)?\s*(agencia|agence|agenzia|agência)?\s*({NEWS_AGENCIES})"
+    r"(\s*[/,]\s*\w{1,4})*\s*[\W_]*$|"
+    rf"^[\W_]*(avec|mit material von|mit material der|con información de|con informaci[oó]n de|"
+    rf"quelle|source|fuente|fonte|with|con|avec l'|mit)\s*:?\s*({NEWS_AGENCIES})\b[\W\w]{{0,30}}$)",
+    re.IGNORECASE,
+)
+
+# A caption that ends in its credit: "A street in Avignon, Tuesday. Photo: AFP".
+TRAILING_CREDIT = re.compile(
+    r"(?:^|[\s/|·.])(photo|photos|foto|fotos|image|imagen|bild|crédit photo|credit|crédito|"
+    r"photo credit|picture)\s*:\s*(\w[\w.'’-]*\s*[/,]?\s*){1,6}$",
+    re.IGNORECASE,
+)
+
+PHOTO_CREDIT = re.compile(
+    r"^[\W_]*(photo|photos|foto|fotos|image|images|bild|bilder|picture|pic|credit|crédit|"
+    r"crédit photo|credito|crédito|illustration|grafik|video|vidéo|getty images|imago|"
+    r"picture alliance|shutterstock|istock|keystone|epa|afp photo)\b\s*[:/©|]?",
+    re.IGNORECASE,
+)
+
+BYLINE = re.compile(
+    r"^[\W_]*(by|von|par|por|di|door|de|autor|author|auteur|autora|autore|texte|text|redacción|"
+    r"redaktion|written by|posted by|reported by)\s*:?\s+\S",
+    re.IGNORECASE,
+)
+
+TAG_LINE = re.compile(
+    r"^[\W_]*(tags?|topics?|themen|schlagwörter|schlagworte|stichworte|mots[- ]clés|thèmes|sujets|"
+    r"etiquetas|temas|tag|argomenti|parole chiave|onderwerpen|trefwoorden|filed under|categories|"
+    r"kategorien|catégories|categorías)\s*:",
+    re.IGNORECASE,
+)
+
+REACTION_HEADER = re.compile(
+    r"^[\W_]*(what'?s your reaction|how do you feel|your reaction|was denken sie|wie finden sie|"
+    r"quelle est votre réaction|votre réaction|qué te parece|cuál es tu reacción|tu reacción|"
+    r"qual è la tua reazione|qual a sua reação|wat vind je|come ti senti|hoe voel je je|"
+    r"comment vous sentez-vous|wie fühlen sie sich|cómo te sientes)\b",
+    re.IGNORECASE,
+)
+
+# Lines that announce an update or a loading widget: page furniture.
+FURNITURE = re.compile(
+    r"^[\W_]*(loading|lädt|chargement|cargando|caricamento|carregando|laden)\b.{0,40}(\.\.\.|…)?$|"
+    r"^[\W_]*((note|hinweis|remarque|nota|anmerkung)\s*:\s*)?"
+    r"(this (story|article|post) (has been|was) (updated|corrected)|editor'?s note|"
+    r"correction|cet article a été (mis à jour|modifié|corrigé)|dieser artikel wurde|este artículo (ha sido|fue) actualizado|"
+    r"questo articolo è stato aggiornato)\b.{0,200}$|"
+    r"^[\W_]*(updated|aktualisiert|mis à jour|actualizado|"
+    r"aggiornato|atualizado|bijgewerkt|corrected)\b.{0,60}$|"
+    r"^[\W_]*(was this (article|page|story) (helpful|useful)|war dieser artikel hilfreich|"
+    r"cet article vous a-t-il été utile|¿?te ha resultado útil|¿?le ha resultado útil|"
+    r"questo articolo ti è stato utile|is this page useful)\b.{0,40}$|"
+    r"^[\W_]*(comments?|kommentare?|commentaires?|comentarios?|commenti|reacties)\s*\(?\d*\)?[\W_]*$|"
+    r"^[\W_]*(back to top|nach oben|retour en haut|volver arriba|torna su|voltar ao topo|"
+    r"skip to (main )?content|zum inhalt springen|aller au contenu)[\W_]*$|"
+    r"^[\W_]*(our standards|the trust project|unsere standards|nos engagements)\b.{0,60}$",
+    re.IGNORECASE,
+)

@@ -1,0 +1,103 @@
+"""Provider memory: which lines each provider repeats, and pages that were not articles.
+
+A line found in the raw bodies of several articles of one provider is that
+provider's boilerplate (a footer, a promo, a disclaimer). Lines are counted per
+provider domain only: wire copy that many outlets share must never be learned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import duckdb
+
+from extractors.article import Article
+from extractors.clean import MIN_ARTICLES_FOR_LEARNED_LINE
+from storage.database import Database
+
+
+def remember_lines(connection: duckdb.DuckDBPyConnection, articles: Sequence[Article]) -> None:
+    """Record the raw line keys of articles, inside the caller's transaction (idempotent)."""
+    domains: list[str] = []
+    keys: list[str] = []
+    ids: list[str] = []
+    for article in articles:
+        domain = article.record.provider.domain
+        if not domain:
+            continue
+        for key in article.line_keys:
+            domains.append(domain)
+            keys.append(key)
+            ids.append(article.id)
+    if not keys:
+        return
+    connection.execute(
+        """
+        INSERT INTO provider_lines
+        SELECT * FROM (SELECT unnest(?) AS provider_domain, unnest(?) AS line_key, unnest(?) AS article_id)
+        ON CONFLICT DO NOTHING
+        """,
+        [domains, keys, ids],
+    )
+
+
+def learned_boilerplate(
+    db: Database, domains: Iterable[str] | None = None
+) -> dict[str, frozenset[str]]:
+    """Line keys each provider repeats in at least ``MIN_ARTICLES_FOR_LEARNED_LINE`` articles.
+
+    Args:
+        db: the database (opened read-only).
+        domains: only these provider domains; all when None.
+    """
+    wanted = sorted(set(domains)) if domains is not None else None
+    if wanted == []:
+        return {}
+    with db.connect(read_only=True) as connection:
+        rows = connection.execute(
+            """
+            SELECT provider_domain, list(line_key)
+            FROM (
+                SELECT provider_domain, line_key FROM provider_lines
+                WHERE ? OR provider_domain IN (SELECT unnest(?))
+                GROUP BY provider_domain, line_key
+                HAVING count(*) >= ?
+            )
+            GROUP BY provider_domain
+            """,
+            [wanted is None, wanted or [], MIN_ARTICLES_FOR_LEARNED_LINE],
+        ).fetchall()
+    return {domain: frozenset(keys) for domain, keys in rows}
+
+
+def remember_rejected(
+    connection: duckdb.DuckDBPyConnection,
+    rejected: Sequence[tuple[str, str, str, str]],
+    *,
+    source_name: str,
+    run_id: str,
+    seen: datetime,
+) -> None:
+    """Upsert pages that are not articles, as (url_key, url, reason, detail), in the caller's transaction."""
+    for url_key, url, reason, detail in {item[0]: item for item in rejected}.values():
+        connection.execute(
+            """
+            INSERT INTO rejected_pages AS r
+            VALUES ($key, $url, $source, $reason, $detail, $seen, $seen, $run, 1)
+            ON CONFLICT (url_key) DO UPDATE SET
+                url = excluded.url, reason = excluded.reason, detail = excluded.detail,
+                last_seen_at = excluded.last_seen_at,
+                seen_count = r.seen_count + CASE WHEN r.last_run_id = $run THEN 0 ELSE 1 END,
+                last_run_id = excluded.last_run_id
+            """,
+            {
+                "key": url_key,
+                "url": url,
+                "source": source_name,
+                "reason": reason,
+                "detail": detail,
+                "seen": seen,
+                "run": run_id,
+            },
+        )
