@@ -47,7 +47,7 @@ ANCHOR_MIN_WORDS = 12
 # short documents have a median coherence of 0.22, the same as junk lines).
 COHERENCE_MIN_TEXT_WORDS = 300
 # In a long text, a head or tail line sharing less than this is about something else.
-OFFTOPIC_MAX_COHERENCE = 0.15
+OFFTOPIC_MAX_COHERENCE = 0.2
 OFFTOPIC_MIN_CONTENT_WORDS = 6
 # The headline shares the article's vocabulary.
 HEADLINE_MIN_COHERENCE = 0.25

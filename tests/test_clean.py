@@ -1,0 +1,105 @@
+"""Tests for extractors.clean (reason codes, provider memory) and its storage and CLI ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from extractors.article import build_article, extract_document
+from extractors.clean import clean_paragraphs, line_key
+from extractors.relevance import Watch
+from flows.cli import app
+from storage.articles import save_batch
+from storage.boilerplate import learned_boilerplate
+from storage.database import Database
+
+NOW = datetime(2026, 11, 1, tzinfo=UTC)
+STORY = [
+    "Lawmakers in Lisbon approved a bill on Tuesday that sets up a national authority to oversee artificial intelligence systems used by public bodies.",
+    "The authority will keep a public register of the systems and can order a ministry to stop using one that breaks the rules.",
+    "Opposition parties said the budget of the new body was too small for the work it was given by the law.",
+]
+FOOTER = "Download the Tejo Daily app for the latest news on your phone"
+
+
+def _article(url: str, paragraphs: list[str], learned: dict[str, frozenset[str]] | None = None):
+    record, kind = extract_document("\n\n".join(paragraphs).encode(), url=url, fetched_at=NOW)
+    return build_article(
+        record,
+        source="s",
+        fetched_at=NOW,
+        watch=Watch(),
+        input_kind=kind,
+        boilerplate=learned,
+    )
+
+
+def test_article_about_cookies_keeps_its_cookie_sentences() -> None:
+    paragraphs = [
+        "Regulators ordered websites to show a reject button next to the accept button on cookie banners, ending years of confusing designs.",
+        "Publishers that use cookies for advertising must now ask for consent in one click, the regulator said on Monday.",
+        "Companies have six months to change their banners before fines apply.",
+    ]
+
+    result = clean_paragraphs(paragraphs, title="Cookie banners must offer reject", reference=NOW)
+
+    assert list(result.paragraphs) == paragraphs
+    assert result.removed == ()
+
+
+def test_site_cookie_notice_and_promo_rows_get_reason_codes() -> None:
+    paragraphs = [
+        "We use cookies to improve your experience. By continuing you accept our cookie policy.",
+        *STORY,
+        "Advertisement",
+        "Read more: Spain opens its AI sandbox to start-ups",
+        "© 2026 Tejo Daily. All rights reserved.",
+    ]
+
+    result = clean_paragraphs(paragraphs, title="", reference=NOW)
+
+    reasons = {line.text: line.reason for line in result.removed}
+    assert reasons[paragraphs[0]] == "cookie-notice"
+    assert reasons["Advertisement"] == "advertisement"
+    assert reasons["Read more: Spain opens its AI sandbox to start-ups"] == "read-more"
+    assert reasons["© 2026 Tejo Daily. All rights reserved."] == "copyright"
+    assert list(result.paragraphs) == STORY
+
+
+def test_provider_boilerplate_is_learned_per_provider_and_removed(tmp_path: Path) -> None:
+    db = Database(tmp_path / "n.duckdb")
+    articles = [
+        _article(
+            f"https://tejo.example.pt/news/{n}",
+            [f"Story number {n} opens here. " + STORY[0], *STORY[1:], FOOTER],
+        )
+        for n in range(3)
+    ]
+    # The same footer on another provider's pages must not be learned for tejo.
+    other = _article("https://other.example.com/a", [*STORY, FOOTER])
+    save_batch(db, run_id="r1", seen_at=NOW, articles=[*articles, other])
+
+    learned = learned_boilerplate(db)
+
+    assert line_key(FOOTER) in learned["tejo.example.pt"]
+    assert "other.example.com" not in learned
+    fresh = _article("https://tejo.example.pt/news/9", [*STORY, FOOTER], learned)
+    assert FOOTER not in fresh.record.body
+    assert ("provider-repeat", FOOTER) in {(line.reason, line.text) for line in fresh.removed}
+
+
+def test_normalize_explain_lists_removed_lines_with_reasons(tmp_path: Path) -> None:
+    source = tmp_path / "story.txt"
+    source.write_text(
+        "\n\n".join([*STORY, "Share on Facebook | Share on X | Email"]), encoding="utf-8"
+    )
+
+    result = CliRunner().invoke(
+        app, ["normalize", "--explain", str(source), "--config", "none.yaml"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "share-row" in result.output
+    assert "Share on Facebook" in result.output
