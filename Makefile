@@ -31,5 +31,17 @@ pytest: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py
 
+.PHONY: eval-dedup bench-dedup
+
+# Near-copy and story evaluation (eval/dedup, eval/stories): pair precision and recall.
+eval-dedup: $(STAMP)
+	$(BIN)/python eval/dedup/evaluate.py
+	$(BIN)/python eval/stories/evaluate.py
+
+# Near-copy index at scale (10k/30k/100k articles, 1M stored signatures); needs datasketch for the peer.
+bench-dedup: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/bench_dedup.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -47,8 +47,8 @@ SHINGLE_WORDS = 5
 BANDS = 42
 ROWS = 3
 NUM_PERM = BANDS * ROWS
-JACCARD_THRESHOLD = 0.5
-CONTAINMENT_THRESHOLD = 0.8
+JACCARD_THRESHOLD = 0.35
+CONTAINMENT_THRESHOLD = 0.55
 MIN_SIZE_RATIO = 0.3
 # A fallback title must say something: "Live updates" from one site on one day is not one article.
 MIN_TITLE_WORDS_FOR_FALLBACK = 4

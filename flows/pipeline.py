@@ -26,6 +26,7 @@ from flows.config import Config, FeedSource, FolderSource
 from flows.http import FetchedPage, FetchFailure, FetchSettings, fetch_all
 from storage.articles import known_articles, save_batch
 from storage.database import Database
+from storage.dedup import DedupSettings
 from storage.sources import SourceUpdate
 
 logger = logging.getLogger(__name__)
@@ -153,6 +154,15 @@ def fetch_settings(config: Config) -> FetchSettings:
         retries=fetch.retries,
         backoff_seconds=fetch.backoff_seconds,
         allow_private_addresses=fetch.allow_private_addresses,
+    )
+
+
+def dedup_settings(config: Config) -> DedupSettings:
+    """The near-copy and story windows from the config's ``dedup`` section."""
+    return DedupSettings(
+        window_days=config.dedup.window_days,
+        story_window_hours=config.dedup.story_window_hours,
+        heat_window_hours=config.dedup.heat_window_hours,
     )
 
 
@@ -286,9 +296,17 @@ def extract_articles(
 
 
 def store_batches(
-    db: Database, run_id: str, batches: Sequence[SourceBatch], now: datetime
+    db: Database,
+    run_id: str,
+    batches: Sequence[SourceBatch],
+    now: datetime,
+    dedup: DedupSettings | None = None,
 ) -> list[SourceReport]:
-    """Store each source's batch in its own transaction with the source's new state."""
+    """Store each source's batch in its own transaction with the source's new state.
+
+    Near-copies and stories are updated in the same transaction (``dedup``:
+    their time windows; defaults when None).
+    """
     reports = []
     for batch in batches:
         listing = batch.listing
@@ -318,6 +336,7 @@ def store_batches(
             articles=batch.articles,
             seen_ids=stored_ids,
             source=update,
+            dedup=dedup,
         )
         reports.append(
             SourceReport(
