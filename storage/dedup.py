@@ -45,6 +45,7 @@ from extractors.fingerprint import (
     signatures,
     to_naive_utc,
 )
+from storage.stories import update_stories
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,15 @@ def index_articles(
     pairs = _candidate_pairs(connection, fingerprints, settings)
     edges = _exact_check(connection, fingerprints, pairs)
     _insert_edges(connection, edges)
-    touched = set(ids) | previous
+    touched = set(ids) | previous | {node for edge in edges for node in edge[:2]}
     recluster(connection, touched)
+    update_stories(
+        connection,
+        ids,
+        touched,
+        story_window_hours=settings.story_window_hours,
+        heat_window_hours=settings.heat_window_hours,
+    )
     return touched
 
 
@@ -268,24 +276,29 @@ def _candidate_pairs(
     if keys:
         # One hash join of the batch's band keys against every stored band key;
         # the window is applied on the (few) matches, not on the whole index.
+        # The window is an abs() of the time difference on purpose: as a BETWEEN on two
+        # columns, DuckDB plans an inequality join of every signature with every
+        # other (quadratic) before the cheap hash join on the band matches.
         rows = connection.execute(
             """
             WITH probe AS (
                 SELECT b.band_key, b.article_key FROM article_bands AS b
                 WHERE b.article_key IN (SELECT unnest(?::BIGINT[]))
             ),
-            hits AS (
+            hits AS MATERIALIZED (
                 SELECT DISTINCT probe.article_key AS new_key, b.article_key AS other_key
                 FROM probe JOIN article_bands AS b ON b.band_key = probe.band_key
                 WHERE b.article_key <> probe.article_key
+            ),
+            named AS MATERIALIZED (
+                SELECT n.article_id AS new_id, n.effective_at AS new_at, hits.other_key
+                FROM hits JOIN article_signatures AS n ON n.article_key = hits.new_key
             )
-            SELECT n.article_id, o.article_id
-            FROM hits
-            JOIN article_signatures AS n ON n.article_key = hits.new_key
-            JOIN article_signatures AS o ON o.article_key = hits.other_key
-            WHERE o.effective_at BETWEEN n.effective_at - ? AND n.effective_at + ?
+            SELECT named.new_id, o.article_id
+            FROM named JOIN article_signatures AS o ON o.article_key = named.other_key
+            WHERE abs(epoch(o.effective_at) - epoch(named.new_at)) <= ?
             """,
-            [keys, window, window],
+            [keys, window.total_seconds()],
         ).fetchall()
         pairs.update(_ordered(first, second) for first, second in rows)
     fallbacks = [fp.fallback_key for fp in fingerprints if fp.fallback_key]

@@ -270,6 +270,7 @@ _DEDUP_COLUMN_COMMENTS = {
         "term": "A key term: a name or a number, normalised.",
         "article_id": "articles.id.",
         "weight": "Weight of the term in the article (title and lede count more).",
+        "key": "True for the article's heaviest specific terms: the ones candidate stories are looked up by.",
     },
     "story_links": {
         "article_id": "articles.id of one article (the smaller id).",
@@ -309,7 +310,8 @@ _V2_STATEMENTS = (
     CREATE TABLE story_terms (
         term VARCHAR NOT NULL,
         article_id VARCHAR NOT NULL,
-        weight DOUBLE NOT NULL
+        weight DOUBLE NOT NULL,
+        key BOOLEAN NOT NULL
     )
     """,
     """
