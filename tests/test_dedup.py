@@ -291,3 +291,20 @@ def test_changed_text_leaves_its_old_cluster(tmp_path: Path) -> None:
     rewritten = article("https://b.example/y", text(16, 300), when=DAY + timedelta(hours=1))
     save_batch(db, run_id="r2", seen_at=NOW, articles=[rewritten])
     assert kept(db) == {one.id: one.id, two.id: two.id}
+
+
+def test_articles_stored_before_the_index_existed_are_indexed_on_the_next_save(
+    tmp_path: Path,
+) -> None:
+    db = Database(tmp_path / "news.duckdb")
+    body = text(17, 300)
+    old = article("https://wire.example/old", body)
+    save_batch(db, run_id="r1", seen_at=NOW, articles=[old])
+    with db.transaction() as connection:  # as after migrating a file written by an older newswatch
+        for table in ("article_signatures", "article_bands", "near_copies"):
+            connection.execute(f"DELETE FROM {table}")
+    copy = article("https://paper.example/old", body, when=DAY + timedelta(hours=2))
+    result = save_batch(db, run_id="r2", seen_at=NOW, articles=[copy])
+    assert result.duplicate_ids == [copy.id]
+    with db.connect(read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM article_signatures").fetchone() == (2,)
