@@ -330,8 +330,8 @@ _V2_STATEMENTS = (
            kept.provider_name,
            kept.published_at,
            count(copy.id) AS copies,
-           list(copy.provider_domain ORDER BY copy.provider_domain) FILTER (WHERE copy.id IS NOT NULL) AS copy_domains,
-           list(copy.web_url ORDER BY copy.web_url) FILTER (WHERE copy.id IS NOT NULL) AS copy_urls
+           coalesce(list(copy.provider_domain ORDER BY copy.provider_domain) FILTER (WHERE copy.id IS NOT NULL), []) AS copy_domains,
+           coalesce(list(copy.web_url ORDER BY copy.web_url) FILTER (WHERE copy.id IS NOT NULL), []) AS copy_urls
     FROM articles AS kept
     LEFT JOIN articles AS copy ON copy.duplicate_of = kept.id
     WHERE kept.duplicate_of IS NULL
@@ -343,8 +343,11 @@ _V2_STATEMENTS = (
            arg_min(title, coalesce(published_at, first_seen_at)) FILTER (WHERE duplicate_of IS NULL) AS title,
            count(*) FILTER (WHERE duplicate_of IS NULL) AS articles,
            count(*) AS coverage,
-           count(DISTINCT coalesce(nullif(provider_domain, ''), provider_name)) AS providers,
-           list(DISTINCT coalesce(nullif(provider_domain, ''), provider_name)) AS provider_list,
+           count(DISTINCT coalesce(nullif(provider_domain, ''), nullif(provider_name, ''))) AS providers,
+           coalesce(
+               list(DISTINCT coalesce(nullif(provider_domain, ''), nullif(provider_name, '')))
+                   FILTER (WHERE coalesce(nullif(provider_domain, ''), nullif(provider_name, '')) IS NOT NULL),
+               []) AS provider_list,
            max(heat) AS heat,
            min(coalesce(published_at, first_seen_at)) AS first_seen,
            max(coalesce(published_at, first_seen_at)) AS last_seen,
