@@ -23,7 +23,15 @@ share a topic must never be linked):
    counting with the longer shared name it belongs to ("AI Act" and "Act"
    are one; a regulator's name plus its law's name is not yet a story).
 4. **Stories** are the connected components of these links and of the
-   near-copy links (a copy is always coverage of its original's story).
+   near-copy links (a copy is always coverage of its original's story), with a
+   guard against chaining: an article whose links reach two or more groups
+   not linked among themselves (a round-up quoting several stories) keeps
+   only its links to the group it scores highest with
+   (``storage.stories._cut_hubs``).
+
+Only running text counts: short lines without closing punctuation ("Share
+this article", "Most Read") are boilerplate a site's pages share, and the
+article's own publisher name (a copyright line) is no fact of the story.
 
 The score depends only on the two articles (no corpus statistics), so stories
 come out the same whatever order articles arrive in.
@@ -33,7 +41,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
 KEY_TERMS = 15
@@ -84,12 +92,26 @@ _MENTION = re.compile(
     rf"|\b{_CAPITALISED}(?:[ \t]+(?:(?:of|for|the|de|du|des|von|der|la)[ \t]+)*{_CAPITALISED})*"
 )
 _CLOSING = (".", "!", "?", '"', "”")
+_STUB_WORDS = 8
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _NUMBER = re.compile(r"^\d[\d,.]*$")
 
 
-def story_profile(title: str, excerpt: str, body: str) -> dict[str, float]:
-    """The weighted key terms of an article (see the module doc)."""
+def story_profile(
+    title: str, excerpt: str, body: str, provider: Sequence[str] = ()
+) -> dict[str, float]:
+    """The weighted key terms of an article (see the module doc).
+
+    Args:
+        title: the headline.
+        excerpt: the lede, if known (else the first paragraph stands for it).
+        body: the article text.
+        provider: the publisher's name and domain: its own name in a credit or
+            copyright line is no fact of the story.
+    """
+    own = {_norm(name) for name in provider if name}
+    own |= {name.split(".")[0] for name in own if "." in name}
+    own |= {name.removeprefix("the ") for name in own}
     paragraphs = [p for p in body.split("\n\n") if p.strip()]
     lede = excerpt or (paragraphs[0] if paragraphs else "")
     fields = [
@@ -111,6 +133,8 @@ def story_profile(title: str, excerpt: str, body: str) -> dict[str, float]:
                 raw[term] = raw.get(term, 0.0) + weight
     profile = {}
     for term, weight in raw.items():
+        if term in own or term.removeprefix("the ") in own:
+            continue
         value = 1.0 + math.log(weight)
         if " " in term:
             value *= 1.5
@@ -174,22 +198,27 @@ def amp_cache_url(amp_url: str) -> str:
     return f"https://{host}.cdn.ampproject.org/c/{secure}{parts.netloc}{parts.path}{query}"
 
 
-def _mentions(text: str) -> list[tuple[list[str], bool, bool]]:
+def _mentions(text: str, running_text_only: bool = True) -> list[tuple[list[str], bool, bool]]:
     """Runs of capitalised words and numbers: (normalised words, sentence-initial, in a heading).
 
     One regular expression finds them (the text's other words are never looked
     at in Python); punctuation between two words ends a run ("Shanghai, Premier Li").
+    With ``running_text_only``, short lines without closing punctuation are
+    skipped: "Share this article", "Most Read", "Like Love Haha Wow" are
+    boilerplate that copies of a site's wrapper share, not facts of a story.
     """
     found: list[tuple[list[str], bool, bool]] = []
-    headings = _heading_spans(text)
+    headings, stubs = _line_spans(text)
     for match in _MENTION.finditer(text):
+        if running_text_only and any(low <= match.start() < high for low, high in stubs):
+            continue
         number = match.group("number")
         if number is not None:
             value = number.rstrip(".,").replace(",", "")
             if len(value) >= 2 and not _YEAR.match(value):
                 found.append(([value], False, False))
             continue
-        before = text[max(0, match.start() - 3) : match.start()].rstrip(" \t\"'“‘(")
+        before = text[max(0, match.start() - 3) : match.start()].rstrip(" \t\"'“‘„«(\u00a0")
         initial = not before or before[-1] in ".!?:;\n"
         heading = any(low <= match.start() < high for low, high in headings)
         found.append(([_norm(word) for word in match.group().split()], initial, heading))
@@ -222,19 +251,23 @@ def _names(words: list[str], initial: bool, heading: bool, mid_sentence: set[str
     return terms
 
 
-def _heading_spans(text: str) -> list[tuple[int, int]]:
-    # A headline or heading: a line without closing punctuation whose longer words are
-    # mostly capitalised.
-    spans = []
+def _line_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    # Headings: lines without closing punctuation whose longer words are mostly
+    # capitalised. Stubs: lines of fewer than 8 words without closing punctuation.
+    headings = []
+    stubs = []
     position = 0
     for line in text.split("\n"):
         stripped = line.rstrip()
         if stripped and len(stripped) < 200 and not stripped.endswith(_CLOSING):
+            span = (position, position + len(line))
+            if len(stripped.split()) < _STUB_WORDS:
+                stubs.append(span)
             words = [w for w in stripped.split() if len(w) > 3 and w[0].isalpha()]
             if len(words) >= 3 and sum(1 for w in words if w[0].isupper()) >= 0.6 * len(words):
-                spans.append((position, position + len(line)))
+                headings.append(span)
         position += len(line) + 1
-    return spans
+    return headings, stubs
 
 
 def _norm(token: str) -> str:

@@ -117,9 +117,13 @@ def _profiles_from_rows(
     connection: duckdb.DuckDBPyConnection, ids: list[str]
 ) -> dict[str, dict[str, float]]:
     rows = connection.execute(
-        "SELECT id, title, excerpt, body FROM articles WHERE id IN (SELECT unnest(?))", [ids]
+        """
+        SELECT id, title, excerpt, body, provider_name, provider_domain
+        FROM articles WHERE id IN (SELECT unnest(?))
+        """,
+        [ids],
     ).fetchall()
-    return {row[0]: story_profile(row[1], row[2], row[3]) for row in rows}
+    return {row[0]: story_profile(row[1], row[2], row[3], (row[4], row[5])) for row in rows}
 
 
 def _insert_terms(
@@ -193,27 +197,31 @@ def _stored_profiles(
 def _assign(connection: duckdb.DuckDBPyConnection, ids: set[str], heat_window_hours: int) -> None:
     """Set story_id, heat and related on every member of the stories containing ``ids``."""
     adjacency: dict[str, set[str]] = {article_id: set() for article_id in ids}
+    scores: dict[tuple[str, str], float] = {}
     frontier = set(ids)
     while frontier:
         rows = connection.execute(
             """
-            SELECT article_id, other_id FROM story_links
+            SELECT article_id, other_id, score FROM story_links
             WHERE article_id IN (SELECT unnest(?)) OR other_id IN (SELECT unnest(?))
             UNION ALL
-            SELECT article_id, other_id FROM near_copies
+            SELECT article_id, other_id, NULL FROM near_copies
             WHERE article_id IN (SELECT unnest(?)) OR other_id IN (SELECT unnest(?))
             """,
             [sorted(frontier)] * 4,
         ).fetchall()
         next_frontier: set[str] = set()
-        for first, second in rows:
+        for first, second, score in rows:
             for node in (first, second):
                 if node not in adjacency:
                     adjacency[node] = set()
                     next_frontier.add(node)
             adjacency[first].add(second)
             adjacency[second].add(first)
+            if score is not None:
+                scores[(first, second)] = scores[(second, first)] = score
         frontier = next_frontier
+    _cut_hubs(adjacency, scores)
     members = sorted(adjacency)
     info = _member_rows(connection, members)
     stories: list[list[str]] = []
@@ -221,13 +229,7 @@ def _assign(connection: duckdb.DuckDBPyConnection, ids: set[str], heat_window_ho
     for start in members:
         if start in assigned:
             continue
-        component = {start}
-        stack = [start]
-        while stack:
-            for neighbour in adjacency[stack.pop()]:
-                if neighbour not in component:
-                    component.add(neighbour)
-                    stack.append(neighbour)
+        component = _component(adjacency, start)
         assigned |= component
         stories.append(sorted(m for m in component if m in info))
     updates: dict[str, tuple[str, int, str]] = {}
@@ -281,6 +283,47 @@ def _assign(connection: duckdb.DuckDBPyConnection, ids: set[str], heat_window_ho
         FROM story_updates AS u WHERE articles.id = u.id
         """
     )
+
+
+def _cut_hubs(adjacency: dict[str, set[str]], scores: dict[tuple[str, str], float]) -> None:
+    """Keep an article from bridging stories: the guard against chaining.
+
+    A round-up quoting three stories shares names with each and would join
+    them into one component. An article whose story links reach two or more
+    groups of articles that are not linked among themselves (without it) keeps
+    only its links to the group it scores highest with (ties: smallest id).
+    Near-copy links are never cut. The rule looks at the link graph only, so
+    the outcome does not depend on arrival order.
+    """
+    for node in sorted(adjacency):
+        linked = sorted(other for other in adjacency[node] if (node, other) in scores)
+        if len(linked) < 2:
+            continue
+        groups: list[set[str]] = []
+        for other in linked:
+            if any(other in group for group in groups):
+                continue
+            groups.append(_component(adjacency, other, without=node) & set(linked))
+        if len(groups) < 2:
+            continue
+        best = min(groups, key=lambda group: (-sum(scores[(node, o)] for o in group), min(group)))
+        for group in groups:
+            if group is best:
+                continue
+            for other in group:
+                adjacency[node].discard(other)
+                adjacency[other].discard(node)
+
+
+def _component(adjacency: dict[str, set[str]], start: str, without: str = "") -> set[str]:
+    component = {start}
+    stack = [start]
+    while stack:
+        for neighbour in adjacency[stack.pop()]:
+            if neighbour != without and neighbour not in component:
+                component.add(neighbour)
+                stack.append(neighbour)
+    return component
 
 
 def _member_rows(

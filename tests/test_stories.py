@@ -155,3 +155,44 @@ def test_analyst_views(tmp_path: Path) -> None:
         ).fetchall()
         assert len(comments) == 2 and all(comment for _, comment in comments)
         json.dumps(comments)
+
+
+def test_a_round_up_does_not_join_the_stories_it_quotes(tmp_path: Path) -> None:
+    evaluation = load_eval("stories")
+    items = evaluation.load()
+    chosen = [a for label, a in items if label in ("eu-lumora-probe", "japan-uk-pact")]
+    first_paragraphs = [a.record.body.split("\n\n")[0] for a in chosen]
+    roundup = build_article(
+        Record(
+            title="The week in AI policy",
+            body="\n\n".join(first_paragraphs),
+            web_url="https://digest.example/week",
+            original_url="https://digest.example/week",
+            published_at=datetime(2026, 10, 15, 12, tzinfo=UTC),
+            provider=Provider("Digest", "digest.example"),
+        ),
+        source="t",
+        fetched_at=NOW,
+        watch=Watch(),
+        input_kind="text",
+    )
+    # Bring both events within the story window of the round-up.
+    moved = [
+        a
+        if "japan" in a.record.body.lower() or "tokyo" in a.record.body.lower()
+        else build_article(
+            a.record.with_changes(published_at=datetime(2026, 10, 15, 9, tzinfo=UTC)),
+            source="t",
+            fetched_at=NOW,
+            watch=Watch(),
+            input_kind="text",
+        )
+        for a in chosen
+    ]
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r", seen_at=NOW, articles=[*moved, roundup])
+    with db.connect(read_only=True) as connection:
+        stories = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())
+    lumora = {stories[a.id] for a in moved if "lumora" in a.record.body.lower()}
+    tokyo = {stories[a.id] for a in moved if "lumora" not in a.record.body.lower()}
+    assert len(lumora) == 1 and len(tokyo) == 1 and lumora != tokyo
