@@ -37,5 +37,17 @@ bench: $(STAMP)
 bench-extract: $(STAMP)
 	$(BIN)/python bench/bench_extract.py
 
+.PHONY: eval-dedup bench-dedup
+
+# Near-copy and story evaluation (eval/dedup, eval/stories): pair precision and recall.
+eval-dedup: $(STAMP)
+	$(BIN)/python eval/dedup/evaluate.py
+	$(BIN)/python eval/stories/evaluate.py
+
+# Near-copy index at scale (10k/30k/100k articles, 1M stored signatures); needs datasketch for the peer.
+bench-dedup: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/bench_dedup.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -239,6 +239,14 @@ class ScheduleConfig(_Model):
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
 
 
+class DedupConfig(_Model):
+    """Time windows of near-copy and story detection (see storage/dedup.py)."""
+
+    window_days: int = Field(default=30, ge=1, le=3650)
+    story_window_hours: int = Field(default=72, ge=1, le=24 * 365)
+    heat_window_hours: int = Field(default=48, ge=1, le=24 * 365)
+
+
 _DUPLICATE_SOURCE = "duplicate_source_name"
 
 
@@ -250,6 +258,7 @@ class Config(_Model):
     fetch: FetchConfig = Field(default_factory=FetchConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -258,7 +267,7 @@ class Config(_Model):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for section in ("fetch", "storage", "schedule"):
+        for section in ("fetch", "storage", "schedule", "dedup"):
             if section in data and data[section] is None:
                 del data[section]
         if data.get("watch") == {}:

@@ -125,10 +125,10 @@ def extract_articles(
 
 @task(name="store-articles", cache_policy=NO_CACHE)
 def store_articles(
-    db: Database, run_id: str, batches: list[SourceBatch], now: datetime
+    config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
 ) -> list[SourceReport]:
-    """Upsert each source's batch with its state, one transaction per source."""
-    return pipeline.store_batches(db, run_id, batches, now)
+    """Upsert each source's batch with its state, near-copies and stories, one transaction per source."""
+    return pipeline.store_batches(db, run_id, batches, now, pipeline.dedup_settings(config))
 
 
 @task(name="report-run", cache_policy=NO_CACHE)
@@ -179,7 +179,7 @@ def run_pipeline(
         batches = extract_articles(
             db, config, quote(listings), quote(documents), window, started_at
         )
-        reports = store_articles(db, run_id, quote(batches), started_at)
+        reports = store_articles(config, db, run_id, quote(batches), started_at)
     except BaseException as error:
         _record_crash(db, run_id, error)
         raise

@@ -27,6 +27,7 @@ from flows.http import FetchedPage, FetchFailure, FetchSettings, fetch_all
 from storage.articles import known_articles, save_batch
 from storage.boilerplate import learned_boilerplate
 from storage.database import Database
+from storage.dedup import DedupSettings
 from storage.sources import SourceUpdate
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,15 @@ def fetch_settings(config: Config) -> FetchSettings:
         retries=fetch.retries,
         backoff_seconds=fetch.backoff_seconds,
         allow_private_addresses=fetch.allow_private_addresses,
+    )
+
+
+def dedup_settings(config: Config) -> DedupSettings:
+    """The near-copy and story windows from the config's ``dedup`` section."""
+    return DedupSettings(
+        window_days=config.dedup.window_days,
+        story_window_hours=config.dedup.story_window_hours,
+        heat_window_hours=config.dedup.heat_window_hours,
     )
 
 
@@ -323,9 +333,17 @@ def provider_boilerplate(db: Database) -> dict[str, frozenset[str]]:
 
 
 def store_batches(
-    db: Database, run_id: str, batches: Sequence[SourceBatch], now: datetime
+    db: Database,
+    run_id: str,
+    batches: Sequence[SourceBatch],
+    now: datetime,
+    dedup: DedupSettings | None = None,
 ) -> list[SourceReport]:
-    """Store each source's batch in its own transaction with the source's new state."""
+    """Store each source's batch in its own transaction with the source's new state.
+
+    Near-copies and stories are updated in the same transaction (``dedup``:
+    their time windows; defaults when None).
+    """
     reports = []
     for batch in batches:
         listing = batch.listing
@@ -358,6 +376,7 @@ def store_batches(
             rejected=[
                 (url_key(page.url), page.url, page.reason, page.detail) for page in batch.rejected
             ],
+            dedup=dedup,
         )
         reports.append(
             SourceReport(

@@ -21,6 +21,7 @@ from extractors.record import Image, Provider, Record
 from extractors.urls import url_key
 from storage.boilerplate import remember_lines, remember_rejected
 from storage.database import Database
+from storage.dedup import DedupSettings, index_articles
 from storage.sources import SourceUpdate, update_source
 
 # Columns whose change means the publisher changed the article.
@@ -134,12 +135,14 @@ def save_batch(
     seen_ids: Iterable[str] = (),
     source: SourceUpdate | None = None,
     rejected: Sequence[tuple[str, str, str, str]] = (),
+    dedup: DedupSettings | None = None,
 ) -> StoreResult:
     """Upsert a batch of articles and its source's state in one transaction.
 
-    New ids are inserted; a new article whose text is an exact copy of a stored
-    one gets ``duplicate_of``; a stored article whose text changed is updated;
-    an unchanged one only gets its last-seen bookkeeping. Running the same
+    New ids are inserted; a stored article whose text changed is updated; an
+    unchanged one only gets its last-seen bookkeeping. New and changed articles
+    are then checked for near-copies (``storage.dedup``): every member of a
+    cluster of copies but the best one gets ``duplicate_of``. Running the same
     batch twice stores nothing new.
 
     Args:
@@ -150,6 +153,7 @@ def save_batch(
         seen_ids: ids of stored articles the source listed again (bookkeeping only).
         source: the source's new state, written in the same transaction.
         rejected: pages that are not articles, as (url_key, url, reason, detail).
+        dedup: the near-copy and story time windows (defaults when None).
     """
     batch = list({article.id: article for article in reversed(articles)}.values())[::-1]
     seen = _naive_utc(seen_at)
@@ -157,22 +161,19 @@ def save_batch(
     with db.transaction() as connection:
         stored = _stored_hashes(connection, [article.id for article in batch])
         fresh = [article for article in batch if article.id not in stored]
-        kept_by_hash = _kept_copies(connection, {a.content_hash for a in fresh if a.content_hash})
         rows = []
         for article in fresh:
-            duplicate_of = None
-            if article.content_hash:
-                duplicate_of = kept_by_hash.setdefault(article.content_hash, article.id)
-                duplicate_of = None if duplicate_of == article.id else duplicate_of
-            rows.append(_row(article, run_id, seen, duplicate_of))
+            rows.append(_row(article, run_id, seen, None))
             result.new_ids.append(article.id)
-            if duplicate_of:
-                result.duplicate_ids.append(article.id)
             if not article.on_topic:
                 result.off_topic_ids.append(article.id)
         _insert_rows(connection, rows)
         changed = [a for a in batch if a.id in stored and stored[a.id] != a.content_hash]
         _update_content(connection, changed, seen)
+        # Near-copies and stories are found in the same transaction, so a batch is
+        # never visible without its clusters.
+        index_articles(connection, [*fresh, *changed], seen, dedup or DedupSettings())
+        result.duplicate_ids.extend(_copies_among(connection, result.new_ids))
         result.updated_ids.extend(article.id for article in changed)
         result.unchanged_ids.extend(
             a.id for a in batch if a.id in stored and stored[a.id] == a.content_hash
@@ -218,18 +219,15 @@ def _stored_hashes(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> dic
     return {row[0]: row[1] for row in rows}
 
 
-def _kept_copies(connection: duckdb.DuckDBPyConnection, hashes: set[str]) -> dict[str, str]:
-    if not hashes:
-        return {}
+def _copies_among(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> list[str]:
+    if not ids:
+        return []
     rows = connection.execute(
-        """
-        SELECT content_hash, arg_min(id, first_seen_at) FROM articles
-        WHERE duplicate_of IS NULL AND content_hash IN (SELECT unnest(?))
-        GROUP BY content_hash
-        """,
-        [sorted(hashes)],
+        "SELECT id FROM articles WHERE duplicate_of IS NOT NULL AND id IN (SELECT unnest(?))",
+        [ids],
     ).fetchall()
-    return {row[0]: row[1] for row in rows}
+    found = {row[0] for row in rows}
+    return [article_id for article_id in ids if article_id in found]
 
 
 def _insert_rows(connection: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:

@@ -297,8 +297,156 @@ _V2_STATEMENTS = (
     + _sql_string("How many runs have rejected the page."),
 )
 
+# ------------------------------------------------------------------ near-copies and stories
+# Self-contained on purpose: new tables, views and one new column, with their own
+# comments, so the migration can be renumbered when branches merge.
+
+_DEDUP_TABLE_COMMENTS = {
+    "article_signatures": "Near-copy fingerprint of each article: MinHash signature, fallback identity, credited sources. Maintained by storage/dedup.py.",
+    "article_bands": "MinHash LSH band keys: articles sharing a key are near-copy candidates (checked exactly before linking).",
+    "near_copies": "Pairs of articles recognised as the same text (one row per pair, article_id < other_id); duplicate_of is derived from these clusters.",
+    "story_terms": "Key terms (names, numbers) of each article, the cheap index for finding coverage of the same story.",
+    "story_links": "Pairs of articles recognised as coverage of the same story (one row per pair, article_id < other_id).",
+}
+_DEDUP_COLUMN_COMMENTS = {
+    "article_signatures": {
+        "article_id": "articles.id.",
+        "article_key": "articles.id read as a signed 64-bit integer: the compact key article_bands uses.",
+        "effective_at": "Publication time, or the first-seen time when unknown (UTC): what the dedup and story windows compare.",
+        "words": "Number of words in the body.",
+        "minhash": "MinHash signature: 126 little-endian uint32 values; NULL for bodies under 25 words.",
+        "fallback_key": "Identity of a record without enough text: normalised title | provider | publication day; NULL when too vague.",
+        "credits": "Publishers the body names as its source (Original Source: ..., (Reuters) ...), casefolded.",
+    },
+    "article_bands": {
+        "band_key": "Hash of one LSH band (band number and its 3 MinHash values).",
+        "article_key": "article_signatures.article_key of the article having this band.",
+    },
+    "near_copies": {
+        "article_id": "articles.id of one copy (the smaller id).",
+        "other_id": "articles.id of the other copy.",
+        "jaccard": "Jaccard similarity of the two bodies' word 5-shingle sets; NULL for a fallback match.",
+        "containment": "Share of the smaller shingle set found in the larger one; NULL for a fallback match.",
+        "method": "text (shingle overlap) or fallback (same normalised title, provider and day; bodies too short).",
+    },
+    "story_terms": {
+        "term": "A key term: a name or a number, normalised.",
+        "article_id": "articles.id.",
+        "weight": "Weight of the term in the article (title and lede count more).",
+        "key": "True for the article's heaviest specific terms: the ones candidate stories are looked up by.",
+    },
+    "story_links": {
+        "article_id": "articles.id of one article (the smaller id).",
+        "other_id": "articles.id of the other article.",
+        "score": "Story similarity of the two articles (weighted cosine of key terms), 0-1.",
+    },
+    "articles": {
+        "related_input": "related as the input record carried it; related is rebuilt from it plus the story's other coverage.",
+    },
+}
+
+_V3_STATEMENTS = (
+    """
+    CREATE TABLE article_signatures (
+        article_id VARCHAR PRIMARY KEY,
+        article_key BIGINT NOT NULL,
+        effective_at TIMESTAMP NOT NULL,
+        words INTEGER NOT NULL,
+        minhash BLOB,
+        fallback_key VARCHAR,
+        credits VARCHAR[] NOT NULL
+    )
+    """,
+    "CREATE INDEX article_signatures_fallback ON article_signatures (fallback_key)",
+    "CREATE TABLE article_bands (band_key BIGINT NOT NULL, article_key BIGINT NOT NULL)",
+    """
+    CREATE TABLE near_copies (
+        article_id VARCHAR NOT NULL,
+        other_id VARCHAR NOT NULL,
+        jaccard DOUBLE,
+        containment DOUBLE,
+        method VARCHAR NOT NULL,
+        PRIMARY KEY (article_id, other_id)
+    )
+    """,
+    """
+    CREATE TABLE story_terms (
+        term VARCHAR NOT NULL,
+        article_id VARCHAR NOT NULL,
+        weight DOUBLE NOT NULL,
+        key BOOLEAN NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE story_links (
+        article_id VARCHAR NOT NULL,
+        other_id VARCHAR NOT NULL,
+        score DOUBLE NOT NULL,
+        PRIMARY KEY (article_id, other_id)
+    )
+    """,
+    "ALTER TABLE articles ADD COLUMN related_input JSON",
+    """
+    CREATE VIEW syndication AS
+    SELECT kept.id AS article_id,
+           kept.title,
+           kept.provider_name,
+           kept.published_at,
+           count(copy.id) AS copies,
+           coalesce(list(copy.provider_domain ORDER BY copy.provider_domain) FILTER (WHERE copy.id IS NOT NULL), []) AS copy_domains,
+           coalesce(list(copy.web_url ORDER BY copy.web_url) FILTER (WHERE copy.id IS NOT NULL), []) AS copy_urls
+    FROM articles AS kept
+    LEFT JOIN articles AS copy ON copy.duplicate_of = kept.id
+    WHERE kept.duplicate_of IS NULL
+    GROUP BY kept.id, kept.title, kept.provider_name, kept.published_at
+    """,
+    """
+    CREATE VIEW stories AS
+    SELECT story_id,
+           arg_min(title, coalesce(published_at, first_seen_at)) FILTER (WHERE duplicate_of IS NULL) AS title,
+           count(*) FILTER (WHERE duplicate_of IS NULL) AS articles,
+           count(*) AS coverage,
+           count(DISTINCT coalesce(nullif(provider_domain, ''), nullif(provider_name, ''))) AS providers,
+           coalesce(
+               list(DISTINCT coalesce(nullif(provider_domain, ''), nullif(provider_name, '')))
+                   FILTER (WHERE coalesce(nullif(provider_domain, ''), nullif(provider_name, '')) IS NOT NULL),
+               []) AS provider_list,
+           max(heat) AS heat,
+           min(coalesce(published_at, first_seen_at)) AS first_seen,
+           max(coalesce(published_at, first_seen_at)) AS last_seen,
+           bool_or(on_topic) AS on_topic
+    FROM articles
+    WHERE story_id IS NOT NULL
+    GROUP BY story_id
+    """,
+)
+
+
+def _dedup_comment_statements() -> tuple[str, ...]:
+    statements: list[str] = []
+    for table, comment in _DEDUP_TABLE_COMMENTS.items():
+        statements.append(f"COMMENT ON TABLE {table} IS {_sql_string(comment)}")
+    for table, columns in _DEDUP_COLUMN_COMMENTS.items():
+        for column, column_comment in columns.items():
+            statements.append(
+                f"COMMENT ON COLUMN {table}.{column} IS {_sql_string(column_comment)}"
+            )
+    views = {
+        "syndication": "Each kept article (not a copy) with how many stored copies it has and where they appeared (domains, URLs).",
+        "stories": "One row per story: title (of its earliest kept article), articles (kept copies), coverage (all copies), distinct providers and their list, heat, first and last publication.",
+    }
+    for view, comment in views.items():
+        statements.append(f"COMMENT ON VIEW {view} IS {_sql_string(comment)}")
+    return tuple(statements)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
     Migration(2, "removed lines, provider boilerplate memory, rejected pages", _V2_STATEMENTS),
+    Migration(
+        3,
+        "near-copy index (signatures, LSH bands, clusters), stories, analyst views",
+        _V3_STATEMENTS + _dedup_comment_statements(),
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

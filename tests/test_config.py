@@ -850,3 +850,18 @@ def test_repository_config_is_valid() -> None:
     if not path.exists():
         pytest.skip("seeds/sources.yaml not present")
     assert load_config(path).sources
+
+
+def test_dedup_section_defaults_and_values() -> None:
+    assert parse_config(MINIMAL, NAME).dedup == flows.config.DedupConfig(
+        window_days=30, story_window_hours=72, heat_window_hours=48
+    )
+    assert parse_config(MINIMAL + "dedup:\n", NAME).dedup.window_days == 30
+    config = parse_config(MINIMAL + "dedup:\n  window_days: 7\n  story_window_hours: 24\n", NAME)
+    assert (config.dedup.window_days, config.dedup.story_window_hours) == (7, 24)
+
+
+def test_dedup_window_must_be_a_positive_whole_number_of_days() -> None:
+    assert "dedup.window_days" in _only_error(MINIMAL + "dedup:\n  window_days: 0\n")
+    assert "dedup.window_days" in _only_error(MINIMAL + 'dedup:\n  window_days: "30"\n')
+    assert "dedup.windw_days" in _only_error(MINIMAL + "dedup:\n  windw_days: 3\n")
