@@ -63,6 +63,7 @@ from extractors.record import Provider, Record  # noqa: E402
 from extractors.relevance import Watch  # noqa: E402
 from storage.articles import ARTICLE_COLUMNS, save_batch  # noqa: E402
 from storage.database import Database  # noqa: E402
+from storage.dedup import SIGNATURE_SCHEMA  # noqa: E402
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 START = datetime(2026, 9, 1, tzinfo=UTC)
@@ -325,17 +326,7 @@ def _fill(connection: Any, count: int, rng: np.random.Generator) -> None:
                 "fallback_key": [None] * size,
                 "credits": [[] for _ in range(size)],
             },
-            schema=pa.schema(
-                [
-                    ("article_id", pa.string()),
-                    ("article_key", pa.int64()),
-                    ("effective_at", pa.timestamp("us")),
-                    ("words", pa.int32()),
-                    ("minhash", pa.binary()),
-                    ("fallback_key", pa.string()),
-                    ("credits", pa.list_(pa.string())),
-                ]
-            ),
+            schema=SIGNATURE_SCHEMA,
         )
         connection.execute("INSERT INTO article_signatures SELECT * FROM rows")
         bands = pa.table(  # noqa: F841 - read by DuckDB by name

@@ -33,7 +33,6 @@ import gc
 import math
 import os
 import platform
-import re
 import statistics
 import sys
 import time
@@ -50,6 +49,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import trafilatura  # noqa: E402
+from benchmarks_md import update_section  # noqa: E402 - bench/ is on sys.path when run as a script
 
 from extractors.article import build_article, extract_document  # noqa: E402
 from extractors.html import ExtractionError, decode_html  # noqa: E402
@@ -327,21 +327,7 @@ def render_report(
 
 def update_benchmarks(section: str) -> None:
     """Replace (or add) this benchmark's section of BENCHMARKS.md, leaving others alone."""
-    intro = (
-        "# Benchmarks\n\n"
-        "Measured performance of newswatch. Each section names the command that produced it; "
-        "re-run that command to refresh the section (other sections are left as they are).\n"
-    )
-    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else intro
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
-    else:
-        following = re.search(r"^## ", text[start + len(SECTION) :], flags=re.M)
-        end = start + len(SECTION) + following.start() if following else len(text)
-        rest = text[end:]
-        text = text[:start] + section.rstrip("\n") + "\n" + ("\n" + rest if rest else "")
-    BENCHMARKS.write_text(text, encoding="utf-8")
+    update_section(SECTION, section, BENCHMARKS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

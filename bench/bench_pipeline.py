@@ -61,6 +61,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from benchmarks_md import update_section
+
 REPO = Path(__file__).resolve().parent.parent
 # The project is normally installed in editable mode; this keeps `python bench/...` working
 # from a plain checkout too (sys.path[0] is bench/, not the repository root).
@@ -1890,21 +1892,7 @@ def interpretation(f: Figures, memory: dict[str, float]) -> str:
 
 def update_benchmarks(section: str) -> None:
     """Replace (or add) this benchmark's section of BENCHMARKS.md, leaving others alone."""
-    intro = (
-        "# Benchmarks\n\n"
-        "Measured performance of newswatch. Each section names the command that produced it; "
-        "re-run that command to refresh the section (other sections are left as they are).\n"
-    )
-    text = BENCHMARKS.read_text(encoding="utf-8") if BENCHMARKS.exists() else intro
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
-    else:
-        following = re.search(r"^## ", text[start + len(SECTION) :], flags=re.M)
-        end = start + len(SECTION) + following.start() if following else len(text)
-        rest = text[end:]
-        text = text[:start] + section.rstrip("\n") + "\n" + ("\n" + rest if rest else "")
-    BENCHMARKS.write_text(text, encoding="utf-8")
+    update_section(SECTION, section, BENCHMARKS)
 
 
 # ---------------------------------------------------------------------------------- main

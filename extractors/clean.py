@@ -19,8 +19,6 @@ do not generalise, so each line is judged on signals that do:
 - **provider memory**: lines seen in several stored articles of the same
   provider (``learned``), computed by storage per provider domain and never
   across providers, so wire copy shared by outlets is never learned.
-- **page furniture**: for HTML pages, the texts of captions, bylines and
-  similar elements, which trafilatura sometimes lets through.
 
 Removing a real paragraph is worse than keeping a junk line: every rule that
 can fire inside the article span needs a cue *and* the right shape.
@@ -32,7 +30,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from extractors import lexicon
@@ -119,7 +117,7 @@ class _Line:
     coherence: float | None = None
     reason: str | None = None
     anchor: bool = False
-    headerish: bool = field(default=False)
+    headerish: bool = False
 
 
 def line_key(line: str) -> str:
@@ -144,7 +142,6 @@ def clean_paragraphs(
     title: str = "",
     reference: datetime,
     learned: Collection[str] = frozenset(),
-    furniture: Collection[str] = frozenset(),
 ) -> CleanResult:
     """Remove boilerplate lines from an article's paragraphs.
 
@@ -154,8 +151,6 @@ def clean_paragraphs(
             as context when judging coherence.
         reference: the fetch time; a dateline after it is not a publication date.
         learned: ``line_key`` values of lines this provider repeats across articles.
-        furniture: squashed texts (see ``squash``) of page elements known to be
-            furniture, such as captions and bylines of an HTML page.
 
     Returns:
         The kept paragraphs, each removed line with its reason code, and the
@@ -169,7 +164,7 @@ def clean_paragraphs(
     wanted_title = squash(title)
 
     for line in lines:
-        line.reason = _cue_reason(line, wanted_title, learned, furniture)
+        line.reason = _cue_reason(line, wanted_title, learned)
         if line.reason == "dateline" and published_at is None:
             published_at = parse_dateline(line.text, reference=reference)
         elif line.reason == "dateline":
@@ -255,9 +250,7 @@ def _measure_coherence(lines: list[_Line], title: str) -> None:
         line.coherence = shared / len(line.content)
 
 
-def _cue_reason(
-    line: _Line, wanted_title: str, learned: Collection[str], furniture: Collection[str]
-) -> str | None:
+def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str | None:
     """Reasons that hold wherever the line stands: the line is furniture by its form."""
     text = line.text
     squashed = squash(text)
@@ -265,8 +258,6 @@ def _cue_reason(
         return "empty" if not any(ch.isalnum() for ch in text) else None
     if wanted_title and squashed == wanted_title:
         return "headline"
-    if squashed in furniture:
-        return "page-furniture"
     if line.words > 45:
         # Furniture is short; a long line is only judged by where it stands.
         return None

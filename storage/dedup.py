@@ -223,6 +223,20 @@ def _forget(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> None:
     )
 
 
+# Columns of article_signatures, in table order (also used by bench/bench_dedup.py).
+SIGNATURE_SCHEMA = pa.schema(
+    [
+        ("article_id", pa.string()),
+        ("article_key", pa.int64()),
+        ("effective_at", pa.timestamp("us")),
+        ("words", pa.int32()),
+        ("minhash", pa.binary()),
+        ("fallback_key", pa.string()),
+        ("credits", pa.list_(pa.string())),
+    ]
+)
+
+
 def _insert_fingerprints(
     connection: duckdb.DuckDBPyConnection, fingerprints: list[_Fingerprint]
 ) -> None:
@@ -242,17 +256,7 @@ def _insert_fingerprints(
             "fallback_key": [fp.fallback_key for fp in fingerprints],
             "credits": [sorted(fp.credits) for fp in fingerprints],
         },
-        schema=pa.schema(
-            [
-                ("article_id", pa.string()),
-                ("article_key", pa.int64()),
-                ("effective_at", pa.timestamp("us")),
-                ("words", pa.int32()),
-                ("minhash", pa.binary()),
-                ("fallback_key", pa.string()),
-                ("credits", pa.list_(pa.string())),
-            ]
-        ),
+        schema=SIGNATURE_SCHEMA,
     )
     connection.execute("INSERT INTO article_signatures SELECT * FROM new_signatures")
     if not with_text:
