@@ -66,6 +66,37 @@ _COOKIE_WALL = re.compile(
     r"cookies.{0,120}(accept|agree|akzeptieren|accepter|aceptar|accetta|aceitar)|"
     r"pay or (accept|okay)|pur-abo|mit werbung weiterlesen|werbefrei lesen"
 )
+# The vocabulary of consent-management dialogs (IAB TCF and the like), not of articles
+# about them: a vendor count, "legitimate interest", device storage, personalised ads.
+_CONSENT_DIALOG = (
+    re.compile(r"\b\d{2,4} (partner|partners|partenaires|socios|parceiros|partners)\b", re.I),
+    re.compile(
+        r"legitimate interest|berechtigten? interesses?|intérêt légitime|interés legítimo|"
+        r"legittimo interesse|interesse legítimo|gerechtvaardigd belang",
+        re.I,
+    ),
+    re.compile(
+        r"personali[sz]ed (ads|advertising|content)|personalisierte (werbung|anzeigen|inhalte)|"
+        r"publicités? personnalisées?|anuncios personalizados|pubblicità personalizzata|"
+        r"anúncios personalizados|gepersonaliseerde advertenties",
+        re.I,
+    ),
+    re.compile(
+        r"\bip[- ]addresse?s?\b|ip-adresse|adresse ip|dirección ip|indirizzo ip|endereço ip",
+        re.I,
+    ),
+    re.compile(
+        r"(store|access) (and/or access )?information on (a|your) device|"
+        r"informationen auf (einem|ihrem) (end)?gerät|informations sur (un|votre) (appareil|terminal)|"
+        r"información en (un|su) dispositivo|informazioni su (un|un) dispositivo",
+        re.I,
+    ),
+)
+CONSENT_DIALOG_MIN_KINDS = 2
+# A paragraph of this many words or more that is not a search snippet ("… text …") is prose.
+PROSE_MIN_WORDS = 15
+TEASER_LIST_MIN_LINES = 5
+_SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
 _LISTING_PATH = re.compile(
     r"/(tag|tags|topic|topics|category|categories|section|rubrique|rubriques|thema|themen|"
     r"schlagwort|autor|author|authors|auteur|autores|search|suche|recherche|buscar|cerca|"
@@ -429,10 +460,43 @@ def check_is_article(
         # Most real articles carry a cookie banner: only a thin page behind one is a wall.
         if words < COOKIE_WALL_MAX_WORDS and _COOKIE_WALL.search(lowered):
             raise NotAnArticle("cookie-wall", f"only {words} words of text behind a consent wall")
+        if _is_consent_dialog(paragraphs, words):
+            raise NotAnArticle("cookie-wall", "the only text is a consent dialog's")
+    if not declared_article and _is_teaser_list(paragraphs):
+        raise NotAnArticle(
+            "section-front", "short teasers or search snippets, no paragraph of prose"
+        )
     if not declared_article and (_LISTING_PATH.search(url) or _is_link_list(tree, words)):
         raise NotAnArticle("section-front", "a page of links to articles, not an article")
     if words < MIN_ARTICLE_WORDS and not declared_article:
         raise NotAnArticle("no-text", f"only {words} words of text")
+
+
+def _is_consent_dialog(paragraphs: list[str], words: int) -> bool:
+    """Most of a thin page's text is a consent dialog: the article sits behind it."""
+    kinds = 0
+    consent_words = 0
+    for paragraph in paragraphs:
+        found = sum(1 for pattern in _CONSENT_DIALOG if pattern.search(paragraph))
+        if found:
+            kinds += found
+            consent_words += len(paragraph.split())
+    return kinds >= CONSENT_DIALOG_MIN_KINDS and consent_words * 2 >= words
+
+
+def _is_teaser_list(paragraphs: list[str]) -> bool:
+    """Many lines and not one paragraph of prose: a home page, section front or search page.
+
+    Every article, however short its paragraphs, has at least one sentence-length
+    paragraph; teaser lists and search results are headlines, bylines, dates and
+    "… snippets …".
+    """
+    if len(paragraphs) < TEASER_LIST_MIN_LINES:
+        return False
+    return not any(
+        len(paragraph.split()) >= PROSE_MIN_WORDS and not _SNIPPET.search(paragraph)
+        for paragraph in paragraphs
+    )
 
 
 def _is_link_list(tree: lxml.html.HtmlElement, words: int) -> bool:

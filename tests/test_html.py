@@ -619,3 +619,82 @@ def test_xhtml_page_with_xml_declaration_is_extracted() -> None:
     record = html_to_record(xhtml.encode("utf-8"), "https://x.example.com/news/xhtml", FETCHED)
 
     assert PARAGRAPHS[0] in record.body
+
+
+# --- pages that are not articles ------------------------------------------------------
+
+CONSENT_DIALOG = (
+    "Wenn Sie zustimmen, verarbeiten wir und unsere 212 Partner personenbezogene Daten wie "
+    "Ihre IP-Adresse, um personalisierte Werbung und Inhalte anzuzeigen und deren Wirkung zu "
+    "messen. Einige Partner stützen sich auf ein berechtigtes Interesses, dem Sie in den "
+    "Einstellungen widersprechen können. Sie können Ihre Auswahl jederzeit ändern."
+)
+TEASERS = [
+    ("Council approves the new tram line", "Ana Ruiz", "12"),
+    ("Heatwave: highs of 40 degrees expected", "Staff", "3"),
+    ("Local club signs a striker on loan", "Pablo Gil", "27"),
+    ("Harbour festival adds two free concerts", "Marta Ros", "8"),
+    ("Farmers ask for drought relief", "Staff", "19"),
+    ("Fire crews contain a blaze in the hills", "Luis Soto", "5"),
+]
+
+
+def bare_page(body: str, *, head: str = "") -> bytes:
+    return f"<html><head><title>Page</title>{head}</head><body>{body}</body></html>".encode()
+
+
+def test_thin_page_that_is_only_a_consent_dialog_is_a_cookie_wall() -> None:
+    head = '<meta property="og:type" content="article">'
+    body = f"<h1>Kreistag stoppt Pilotprojekt</h1><div class='cmp'><p>{CONSENT_DIALOG}</p></div>"
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(bare_page(body, head=head), "https://zeitung.example/a/1", FETCHED)
+
+    assert raised.value.reason == "cookie-wall"
+
+
+def test_article_with_a_consent_dialog_beside_it_is_kept() -> None:
+    body = f"<div class='cmp'><p>{CONSENT_DIALOG}</p></div><article>" + "".join(
+        f"<p>{text}</p>" for text in PARAGRAPHS
+    )
+    record = html_to_record(bare_page(body + "</article>"), "https://x.example.com/a/b", FETCHED)
+
+    assert PARAGRAPHS[0] in record.body
+
+
+def test_home_page_of_teasers_is_a_section_front() -> None:
+    teasers = "".join(
+        f"<div class='teaser'><h2><a href='/n/{index}'>{headline}</a></h2>"
+        f"<p>{headline} and what it means for residents.</p><span>{author}</span>"
+        f"<span class='comments'>{comments}</span></div>"
+        for index, (headline, author, comments) in enumerate(TEASERS)
+    )
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(bare_page(f"<main>{teasers}</main>"), "https://diario.example/", FETCHED)
+
+    assert raised.value.reason == "section-front"
+
+
+def test_search_results_of_snippets_are_a_section_front() -> None:
+    results = "".join(
+        f"<li><a href='/n/{index}'>{headline}</a><cite>diario.example › region › 2026</cite>"
+        f"<time>12/05/2026</time><p>… the council said on Tuesday that {headline.lower()} "
+        f"after a long debate in which several members of the opposition asked …</p></li>"
+        for index, (headline, _, _) in enumerate(TEASERS)
+    )
+    body = f"<h1>Search results: tram</h1><ol>{results}</ol>"
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(bare_page(body), "https://diario.example/results?q=tram", FETCHED)
+
+    assert raised.value.reason == "section-front"
+
+
+def test_article_of_short_paragraphs_with_one_prose_paragraph_is_kept() -> None:
+    lines = [headline + "." for headline, _, _ in TEASERS] + [PARAGRAPHS[0]]
+    body = "<article>" + "".join(f"<p>{line}</p>" for line in lines) + "</article>"
+
+    record = html_to_record(bare_page(body), "https://x.example.com/news/briefs", FETCHED)
+
+    assert PARAGRAPHS[0] in record.body
