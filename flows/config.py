@@ -224,6 +224,12 @@ class FetchConfig(_Model):
     retries: int = Field(default=2, ge=0)
     backoff_seconds: NonNegativeSeconds = 1.0
     allow_private_addresses: bool = False
+    # robots.txt of every host is honoured (RFC 9309) unless this is false (local mirrors).
+    respect_robots: bool = True
+    robots_timeout: Seconds = 10.0
+    # A source failing this many runs in a row is tried again only after a growing pause.
+    backoff_after_failures: int = Field(default=3, ge=1)
+    max_backoff_days: int = Field(default=7, ge=1)
 
 
 class StorageConfig(_Model):

@@ -167,6 +167,8 @@ def fetch_settings(config: Config) -> FetchSettings:
         retries=fetch.retries,
         backoff_seconds=fetch.backoff_seconds,
         allow_private_addresses=fetch.allow_private_addresses,
+        respect_robots=fetch.respect_robots,
+        robots_timeout=fetch.robots_timeout,
     )
 
 

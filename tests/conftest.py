@@ -50,6 +50,16 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_robots_cache() -> Iterator[None]:
+    """Each test starts without cached robots.txt rules (servers reuse ports across tests)."""
+    from flows.http import clear_robots_cache
+
+    clear_robots_cache()
+    yield
+    clear_robots_cache()
+
+
 @dataclass
 class NewsSite:
     """The fixture site served on 127.0.0.1, with its manifest."""
@@ -124,10 +134,26 @@ def _substitute(value: Any, base: str) -> Any:
     return value
 
 
+class LocalServer(HTTPServer):
+    """pytest-httpserver whose unexpected paths answer 404, also after ``clear()``.
+
+    The fetcher asks every host for /robots.txt first: 404 means "no rules, allow all",
+    while pytest-httpserver's default 500 would mean "disallow all" (RFC 9309).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.no_handler_status_code = 404
+
+    def clear(self) -> None:
+        super().clear()
+        self.no_handler_status_code = 404
+
+
 @pytest.fixture(scope="session")
 def make_httpserver() -> Iterator[HTTPServer]:
     """pytest-httpserver's session server, threaded: a slow handler must not stall the others."""
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server = LocalServer(host="127.0.0.1", threaded=True)
     server.start()
     yield server
     server.clear()
