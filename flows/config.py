@@ -236,6 +236,8 @@ class StorageConfig(_Model):
     """Where records are stored."""
 
     db: Text = "data/newswatch.duckdb"
+    # Raw responses of article pages are kept this many days (null: forever) for `reprocess`.
+    raw_retention_days: int | None = Field(default=90, ge=0)
 
 
 class ScheduleConfig(_Model):

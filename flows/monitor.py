@@ -25,7 +25,9 @@ from flows.config import Config, load_config
 from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from flows.summary import RunSummary
 from storage.database import Database, StorageError
+from storage.raw import prune_raw_pages
 from storage.runs import fail_run, finish_run, start_run
+from storage.sources import source_states_by_name
 
 DEFAULT_CONFIG = "seeds/sources.yaml"
 
@@ -86,9 +88,11 @@ def begin_run(
 
 
 @task(name="list-sources", **_FETCH_RETRIES)
-def list_sources(config: Config, window: Window, only: Sequence[str]) -> list[Listing]:
-    """Fetch the feeds and list the folders."""
-    return pipeline.list_sources(config, window, only)
+def list_sources(
+    db: Database, config: Config, window: Window, only: Sequence[str], refresh: bool
+) -> list[Listing]:
+    """Fetch the feeds (conditional GET against the stored state) and list the folders."""
+    return pipeline.list_sources(config, window, only, source_states_by_name(db), refresh)
 
 
 @task(name="skip-known", cache_policy=NO_CACHE)
@@ -128,7 +132,12 @@ def store_articles(
     config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
 ) -> list[SourceReport]:
     """Upsert each source's batch with its state, near-copies and stories, one transaction per source."""
-    return pipeline.store_batches(db, run_id, batches, now, pipeline.dedup_settings(config))
+    reports = pipeline.store_batches(
+        db, run_id, batches, now, pipeline.dedup_settings(config), config.fetch
+    )
+    if config.storage.raw_retention_days is not None:
+        prune_raw_pages(db, now - timedelta(days=config.storage.raw_retention_days))
+    return reports
 
 
 @task(name="report-run", cache_policy=NO_CACHE)
@@ -173,7 +182,7 @@ def run_pipeline(
     run_id, started_at = begin_run(db, flow_name, config_path, window)
     try:
         # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
-        listings = list_sources(config, window, list(sources))
+        listings = list_sources(db, config, window, list(sources), refresh)
         listings = skip_known(db, quote(listings), refresh)
         documents = fetch_articles(config, quote(listings))
         batches = extract_articles(

@@ -7,12 +7,15 @@ problem with one source or one item is recorded and the batch goes on.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import http
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -22,12 +25,13 @@ from extractors.html import ExtractionError
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
 from extractors.urls import is_http_url, url_key
-from flows.config import Config, FeedSource, FolderSource
+from flows.config import Config, FeedSource, FetchConfig, FolderSource
 from flows.http import FetchedPage, FetchFailure, FetchSettings, fetch_all
 from storage.articles import known_articles, save_batch
 from storage.boilerplate import learned_boilerplate
 from storage.database import Database
 from storage.dedup import DedupSettings
+from storage.raw import RawPage
 from storage.sources import SourceUpdate
 
 logger = logging.getLogger(__name__)
@@ -83,6 +87,12 @@ class Listing:
     last_modified: str | None = None
     body_hash: str | None = None
     known: dict[str, str] = field(default_factory=dict)
+    # The feed answered 304 or sent the body it sent last time: nothing to parse.
+    unchanged: bool = False
+    # Not tried in this run because the source is backing off (``error`` says until when).
+    skipped: bool = False
+    # The backfill day this listing covers (progress is recorded per source and day).
+    day: date | None = None
 
     @property
     def seen(self) -> int:
@@ -105,6 +115,8 @@ class Document:
     fetched_at: datetime
     media_type: str = ""
     charset: str | None = None
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,7 @@ class SourceBatch:
     failures: list[ItemFailure] = field(default_factory=list)
     rejected: list[RejectedPage] = field(default_factory=list)
     skipped_out_of_window: int = 0
+    raw: list[RawPage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -149,6 +162,8 @@ class SourceReport:
     error: str | None = None
     warnings: tuple[str, ...] = ()
     failures: tuple[ItemFailure, ...] = ()
+    unchanged: bool = False
+    skipped: bool = False
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -193,31 +208,78 @@ def watch_from_config(config: Config) -> Watch:
     )
 
 
-def list_sources(config: Config, window: Window, only: Sequence[str] = ()) -> list[Listing]:
+def list_sources(
+    config: Config,
+    window: Window,
+    only: Sequence[str] = (),
+    states: Mapping[str, Mapping[str, Any]] | None = None,
+    refresh: bool = False,
+    now: datetime | None = None,
+) -> list[Listing]:
     """Fetch every feed (concurrently) and list every folder.
+
+    A daily run asks each feed with its stored ETag / Last-Modified and treats a
+    304, or a body whose hash matches the stored one, as "nothing new" without
+    parsing it. A source backing off after failing many runs in a row is skipped
+    until its ``backoff_until`` (unless named in ``only``).
 
     Args:
         config: the loaded config.
         window: the backfill range; feed entries dated outside it are dropped.
         only: source names to restrict the run to (all enabled sources when empty).
+        states: stored source states by name (``storage.sources.source_states``).
+        refresh: ignore stored validators and hashes; parse every feed.
+        now: the run's clock, for back-off (default: the current time).
     """
+    states = states or {}
+    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    incremental = not window.is_backfill and not refresh
     sources = [source for source in config.enabled_sources if not only or source.name in only]
-    feeds = [source for source in sources if isinstance(source, FeedSource)]
+    listings: dict[str, Listing] = {}
+    for source in sources:
+        until = states.get(source.name, {}).get("backoff_until")
+        if not only and not window.is_backfill and until is not None and until > moment:
+            failures = states[source.name].get("consecutive_failures", 0)
+            listings[source.name] = Listing(
+                source,
+                error=f"skipped: failed {failures} runs in a row, backing off until "
+                f"{until:%Y-%m-%d %H:%M} UTC (last error: {states[source.name].get('last_error')})",
+                skipped=True,
+            )
+    feeds = [
+        source
+        for source in sources
+        if isinstance(source, FeedSource) and source.name not in listings
+    ]
+    headers = {feed.url: _validators(states.get(feed.name, {})) for feed in feeds if incremental}
     responses = dict(
         zip(
             [feed.url for feed in feeds],
-            fetch_all([feed.url for feed in feeds], fetch_settings(config)),
+            fetch_all([feed.url for feed in feeds], fetch_settings(config), extra_headers=headers),
             strict=True,
         )
     )
-    listings = []
     for source in sources:
+        if source.name in listings:
+            continue
         if isinstance(source, FeedSource):
-            listing = _feed_listing(source, responses[source.url], window)
+            state = states.get(source.name, {}) if incremental else {}
+            listings[source.name] = _feed_listing(source, responses[source.url], window, state)
         else:
-            listing = _folder_listing(source)
-        listings.append(listing)
-    return listings
+            listings[source.name] = _folder_listing(source)
+    return [listings[source.name] for source in sources]
+
+
+def _validators(state: Mapping[str, Any]) -> dict[str, str]:
+    """Conditional-GET headers from a source's stored state (none after failed items)."""
+    if state.get("failed_items_last_run"):
+        return {}  # re-read the feed so the items that failed get another try
+    headers = {}
+    if state.get("etag"):
+        headers["If-None-Match"] = state["etag"]
+    if state.get("last_modified"):
+        headers["If-Modified-Since"] = state["last_modified"]
+    return headers
 
 
 def mark_known(db: Database, listings: Sequence[Listing], refresh: bool = False) -> list[Listing]:
@@ -268,6 +330,8 @@ def fetch_documents(
                 fetched_at=response.fetched_at,
                 media_type=response.content_type,
                 charset=response.charset,
+                status=response.status,
+                headers=response.headers,
             )
     return results
 
@@ -294,11 +358,14 @@ def extract_articles(
             continue
         provider = _configured_provider(listing.source)
         for candidate in listing.to_fetch:
+            document = documents.get(candidate.url)
+            if isinstance(document, Document) and is_http_url(document.url):
+                batch.raw.append(_raw_page(listing, candidate, document))
             try:
                 article = _extract_one(
                     listing,
                     candidate,
-                    documents.get(candidate.url),
+                    document,
                     watch,
                     now,
                     provider,
@@ -340,12 +407,16 @@ def store_batches(
     batches: Sequence[SourceBatch],
     now: datetime,
     dedup: DedupSettings | None = None,
+    fetch: FetchConfig | None = None,
 ) -> list[SourceReport]:
     """Store each source's batch in its own transaction with the source's new state.
 
     Near-copies and stories are updated in the same transaction (``dedup``:
-    their time windows; defaults when None).
+    their time windows; defaults when None), and so are the raw pages behind
+    the batch and, in a backfill, the (source, day) progress mark. ``fetch``
+    holds the back-off thresholds (defaults when None).
     """
+    fetch = fetch or FetchConfig()
     reports = []
     for batch in batches:
         listing = batch.listing
@@ -353,6 +424,10 @@ def store_batches(
         cursor = max(
             (a.record.published_at for a in batch.articles if a.record.published_at), default=None
         )
+        if listing.skipped:
+            # Not tried: its health stays as the failing runs left it.
+            reports.append(_report(batch, new=0, duplicate=0, off_topic=0))
+            continue
         update = SourceUpdate(
             name=listing.source.name,
             kind=listing.source.kind,
@@ -367,6 +442,10 @@ def store_batches(
             cursor=cursor,
             items_seen=listing.seen,
             new=0,
+            unchanged=listing.unchanged,
+            failed_items=len(batch.failures),
+            backoff_after=fetch.backoff_after_failures,
+            max_backoff_days=fetch.max_backoff_days,
         )
         result = save_batch(
             db,
@@ -379,34 +458,85 @@ def store_batches(
                 (url_key(page.url), page.url, page.reason, page.detail) for page in batch.rejected
             ],
             dedup=dedup,
+            raw_pages=batch.raw,
+            backfill_day=listing.day if listing.error is None else None,
         )
         reports.append(
-            SourceReport(
-                name=listing.source.name,
-                kind=listing.source.kind,
-                seen=listing.seen - batch.skipped_out_of_window,
+            _report(
+                batch,
                 new=len(result.new_ids),
                 duplicate=len(result.duplicate_ids),
                 off_topic=len(result.off_topic_ids),
-                failed=len(batch.failures),
-                error=listing.error,
-                warnings=tuple(listing.warnings),
-                failures=tuple(batch.failures[:MAX_LISTED_FAILURES]),
             )
         )
     return reports
 
 
+def _report(batch: SourceBatch, *, new: int, duplicate: int, off_topic: int) -> SourceReport:
+    listing = batch.listing
+    return SourceReport(
+        name=listing.source.name,
+        kind=listing.source.kind,
+        seen=listing.seen - batch.skipped_out_of_window,
+        new=new,
+        duplicate=duplicate,
+        off_topic=off_topic,
+        failed=len(batch.failures),
+        error=listing.error,
+        warnings=tuple(listing.warnings),
+        failures=tuple(batch.failures[:MAX_LISTED_FAILURES]),
+        unchanged=listing.unchanged,
+        skipped=listing.skipped,
+    )
+
+
+def _raw_page(listing: Listing, candidate: Candidate, document: Document) -> RawPage:
+    hint: dict[str, Any] | None = None
+    if candidate.entry is not None:
+        feed = listing.feed
+        hint = {
+            "entry": dataclasses.asdict(candidate.entry),
+            "feed": {"title": feed.title, "link": feed.link, "version": feed.version}
+            if feed is not None
+            else None,
+        }
+    return RawPage(
+        url=document.url,
+        final_url=document.final_url,
+        status=document.status,
+        headers=document.headers,
+        fetched_at=document.fetched_at,
+        content=document.content,
+        source_name=listing.source.name,
+        hint=hint,
+    )
+
+
 def _feed_listing(
-    source: FeedSource, response: FetchedPage | FetchFailure, window: Window
+    source: FeedSource,
+    response: FetchedPage | FetchFailure,
+    window: Window,
+    state: Mapping[str, Any] | None = None,
 ) -> Listing:
     listing = Listing(source)
     if isinstance(response, FetchFailure):
         listing.error = response.message
         return listing
+    state = state or {}
+    if response.status == http.HTTPStatus.NOT_MODIFIED:
+        # 304 carries no body; the stored validators and hash stay valid.
+        listing.unchanged = True
+        listing.etag = response.headers.get("etag") or state.get("etag")
+        listing.last_modified = response.headers.get("last-modified") or state.get("last_modified")
+        listing.body_hash = state.get("body_hash")
+        return listing
     listing.etag = response.headers.get("etag")
     listing.last_modified = response.headers.get("last-modified")
     listing.body_hash = hashlib.sha256(response.content).hexdigest()
+    if state.get("body_hash") == listing.body_hash and not state.get("failed_items_last_run"):
+        # Same bytes as last time (whatever the validators said): nothing new to parse.
+        listing.unchanged = True
+        return listing
     try:
         feed = parse_feed(response.content, response.final_url, response.content_type)
     except FeedError as error:
