@@ -218,7 +218,7 @@ class FetchConfig(_Model):
     total_timeout: Seconds = 60.0
     max_response_bytes: int = Field(default=10_000_000, ge=1)
     max_redirects: int = Field(default=5, ge=0)
-    concurrency: int = Field(default=8, ge=1)
+    concurrency: int = Field(default=32, ge=1)
     per_host_concurrency: int = Field(default=2, ge=1)
     per_host_delay: NonNegativeSeconds = 0.0
     retries: int = Field(default=2, ge=0)

@@ -65,7 +65,7 @@ class FetchSettings:
     total_timeout: float = 60.0
     max_response_bytes: int = 10_000_000
     max_redirects: int = 5
-    concurrency: int = 8
+    concurrency: int = 32
     per_host_concurrency: int = 2
     per_host_delay: float = 0.0
     retries: int = 2
