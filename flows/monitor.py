@@ -22,8 +22,10 @@ from prefect.utilities.annotations import quote
 
 from flows import pipeline
 from flows.config import Config, load_config
+from flows.http import FetchResult
 from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from flows.summary import RunSummary
+from storage.backfill import done_days
 from storage.database import Database, StorageError
 from storage.raw import prune_raw_pages
 from storage.runs import fail_run, finish_run, start_run
@@ -89,10 +91,33 @@ def begin_run(
 
 @task(name="list-sources", **_FETCH_RETRIES)
 def list_sources(
-    db: Database, config: Config, window: Window, only: Sequence[str], refresh: bool
+    db: Database,
+    config: Config,
+    window: Window,
+    only: Sequence[str],
+    refresh: bool,
+    day: date | None = None,
+    cache: dict[str, FetchResult] | None = None,
 ) -> list[Listing]:
-    """Fetch the feeds (conditional GET against the stored state) and list the folders."""
-    return pipeline.list_sources(config, window, only, source_states_by_name(db), refresh)
+    """Fetch the feeds (conditional GET against the stored state), sitemaps and GDELT; list the folders."""
+    listings = pipeline.list_sources(
+        config, window, only, source_states_by_name(db), refresh, cache=cache
+    )
+    for listing in listings:
+        listing.day = day
+    return listings
+
+
+@task(name="plan-backfill", cache_policy=NO_CACHE)
+def plan_backfill(
+    db: Database, config: Config, window: Window, only: Sequence[str], refresh: bool
+) -> list[tuple[date, list[str]]]:
+    """Each day of the range with the sources still to do (all when refreshing)."""
+    names = [s.name for s in config.enabled_sources if not only or s.name in only]
+    days = pipeline.backfill_days(window)
+    done = set() if refresh else done_days(db, names, days[0], days[-1])
+    plan = [(day, [name for name in names if (name, day) not in done]) for day in days]
+    return [(day, todo) for day, todo in plan if todo]
 
 
 @task(name="skip-known", cache_policy=NO_CACHE)
@@ -181,14 +206,31 @@ def run_pipeline(
     db = Database(db_path or config.storage.db)
     run_id, started_at = begin_run(db, flow_name, config_path, window)
     try:
-        # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
-        listings = list_sources(db, config, window, list(sources), refresh)
-        listings = skip_known(db, quote(listings), refresh)
-        documents = fetch_articles(config, quote(listings))
-        batches = extract_articles(
-            db, config, quote(listings), quote(documents), window, started_at
-        )
-        reports = store_articles(config, db, run_id, quote(batches), started_at)
+        if window.is_backfill:
+            # Day by day, oldest first; each (source, day) is marked done with its batch,
+            # so a re-run or a resumed backfill skips what is stored.
+            cache: dict[str, FetchResult] = {}
+            days = []
+            for day, todo in plan_backfill(db, config, window, list(sources), refresh):
+                days.append(
+                    (
+                        day,
+                        _stages(
+                            config,
+                            db,
+                            run_id,
+                            started_at,
+                            pipeline.day_window(day),
+                            todo,
+                            refresh,
+                            day,
+                            cache,
+                        ),
+                    )
+                )
+            reports = pipeline.merge_reports(days)
+        else:
+            reports = _stages(config, db, run_id, started_at, window, list(sources), refresh)
     except BaseException as error:
         _record_crash(db, run_id, error)
         raise
@@ -199,6 +241,26 @@ def run_pipeline(
     if summary.all_failed:
         raise AllSourcesFailedError(summary)
     return summary
+
+
+def _stages(
+    config: Config,
+    db: Database,
+    run_id: str,
+    started_at: datetime,
+    window: Window,
+    only: list[str],
+    refresh: bool,
+    day: date | None = None,
+    cache: dict[str, FetchResult] | None = None,
+) -> list[SourceReport]:
+    """List, skip what is stored, fetch, extract, store: one pass over the sources."""
+    # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
+    listings = list_sources(db, config, window, only, refresh, day, quote(cache))
+    listings = skip_known(db, quote(listings), refresh)
+    documents = fetch_articles(config, quote(listings))
+    batches = extract_articles(db, config, quote(listings), quote(documents), window, started_at)
+    return store_articles(config, db, run_id, quote(batches), started_at)
 
 
 def _record_crash(db: Database, run_id: str, error: BaseException) -> None:

@@ -13,20 +13,37 @@ import http
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from extractors.article import Article, NotAnArticle, build_article, extract_document
+from extractors.discovery import (
+    GDELT_MAX_RECORDS,
+    DiscoveryError,
+    gdelt_slices,
+    gdelt_url,
+    parse_gdelt_artlist,
+    parse_sitemap,
+    split_slice,
+)
 from extractors.feeds import FeedEntry, FeedError, ParsedFeed, entry_to_record, parse_feed
 from extractors.html import ExtractionError
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
 from extractors.urls import is_http_url, url_key
-from flows.config import Config, FeedSource, FetchConfig, FolderSource
-from flows.http import FetchedPage, FetchFailure, FetchSettings, fetch_all
+from flows.config import (
+    AnySource,
+    Config,
+    FeedSource,
+    FetchConfig,
+    FolderSource,
+    GdeltSource,
+    SitemapSource,
+)
+from flows.http import FetchedPage, FetchFailure, FetchResult, FetchSettings, fetch_all
 from storage.articles import known_articles, save_batch
 from storage.boilerplate import learned_boilerplate
 from storage.database import Database
@@ -78,7 +95,7 @@ class Candidate:
 class Listing:
     """What one source listed in this run, or why it could not."""
 
-    source: FeedSource | FolderSource
+    source: AnySource
     candidates: list[Candidate] = field(default_factory=list)
     feed: ParsedFeed | None = None
     error: str | None = None
@@ -215,6 +232,7 @@ def list_sources(
     states: Mapping[str, Mapping[str, Any]] | None = None,
     refresh: bool = False,
     now: datetime | None = None,
+    cache: dict[str, FetchResult] | None = None,
 ) -> list[Listing]:
     """Fetch every feed (concurrently) and list every folder.
 
@@ -230,9 +248,12 @@ def list_sources(
         states: stored source states by name (``storage.sources.source_states``).
         refresh: ignore stored validators and hashes; parse every feed.
         now: the run's clock, for back-off (default: the current time).
+        cache: responses by URL shared across calls (a backfill lists every day from the
+            same feed and sitemap responses); filled as URLs are fetched.
     """
     states = states or {}
-    moment = (now or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    clock = now or datetime.now(UTC)
+    moment = clock.astimezone(UTC).replace(tzinfo=None)
     incremental = not window.is_backfill and not refresh
     sources = [source for source in config.enabled_sources if not only or source.name in only]
     listings: dict[str, Listing] = {}
@@ -252,22 +273,171 @@ def list_sources(
         if isinstance(source, FeedSource) and source.name not in listings
     ]
     headers = {feed.url: _validators(states.get(feed.name, {})) for feed in feeds if incremental}
-    responses = dict(
-        zip(
-            [feed.url for feed in feeds],
-            fetch_all([feed.url for feed in feeds], fetch_settings(config), extra_headers=headers),
-            strict=True,
-        )
-    )
+    settings = fetch_settings(config)
+    responses = _fetch_cached([feed.url for feed in feeds], settings, cache, headers)
     for source in sources:
         if source.name in listings:
             continue
         if isinstance(source, FeedSource):
             state = states.get(source.name, {}) if incremental else {}
             listings[source.name] = _feed_listing(source, responses[source.url], window, state)
+        elif isinstance(source, GdeltSource):
+            span = window if window.is_backfill else _recent(clock, source.daily_hours)
+            listings[source.name] = _gdelt_listing(source, span, settings, cache)
+        elif isinstance(source, SitemapSource):
+            span = window if window.is_backfill else _recent(clock, source.daily_hours)
+            listings[source.name] = _sitemap_listing(source, span, settings, cache)
         else:
             listings[source.name] = _folder_listing(source)
     return [listings[source.name] for source in sources]
+
+
+def _fetch_cached(
+    urls: Sequence[str],
+    settings: FetchSettings,
+    cache: dict[str, FetchResult] | None,
+    headers: Mapping[str, Mapping[str, str]] | None = None,
+) -> dict[str, FetchResult]:
+    """Fetch URLs concurrently, reusing (and filling) ``cache``; failures are not cached."""
+    cache = cache if cache is not None else {}
+    missing = [url for url in dict.fromkeys(urls) if url not in cache]
+    for url, result in zip(
+        missing, fetch_all(missing, settings, extra_headers=headers), strict=True
+    ):
+        if isinstance(result, FetchedPage):
+            cache[url] = result
+        else:
+            cache.setdefault(url, result)
+    found = {url: cache[url] for url in urls}
+    for url in missing:
+        if isinstance(cache[url], FetchFailure):
+            del cache[url]  # a later day of a backfill tries again
+    return found
+
+
+def _recent(now: datetime, hours: float) -> Window:
+    return Window(since=now - timedelta(hours=hours), until=now + timedelta(seconds=1))
+
+
+def _discovery_listing(source: GdeltSource | SitemapSource, where: str) -> Listing:
+    # A feed-shaped stand-in, so entries get the same treatment as a feed's (title, date
+    # hints). No title: the discovery service is not the articles' publisher.
+    return Listing(source, feed=ParsedFeed(title="", link=where, version=source.kind))
+
+
+def _add_entries(
+    listing: Listing, entries: Sequence[FeedEntry], window: Window, limit: int
+) -> None:
+    """Candidates from discovered entries dated inside the window (undated ones are left out)."""
+    seen = {candidate.url for candidate in listing.candidates}
+    undated = 0
+    for entry in entries:
+        if entry.link in seen:
+            continue
+        if entry.published_at is None:
+            undated += 1
+            continue
+        if not window.contains(entry.published_at):
+            continue
+        if len(listing.candidates) >= limit:
+            listing.warnings.append(f"more than {limit} items, kept the first {limit} (max_items)")
+            break
+        seen.add(entry.link)
+        listing.candidates.append(Candidate(entry.link, entry))
+    if undated:
+        listing.warnings.append(f"{undated} URLs without a date left out")
+
+
+def _gdelt_listing(
+    source: GdeltSource,
+    window: Window,
+    settings: FetchSettings,
+    cache: dict[str, FetchResult] | None,
+) -> Listing:
+    """Ask GDELT slice by slice; a slice that comes back full (250) is halved and asked again."""
+    assert window.since is not None and window.until is not None
+    listing = _discovery_listing(source, source.api_url)
+    polite = dataclasses.replace(
+        settings,
+        per_host_concurrency=1,
+        per_host_delay=max(settings.per_host_delay, source.request_interval),
+    )
+    pending = gdelt_slices(window.since, window.until, source.slice_hours)
+    entries: list[FeedEntry] = []
+    while pending:
+        urls = [gdelt_url(source.query, start, end, source.api_url) for start, end in pending]
+        responses = _fetch_cached(urls, polite, cache)
+        following: list[tuple[datetime, datetime]] = []
+        for (start, end), url in zip(pending, urls, strict=True):
+            response = responses[url]
+            if isinstance(response, FetchFailure):
+                listing.error = f"GDELT query for {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC failed: {response.message}"
+                return listing
+            try:
+                found = parse_gdelt_artlist(response.content)
+            except DiscoveryError as error:
+                listing.error = f"GDELT query for {start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC: {error}"
+                return listing
+            entries.extend(found)
+            if len(found) >= GDELT_MAX_RECORDS:
+                halves = split_slice(start, end)
+                if halves:
+                    following.extend(halves)
+                else:
+                    listing.warnings.append(
+                        f"GDELT returned the maximum {GDELT_MAX_RECORDS} results for "
+                        f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} UTC; some articles may be missing"
+                    )
+        pending = following
+    _add_entries(listing, entries, window, source.max_items)
+    return listing
+
+
+def _sitemap_listing(
+    source: SitemapSource,
+    window: Window,
+    settings: FetchSettings,
+    cache: dict[str, FetchResult] | None,
+) -> Listing:
+    """Read a sitemap (index): child sitemaps last modified before the window are not fetched."""
+    listing = _discovery_listing(source, source.url)
+    pending = [source.url]
+    visited: set[str] = set()
+    entries: list[FeedEntry] = []
+    while pending and len(visited) < source.max_sitemaps:
+        pending = [url for url in pending if url not in visited][
+            : source.max_sitemaps - len(visited)
+        ]
+        visited.update(pending)
+        responses = _fetch_cached(pending, settings, cache)
+        following: list[str] = []
+        for url in pending:
+            response = responses[url]
+            if isinstance(response, FetchFailure):
+                if url == source.url:
+                    listing.error = response.message
+                    return listing
+                listing.warnings.append(f"child sitemap failed: {response.message}")
+                continue
+            try:
+                sitemap = parse_sitemap(response.content, response.final_url)
+            except DiscoveryError as error:
+                if url == source.url:
+                    listing.error = f"{url}: {error}"
+                    return listing
+                listing.warnings.append(f"{url}: {error}")
+                continue
+            entries.extend(sitemap.entries)
+            following.extend(
+                child
+                for child, modified in sitemap.children
+                if modified is None or window.since is None or modified >= window.since
+            )
+        pending = following
+    if pending:
+        listing.warnings.append(f"stopped after {source.max_sitemaps} sitemaps (max_sitemaps)")
+    _add_entries(listing, entries, window, source.max_items)
+    return listing
 
 
 def _validators(state: Mapping[str, Any]) -> dict[str, str]:
@@ -314,7 +484,7 @@ def fetch_documents(
         for candidate in listing.to_fetch:
             if isinstance(listing.source, FolderSource):
                 results[candidate.url] = _read_file(candidate.url)
-            elif listing.source.fetch_articles:
+            elif getattr(listing.source, "fetch_articles", True):
                 web_urls.append(candidate.url)
     unique_urls = list(dict.fromkeys(web_urls))
     for url, response in zip(
@@ -431,9 +601,7 @@ def store_batches(
         update = SourceUpdate(
             name=listing.source.name,
             kind=listing.source.kind,
-            location=listing.source.url
-            if isinstance(listing.source, FeedSource)
-            else listing.source.path,
+            location=_location(listing.source),
             ok=listing.error is None,
             error=listing.error,
             etag=listing.etag,
@@ -663,7 +831,77 @@ def _item_date(candidate: Candidate, record: Record) -> datetime | None:
     return record.published_at
 
 
-def _configured_provider(source: FeedSource | FolderSource) -> Provider | None:
-    if isinstance(source, FeedSource) and source.provider is not None:
-        return Provider(source.provider.name, source.provider.domain)
+def _configured_provider(source: AnySource) -> Provider | None:
+    configured = getattr(source, "provider", None)
+    if configured is not None:
+        return Provider(configured.name, configured.domain)
     return None
+
+
+def _location(source: AnySource) -> str:
+    if isinstance(source, FolderSource):
+        return source.path
+    if isinstance(source, GdeltSource):
+        return f"{source.api_url} query={source.query!r}"
+    return source.url
+
+
+def backfill_days(window: Window) -> list[date]:
+    """The UTC days a backfill window covers, oldest first."""
+    assert window.since is not None and window.until is not None
+    first = window.since.astimezone(UTC).date()
+    days = []
+    day = first
+    while datetime.combine(day, datetime.min.time(), tzinfo=UTC) < window.until:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def day_window(day: date) -> Window:
+    """One UTC day as a window."""
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    return Window(since=start, until=start + timedelta(days=1))
+
+
+def merge_reports(days: Sequence[tuple[date, Sequence[SourceReport]]]) -> list[SourceReport]:
+    """One report per source for a whole backfill: counts summed over its days.
+
+    A source failed only if it failed on every day it was tried; the days it failed
+    on are listed among its warnings.
+    """
+    merged: dict[str, SourceReport] = {}
+    failed_days: dict[str, list[str]] = {}
+    tried: dict[str, int] = {}
+    for day, reports in days:
+        for report in reports:
+            tried[report.name] = tried.get(report.name, 0) + 1
+            if report.error:
+                failed_days.setdefault(report.name, []).append(f"{day}: {report.error}")
+            previous = merged.get(report.name)
+            if previous is None:
+                merged[report.name] = dataclasses.replace(
+                    report, warnings=tuple(f"{day}: {w}" for w in report.warnings)
+                )
+                continue
+            merged[report.name] = dataclasses.replace(
+                previous,
+                seen=previous.seen + report.seen,
+                new=previous.new + report.new,
+                duplicate=previous.duplicate + report.duplicate,
+                off_topic=previous.off_topic + report.off_topic,
+                failed=previous.failed + report.failed,
+                error=report.error,
+                warnings=previous.warnings + tuple(f"{day}: {w}" for w in report.warnings),
+                failures=(previous.failures + report.failures)[:MAX_LISTED_FAILURES],
+            )
+    result = []
+    for name, report in merged.items():
+        failures = failed_days.get(name, [])
+        if len(failures) == tried[name]:
+            result.append(dataclasses.replace(report, error=failures[-1]))
+        else:
+            result.append(
+                dataclasses.replace(report, error=None, warnings=report.warnings + tuple(failures))
+            )
+    return result
