@@ -20,6 +20,7 @@ from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
+from extractors.article import Article
 from flows import pipeline
 from flows.config import Config, load_config
 from flows.http import FetchResult
@@ -140,6 +141,7 @@ def extract_articles(
     documents: dict[str, Document | ItemFailure],
     window: Window,
     now: datetime,
+    memo: dict[str, Article | None] | None = None,
 ) -> list[SourceBatch]:
     """Extract, clean (with each provider's learned boilerplate) and classify every document."""
     return pipeline.extract_articles(
@@ -149,6 +151,7 @@ def extract_articles(
         window,
         now,
         boilerplate=pipeline.provider_boilerplate(db),
+        memo=memo,
     )
 
 
@@ -210,6 +213,7 @@ def run_pipeline(
             # Day by day, oldest first; each (source, day) is marked done with its batch,
             # so a re-run or a resumed backfill skips what is stored.
             cache: dict[str, FetchResult] = {}
+            memo: dict[str, Article | None] = {}
             days = []
             for day, todo in plan_backfill(db, config, window, list(sources), refresh):
                 days.append(
@@ -225,6 +229,7 @@ def run_pipeline(
                             refresh,
                             day,
                             cache,
+                            memo,
                         ),
                     )
                 )
@@ -253,13 +258,16 @@ def _stages(
     refresh: bool,
     day: date | None = None,
     cache: dict[str, FetchResult] | None = None,
+    memo: dict[str, Article | None] | None = None,
 ) -> list[SourceReport]:
     """List, skip what is stored, fetch, extract, store: one pass over the sources."""
     # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
     listings = list_sources(db, config, window, only, refresh, day, quote(cache))
     listings = skip_known(db, quote(listings), refresh)
     documents = fetch_articles(config, quote(listings))
-    batches = extract_articles(db, config, quote(listings), quote(documents), window, started_at)
+    batches = extract_articles(
+        db, config, quote(listings), quote(documents), window, started_at, quote(memo)
+    )
     return store_articles(config, db, run_id, quote(batches), started_at)
 
 

@@ -513,12 +513,16 @@ def extract_articles(
     window: Window,
     now: datetime,
     boilerplate: Mapping[str, frozenset[str]] | None = None,
+    memo: dict[str, Article | None] | None = None,
 ) -> list[SourceBatch]:
     """Turn every fetched document into an article; failures are collected per source.
 
     Pages that are not articles (404s, section fronts, walls, empty shells) are
     collected as rejected pages with their reason; ``boilerplate`` holds the
-    lines each provider repeats, learned from stored articles.
+    lines each provider repeats, learned from stored articles. ``memo`` carries
+    outcomes across the days of a backfill: an item extracted on an earlier day
+    (and found to lie outside it) is not extracted again, and one that failed is
+    not reported again (None).
     """
     batches = []
     for listing in listings:
@@ -528,9 +532,16 @@ def extract_articles(
             continue
         provider = _configured_provider(listing.source)
         for candidate in listing.to_fetch:
+            if memo is not None and candidate.url in memo:
+                remembered = memo[candidate.url]
+                if remembered is not None:
+                    _place(batch, candidate, remembered, window)
+                continue
             document = documents.get(candidate.url)
             if isinstance(document, Document) and is_http_url(document.url):
                 batch.raw.append(_raw_page(listing, candidate, document))
+            if memo is not None:
+                memo[candidate.url] = None
             try:
                 article = _extract_one(
                     listing,
@@ -557,11 +568,18 @@ def extract_articles(
                 continue
             if isinstance(article, ItemFailure):
                 batch.failures.append(article)
-            elif window.is_backfill and not window.contains(_item_date(candidate, article.record)):
-                batch.skipped_out_of_window += 1
-            else:
-                batch.articles.append(article)
+                continue
+            if memo is not None:
+                memo[candidate.url] = article
+            _place(batch, candidate, article, window)
     return batches
+
+
+def _place(batch: SourceBatch, candidate: Candidate, article: Article, window: Window) -> None:
+    if window.is_backfill and not window.contains(_item_date(candidate, article.record)):
+        batch.skipped_out_of_window += 1
+    else:
+        batch.articles.append(article)
 
 
 def provider_boilerplate(db: Database) -> dict[str, frozenset[str]]:
