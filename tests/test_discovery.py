@@ -19,7 +19,7 @@ from extractors.discovery import (
     parse_sitemap,
     split_slice,
 )
-from flows.config import load_config
+from flows.config import Config, load_config
 from flows.pipeline import Window, day_window, list_sources
 from tests.conftest import NewsSite
 
@@ -203,22 +203,16 @@ def write(tmp_path: Path, news_site: NewsSite, source_lines: list[str]) -> Path:
     return path
 
 
+def gdelt_config(tmp_path: Path, news_site: NewsSite, query: str, path: str) -> Config:
+    lines = ["  - name: gdelt", "    kind: gdelt", f"    query: {query}"]
+    lines += [f"    api_url: {news_site.url(path)}", "    request_interval: 0"]
+    return load_config(write(tmp_path, news_site, lines))
+
+
 def test_gdelt_day_is_sliced_and_full_slices_are_split(news_site: NewsSite, tmp_path: Path) -> None:
     fake = FakeGdelt(1300)  # ~325 per 6-hour slice: every slice comes back full once
     news_site.server.expect_request("/api/v2/doc/doc").respond_with_handler(fake)
-    config = load_config(
-        write(
-            tmp_path,
-            news_site,
-            [
-                "  - name: gdelt",
-                "    kind: gdelt",
-                "    query: '\"AI Act\"'",
-                f"    api_url: {news_site.url('/api/v2/doc/doc')}",
-                "    request_interval: 0",
-            ],
-        )
-    )
+    config = gdelt_config(tmp_path, news_site, "'\"AI Act\"'", "/api/v2/doc/doc")
     [listing] = list_sources(config, day_window(DAY.date()))
     assert listing.error is None, listing.error
     assert len(listing.candidates) == 1300
@@ -235,19 +229,7 @@ def test_gdelt_error_text_fails_the_source_with_its_message(
     news_site.server.expect_request("/gdelt").respond_with_data(
         "Invalid query: parentheses unbalanced", content_type="text/html"
     )
-    config = load_config(
-        write(
-            tmp_path,
-            news_site,
-            [
-                "  - name: gdelt",
-                "    kind: gdelt",
-                "    query: '(AI'",
-                f"    api_url: {news_site.url('/gdelt')}",
-                "    request_interval: 0",
-            ],
-        )
-    )
+    config = gdelt_config(tmp_path, news_site, "'(AI'", "/gdelt")
     [listing] = list_sources(config, day_window(DAY.date()))
     assert listing.error is not None and "parentheses unbalanced" in listing.error
 
