@@ -167,6 +167,36 @@ def backfill(
 
 
 @app.command()
+def reprocess(
+    since: datetime | None = typer.Option(
+        None, "--since", formats=["%Y-%m-%d"], help="First fetch day (UTC) [default: all]."
+    ),
+    until: datetime | None = typer.Option(
+        None, "--until", formats=["%Y-%m-%d"], help="Last fetch day (UTC) [default: today]."
+    ),
+    source: list[str] = typer.Option(
+        [], "--source", "-s", help="Source name; repeat for several [default: all]."
+    ),
+    config: str = ConfigOption,
+    db: str | None = DbOption,
+) -> None:
+    """Re-extract the stored raw pages (after an extractor change) without fetching."""
+    settings = _load(config)
+    _prefect_environment()
+    from flows.monitor import reprocess as reprocess_flow
+
+    state = reprocess_flow(
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        sources=source or None,
+        config_path=config,
+        db_path=db or settings.storage.db,
+        return_state=True,
+    )
+    _finish_flow(state)
+
+
+@app.command()
 def serve(
     config: str = ConfigOption,
     db: str | None = DbOption,

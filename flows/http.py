@@ -98,11 +98,16 @@ class FetchedPage:
     @property
     def charset(self) -> str | None:
         """The ``charset`` parameter of Content-Type, if any."""
-        for param in self.headers.get("content-type", "").split(";")[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "charset":
-                return value.strip().strip("\"'") or None
-        return None
+        return charset_of(self.headers.get("content-type", ""))
+
+
+def charset_of(content_type: str) -> str | None:
+    """The ``charset`` parameter of a Content-Type value, if any."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
 
 
 @dataclass(frozen=True)

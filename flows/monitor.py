@@ -28,7 +28,7 @@ from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceRe
 from flows.summary import RunSummary
 from storage.backfill import done_days
 from storage.database import Database, StorageError
-from storage.raw import prune_raw_pages
+from storage.raw import load_raw_pages, prune_raw_pages
 from storage.runs import fail_run, finish_run, start_run
 from storage.sources import source_states_by_name
 
@@ -317,6 +317,63 @@ def backfill(
     """
     window = date_window(since, until)
     return run_pipeline("backfill", config_path, db_path, window, sources or (), refresh)
+
+
+@task(name="load-raw-pages", cache_policy=NO_CACHE)
+def load_raw(
+    db: Database, config: Config, sources: Sequence[str], window: Window
+) -> tuple[list[Listing], dict[str, Document | ItemFailure]]:
+    """Stored raw pages (of some sources, fetched in a range) as listings and documents."""
+    pages = load_raw_pages(db, sources=sources, since=window.since, until=window.until)
+    return pipeline.raw_listings(config, pages)
+
+
+@task(name="store-reextracted", cache_policy=NO_CACHE)
+def store_reextracted(
+    config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
+) -> list[SourceReport]:
+    """Rewrite the re-extracted articles (sources' health and raw pages untouched)."""
+    return pipeline.store_batches(
+        db, run_id, batches, now, pipeline.dedup_settings(config), config.fetch, reextracted=True
+    )
+
+
+@flow(name="reprocess", log_prints=True)
+def reprocess(
+    since: date | None = None,
+    until: date | None = None,
+    sources: list[str] | None = None,
+    config_path: str = DEFAULT_CONFIG,
+    db_path: str | None = None,
+) -> RunSummary:
+    """Re-extract stored raw pages (after an extractor change) without fetching anything.
+
+    Args:
+        since: first fetch day (UTC) of the pages to re-extract; all when None.
+        until: last fetch day (UTC); default today.
+        sources: source names; all when empty.
+        config_path: the sources.yaml to use (watch, dedup windows).
+        db_path: the DuckDB file (default: the config's ``storage.db``).
+    """
+    config = load_settings(config_path)
+    db = Database(db_path or config.storage.db)
+    window = date_window(since, until) if since else Window()
+    run_id, started_at = begin_run(db, "reprocess", config_path, window)
+    try:
+        listings, documents = load_raw(db, config, list(sources or ()), window)
+        # The window selected pages by fetch time; publication dates are not filtered.
+        batches = extract_articles(
+            db, config, quote(listings), quote(documents), Window(), started_at
+        )
+        reports = store_reextracted(config, db, run_id, quote(batches), started_at)
+    except BaseException as error:
+        _record_crash(db, run_id, error)
+        raise
+    summary = RunSummary(
+        run_id, "reprocess", started_at, datetime.now(UTC), str(db.path), tuple(reports)
+    )
+    report_run(db, summary)
+    return summary
 
 
 def date_window(since: date, until: date | None) -> Window:

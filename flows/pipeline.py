@@ -31,7 +31,7 @@ from extractors.discovery import (
 )
 from extractors.feeds import FeedEntry, FeedError, ParsedFeed, entry_to_record, parse_feed
 from extractors.html import ExtractionError
-from extractors.record import Provider, Record
+from extractors.record import Image, Provider, Record
 from extractors.relevance import Watch
 from extractors.urls import is_http_url, url_key
 from flows.config import (
@@ -43,7 +43,14 @@ from flows.config import (
     GdeltSource,
     SitemapSource,
 )
-from flows.http import FetchedPage, FetchFailure, FetchResult, FetchSettings, fetch_all
+from flows.http import (
+    FetchedPage,
+    FetchFailure,
+    FetchResult,
+    FetchSettings,
+    charset_of,
+    fetch_all,
+)
 from storage.articles import known_articles, save_batch
 from storage.boilerplate import learned_boilerplate
 from storage.database import Database
@@ -181,6 +188,7 @@ class SourceReport:
     failures: tuple[ItemFailure, ...] = ()
     unchanged: bool = False
     skipped: bool = False
+    updated: int = 0
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -596,13 +604,16 @@ def store_batches(
     now: datetime,
     dedup: DedupSettings | None = None,
     fetch: FetchConfig | None = None,
+    reextracted: bool = False,
 ) -> list[SourceReport]:
     """Store each source's batch in its own transaction with the source's new state.
 
     Near-copies and stories are updated in the same transaction (``dedup``:
     their time windows; defaults when None), and so are the raw pages behind
     the batch and, in a backfill, the (source, day) progress mark. ``fetch``
-    holds the back-off thresholds (defaults when None).
+    holds the back-off thresholds (defaults when None). ``reextracted``: the batches
+    come from stored raw pages (``reprocess``): stored articles are rewritten and the
+    sources' health and raw pages are left alone, as nothing was fetched.
     """
     fetch = fetch or FetchConfig()
     reports = []
@@ -639,13 +650,14 @@ def store_batches(
             seen_at=now,
             articles=batch.articles,
             seen_ids=stored_ids,
-            source=update,
+            source=None if reextracted else update,
             rejected=[
                 (url_key(page.url), page.url, page.reason, page.detail) for page in batch.rejected
             ],
             dedup=dedup,
-            raw_pages=batch.raw,
+            raw_pages=() if reextracted else batch.raw,
             backfill_day=listing.day if listing.error is None else None,
+            reextracted=reextracted,
         )
         reports.append(
             _report(
@@ -653,12 +665,15 @@ def store_batches(
                 new=len(result.new_ids),
                 duplicate=len(result.duplicate_ids),
                 off_topic=len(result.off_topic_ids),
+                updated=len(result.updated_ids),
             )
         )
     return reports
 
 
-def _report(batch: SourceBatch, *, new: int, duplicate: int, off_topic: int) -> SourceReport:
+def _report(
+    batch: SourceBatch, *, new: int, duplicate: int, off_topic: int, updated: int = 0
+) -> SourceReport:
     listing = batch.listing
     return SourceReport(
         name=listing.source.name,
@@ -673,6 +688,7 @@ def _report(batch: SourceBatch, *, new: int, duplicate: int, off_topic: int) -> 
         failures=tuple(batch.failures[:MAX_LISTED_FAILURES]),
         unchanged=listing.unchanged,
         skipped=listing.skipped,
+        updated=updated,
     )
 
 
@@ -923,3 +939,60 @@ def merge_reports(days: Sequence[tuple[date, Sequence[SourceReport]]]) -> list[S
                 dataclasses.replace(report, error=None, warnings=report.warnings + tuple(failures))
             )
     return result
+
+
+def raw_listings(
+    config: Config, pages: Sequence[RawPage]
+) -> tuple[list[Listing], dict[str, Document | ItemFailure]]:
+    """Listings and documents rebuilt from stored raw pages, for re-extraction without fetching.
+
+    Pages of sources no longer in the config are left out (logged).
+    """
+    by_name = {source.name: source for source in config.sources}
+    listings: dict[str, Listing] = {}
+    documents: dict[str, Document | ItemFailure] = {}
+    for page in pages:
+        source = by_name.get(page.source_name)
+        if source is None:
+            logger.warning(
+                "raw page %s: source %r is not in the config", page.url, page.source_name
+            )
+            continue
+        hint = page.hint or {}
+        listing = listings.get(source.name)
+        if listing is None:
+            feed = hint.get("feed")
+            listing = listings[source.name] = Listing(
+                source, feed=ParsedFeed(**feed) if isinstance(feed, dict) else None
+            )
+        entry = hint.get("entry")
+        listing.candidates.append(
+            Candidate(page.url, _entry_from_hint(entry) if isinstance(entry, dict) else None)
+        )
+        content_type = page.headers.get("content-type", "")
+        documents[page.url] = Document(
+            url=page.url,
+            final_url=page.final_url,
+            content=page.content,
+            fetched_at=page.fetched_at,
+            media_type=content_type.split(";", 1)[0].strip().lower(),
+            charset=charset_of(content_type),
+            status=page.status,
+            headers=page.headers,
+        )
+    return list(listings.values()), documents
+
+
+def _entry_from_hint(data: Mapping[str, Any]) -> FeedEntry:
+    published = data.get("published_at")
+    return FeedEntry(
+        link=str(data.get("link", "")),
+        title=str(data.get("title", "")),
+        summary=str(data.get("summary", "")),
+        content=str(data.get("content", "")),
+        published_at=datetime.fromisoformat(published) if published else None,
+        guid=str(data.get("guid", "")),
+        author=str(data.get("author", "")),
+        categories=tuple(data.get("categories", ())),
+        images=tuple(Image(**image) for image in data.get("images", ())),
+    )

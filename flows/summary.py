@@ -93,6 +93,9 @@ class RunSummary:
             lines.append("  ".join(cells))
             if index == 0 or index == len(rows) - 2:
                 lines.append("  ".join("-" * width for width in widths))
+        updated = sum(report.updated for report in self.sources)
+        if updated:
+            lines += ["", f"updated: {updated} stored articles rewritten"]
         problems = self._problem_lines()
         if problems:
             lines += ["", *problems]

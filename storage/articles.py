@@ -140,6 +140,7 @@ def save_batch(
     dedup: DedupSettings | None = None,
     raw_pages: Sequence[RawPage] = (),
     backfill_day: date | None = None,
+    reextracted: bool = False,
 ) -> StoreResult:
     """Upsert a batch of articles and its source's state in one transaction.
 
@@ -160,6 +161,9 @@ def save_batch(
         dedup: the near-copy and story time windows (defaults when None).
         raw_pages: the fetched responses behind the batch, kept for re-extraction.
         backfill_day: the day a backfill stored; marked done with the batch (needs ``source``).
+        reextracted: the batch comes from re-extracting stored raw pages (``reprocess``):
+            every stored article is rewritten, not only those whose body changed, since an
+            extractor change may touch any field; content_updated_at moves only with the body.
     """
     batch = list({article.id: article for article in reversed(articles)}.values())[::-1]
     seen = _naive_utc(seen_at)
@@ -174,7 +178,11 @@ def save_batch(
             if not article.on_topic:
                 result.off_topic_ids.append(article.id)
         _insert_rows(connection, rows)
-        changed = [a for a in batch if a.id in stored and stored[a.id] != a.content_hash]
+        changed = [
+            a
+            for a in batch
+            if a.id in stored and (reextracted or stored[a.id] != a.content_hash)
+        ]
         _update_content(connection, changed, seen)
         # Near-copies and stories are found in the same transaction, so a batch is
         # never visible without its clusters.
@@ -182,7 +190,9 @@ def save_batch(
         result.duplicate_ids.extend(_copies_among(connection, result.new_ids))
         result.updated_ids.extend(article.id for article in changed)
         result.unchanged_ids.extend(
-            a.id for a in batch if a.id in stored and stored[a.id] == a.content_hash
+            a.id
+            for a in batch
+            if a.id in stored and not reextracted and stored[a.id] == a.content_hash
         )
         touched = {*result.unchanged_ids, *result.updated_ids, *seen_ids}
         _touch(connection, sorted(touched), run_id, seen)
@@ -265,7 +275,13 @@ def _update_content(
     )
     assignments = ", ".join(f"{column} = changed.{column}" for column in _CONTENT_COLUMNS)
     connection.execute(
-        f"UPDATE articles SET {assignments}, content_updated_at = ? FROM changed WHERE articles.id = changed.id",
+        f"""
+        UPDATE articles SET {assignments},
+            content_updated_at = CASE
+                WHEN articles.content_hash IS DISTINCT FROM changed.content_hash THEN ?
+                ELSE articles.content_updated_at END
+        FROM changed WHERE articles.id = changed.id
+        """,
         [seen],
     )
 

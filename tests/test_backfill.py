@@ -117,3 +117,30 @@ def test_backfill_resumes_after_a_crash_and_stores_nothing_twice(
     assert rows(db, "SELECT count(*) FROM articles") == [(3,)]
     statuses = rows(db, "SELECT status, items_new FROM runs ORDER BY started_at")
     assert statuses == [("failed", 0), ("completed", 2), ("completed", 0)]
+
+
+def test_reprocess_re_extracts_stored_raw_pages_without_fetching(
+    news_site: NewsSite, tmp_path: Path
+) -> None:
+    config = sitemap_site(news_site, tmp_path)
+    db = tmp_path / "news.duckdb"
+    assert backfill(config).exit_code == 0
+    before = rows(db, "SELECT id, title, body FROM articles ORDER BY id")
+    health = rows(db, "SELECT * FROM sources")
+    # What an older, worse extractor might have stored.
+    with duckdb.connect(str(db)) as connection:
+        connection.execute("UPDATE articles SET title = 'old title', body = 'old body'")
+
+    mark = len(news_site.server.log)
+    result = CliRunner().invoke(
+        app, ["reprocess", "--config", str(config), "--source", "site"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert len(news_site.server.log) == mark, "reprocess must not fetch"
+    assert "updated: 3 stored articles rewritten" in result.output
+    assert rows(db, "SELECT id, title, body FROM articles ORDER BY id") == before
+    assert rows(db, "SELECT * FROM sources") == health
+    assert rows(db, "SELECT flow, status FROM runs ORDER BY started_at")[-1] == (
+        "reprocess",
+        "completed",
+    )
