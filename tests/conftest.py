@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,20 @@ os.environ.pop("NEWSWATCH_DB", None)
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from extractors.relevance import Watch
+from flows.config import Config
+from flows.pipeline import (
+    SourceReport,
+    Window,
+    extract_articles,
+    fetch_documents,
+    list_sources,
+    mark_known,
+    store_batches,
+)
+from storage.database import Database
+from storage.sources import source_states_by_name
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
@@ -180,6 +196,24 @@ def news_site(httpserver: HTTPServer) -> NewsSite:
         )
     httpserver.expect_request("/news/missing-article").respond_with_data("Not Found", status=404)
     return NewsSite(httpserver, base, manifest)
+
+
+RUN_CLOCK = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+
+
+def run_stages(
+    config: Config,
+    db: Database,
+    now: datetime = RUN_CLOCK,
+    refresh: bool = False,
+    only: Sequence[str] = (),
+) -> list[SourceReport]:
+    """One daily run through the pipeline's stage functions, as flows.monitor runs it (no Prefect)."""
+    listings = list_sources(config, Window(), only, source_states_by_name(db), refresh, now)
+    listings = mark_known(db, listings, refresh)
+    documents = fetch_documents(config, listings)
+    batches = extract_articles(listings, documents, Watch(), Window(), now)
+    return store_batches(db, str(uuid.uuid4()), batches, now, None, config.fetch)
 
 
 def slow_handler(seconds: float) -> Any:

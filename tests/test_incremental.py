@@ -7,8 +7,6 @@ back-off of sources failing many runs in a row, raw pages kept for reprocessing.
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,39 +14,14 @@ from typing import Any
 import duckdb
 from werkzeug import Request, Response
 
-from extractors.relevance import Watch
-from flows.config import Config, load_config
-from flows.pipeline import (
-    SourceReport,
-    Window,
-    extract_articles,
-    fetch_documents,
-    list_sources,
-    mark_known,
-    store_batches,
-)
+from flows.config import load_config
 from flows.summary import RunSummary
 from storage.database import Database
 from storage.raw import load_raw_pages, prune_raw_pages
 from storage.sources import source_states_by_name
-from tests.conftest import SITE, NewsSite
+from tests.conftest import SITE, NewsSite, run_stages
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-
-
-def run_stages(
-    config: Config,
-    db: Database,
-    now: datetime = NOW,
-    refresh: bool = False,
-    only: Sequence[str] = (),
-) -> list[SourceReport]:
-    """One daily run, stage by stage, as flows.monitor runs it."""
-    listings = list_sources(config, Window(), only, source_states_by_name(db), refresh, now)
-    listings = mark_known(db, listings, refresh)
-    documents = fetch_documents(config, listings)
-    batches = extract_articles(listings, documents, Watch(), Window(), now)
-    return store_batches(db, str(uuid.uuid4()), batches, now, None, config.fetch)
 
 
 def state(db: Database, name: str) -> dict[str, Any]:

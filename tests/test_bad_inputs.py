@@ -1,0 +1,236 @@
+"""Misbehaving servers and hostile inputs, all in one daily run: each source gets a clear
+outcome in its health row, and none of them stops the run (the good source is stored)."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.config import load_config
+from storage.database import Database
+from storage.sources import source_states_by_name
+from tests.conftest import NewsSite, run_stages
+
+# One raw socket response per request: a generator of byte chunks (it may sleep).
+Respond = Callable[[bytes], Iterator[bytes]]
+
+
+class RawWeb:
+    """A raw-socket HTTP server (threads), for responses no well-behaved framework will send."""
+
+    def __init__(self, respond: Respond) -> None:
+        self._respond = respond
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.port = self._sock.getsockname()[1]
+        self.stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> RawWeb:
+        self._spawn(self._accept)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        self._sock.close()
+
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            self._spawn(self._serve, conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    data = conn.recv(4096)
+                    if not data:
+                        return
+                    request += data
+                for chunk in self._respond(request):
+                    if self.stop.is_set():
+                        return
+                    conn.sendall(chunk)
+            except OSError:
+                pass
+
+
+def raw_routes(request: bytes) -> Iterator[bytes]:
+    path = request.split(b" ", 2)[1]
+    if path == b"/robots.txt":
+        yield b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    elif path == b"/trickle.xml":
+        yield b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
+        for _ in range(100):
+            time.sleep(0.05)
+            yield b"<"
+    elif path == b"/huge.xml":
+        # announces 5 GB, then sends as much as it is allowed to
+        yield b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 5000000000\r\n\r\n"
+        for _ in range(200):
+            yield b"<rss>" * 10_000
+    elif path == b"/endless.xml":
+        yield b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+        chunk = b"x" * 65536
+        for _ in range(10_000):
+            yield b"%x\r\n%s\r\n" % (len(chunk), chunk)
+
+
+def robots_hangs(request: bytes) -> Iterator[bytes]:
+    if request.split(b" ", 2)[1] == b"/robots.txt":
+        time.sleep(3)
+    yield b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+def rss(items: str) -> bytes:
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://x.example/</link>{items}</channel></rss>'.encode()
+
+
+@pytest.fixture
+def web() -> Iterator[RawWeb]:
+    with RawWeb(raw_routes) as server:
+        yield server
+
+
+@pytest.fixture
+def hung_robots() -> Iterator[RawWeb]:
+    with RawWeb(robots_hangs) as server:
+        yield server
+
+
+def test_every_bad_input_fails_its_source_alone_with_a_clear_outcome(
+    news_site: NewsSite, tmp_path: Path, web: RawWeb, hung_robots: RawWeb
+) -> None:
+    server = news_site.server
+    base = news_site.base
+    server.expect_request("/loop-a").respond_with_data("", 302, {"Location": "/loop-b"})
+    server.expect_request("/loop-b").respond_with_data("", 302, {"Location": "/loop-a"})
+    server.expect_request("/bomb.xml").respond_with_data(
+        gzip.compress(b" " * 50_000_000),
+        headers={"Content-Encoding": "gzip"},
+        content_type="application/rss+xml",
+    )
+    server.expect_request("/page.html").respond_with_data(
+        "<html><body><p>Not a feed</p></body></html>", content_type="text/html"
+    )
+    entries = "".join(
+        f"<item><title>Item {n}</title><link>{base}/n/{n}</link>"
+        "<pubDate>Sat, 21 Nov 2026 10:00:00 GMT</pubDate></item>"
+        for n in range(10_000)
+    )
+    server.expect_request("/ten-thousand.xml").respond_with_data(
+        rss(entries), content_type="application/rss+xml"
+    )
+    article = news_site.article("policy-news.html")
+    server.expect_request("/incomplete.xml").respond_with_data(
+        rss(
+            "<item><title>No link here</title><pubDate>Sat, 21 Nov 2026 10:00:00 GMT</pubDate></item>"
+            f"<item><title>No date</title><link>{news_site.url(article['path'])}</link></item>"
+            f"<item><link>{news_site.url(news_site.article('blog-post.html')['path'])}</link></item>"
+        ),
+        content_type="application/rss+xml",
+    )
+    lol = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(
+            b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+            for n in range(1, 10)
+        )
+        + b']><rss version="2.0"><channel><title>&lol9;</title>'
+        b"<item><title>&lol9;</title><link>https://x.example/lol</link></item></channel></rss>"
+    )
+    server.expect_request("/lol.xml").respond_with_data(lol, content_type="application/rss+xml")
+
+    feeds = {
+        "trickle": web.url("/trickle.xml"),
+        "redirect-loop": f"{base}/loop-a",
+        "multi-gb": web.url("/huge.xml"),
+        "endless-chunks": web.url("/endless.xml"),
+        "gzip-bomb": f"{base}/bomb.xml",
+        "tls-error": base.replace("http://", "https://") + "/feed.xml",
+        "wrong-type": f"{base}/page.html",
+        "ten-thousand": f"{base}/ten-thousand.xml",
+        "incomplete-entries": f"{base}/incomplete.xml",
+        "billion-laughs": f"{base}/lol.xml",
+        "robots-timeout": hung_robots.url("/feed.xml"),
+        "good": news_site.feed_url("atom.xml"),
+    }
+    path = news_site.write_config(
+        tmp_path,
+        list(feeds.items()),
+        folder=None,
+        extra="",
+    )
+    text = path.read_text().replace(
+        "  total_timeout: 3.0\n",
+        "  total_timeout: 1.5\n  robots_timeout: 0.5\n  max_response_bytes: 2000000\n"
+        "  max_redirects: 4\n",
+    )
+    # ten thousand entries, fetch_articles off: the feed's own content is stored
+    text = text.replace(
+        f"url: '{feeds['ten-thousand']}'",
+        f"url: '{feeds['ten-thousand']}'\n    fetch_articles: false",
+    )
+    path.write_text(text)
+    config = load_config(path)
+    db = Database(config.storage.db)
+
+    started = time.monotonic()
+    reports = {report.name: report for report in run_stages(config, db)}
+    elapsed = time.monotonic() - started
+    assert elapsed < 20
+    health = source_states_by_name(db)
+
+    def failed(name: str, *needles: str) -> None:
+        row = health[name]
+        assert row["last_outcome"] == "failed" and row["consecutive_failures"] == 1, (name, row)
+        for needle in needles:
+            assert needle in row["last_error"], (name, row["last_error"])
+        assert reports[name].error == row["last_error"]
+
+    failed("trickle", "timed out after 1.5s in total")
+    failed("redirect-loop", "more than 4 redirects", "redirect loop")
+    failed("multi-gb", "5000000000 bytes, over the 2000000-byte limit")
+    failed("endless-chunks", "exceeds the 2000000-byte limit")
+    failed("gzip-bomb", "exceeds the 2000000-byte limit")
+    failed("tls-error", "TLS error")
+    failed("wrong-type", "HTML")
+    failed("robots-timeout", "robots.txt is unreachable", "timed out", "disallow")
+
+    # Sources that worked, with what was wrong said in warnings.
+    ten = reports["ten-thousand"]
+    assert ten.error is None and ten.seen == 200 and ten.new == 200
+    assert any("10000 entries, kept the first 200" in w for w in ten.warnings)
+    assert health["ten-thousand"]["last_outcome"] == "ok"
+
+    incomplete = reports["incomplete-entries"]
+    assert incomplete.error is None and incomplete.seen == 2 and incomplete.new == 2
+    assert any("link" in w for w in incomplete.warnings)
+
+    laughs = reports["billion-laughs"]
+    assert laughs.error is None
+    assert any("amplification" in w or "malformed" in w for w in laughs.warnings)
+    assert health["billion-laughs"]["last_outcome"] == "ok"
+
+    good = reports["good"]
+    assert good.error is None and good.new > 0
