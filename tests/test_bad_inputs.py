@@ -7,7 +7,7 @@ import gzip
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,91 +15,39 @@ import pytest
 from flows.config import load_config
 from storage.database import Database
 from storage.sources import source_states_by_name
-from tests.conftest import NewsSite, run_stages
-
-# One raw socket response per request: a generator of byte chunks (it may sleep).
-Respond = Callable[[bytes], Iterator[bytes]]
+from tests.conftest import NewsSite, RawServer, run_stages
 
 
-class RawWeb:
-    """A raw-socket HTTP server (threads), for responses no well-behaved framework will send."""
-
-    def __init__(self, respond: Respond) -> None:
-        self._respond = respond
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.05)
-        self.port = self._sock.getsockname()[1]
-        self.stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self) -> RawWeb:
-        self._spawn(self._accept)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for thread in self._threads:
-            thread.join(timeout=2)
-        self._sock.close()
-
-    def _spawn(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            self._spawn(self._serve, conn)
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            try:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    request += data
-                for chunk in self._respond(request):
-                    if self.stop.is_set():
-                        return
-                    conn.sendall(chunk)
-            except OSError:
-                pass
-
-
-def raw_routes(request: bytes) -> Iterator[bytes]:
+def raw_routes(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
     path = request.split(b" ", 2)[1]
     if path == b"/robots.txt":
-        yield b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     elif path == b"/trickle.xml":
-        yield b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
-        for _ in range(100):
-            time.sleep(0.05)
-            yield b"<"
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
+        )
+        while not stop.wait(0.05):
+            conn.sendall(b"<")
     elif path == b"/huge.xml":
         # announces 5 GB, then sends as much as it is allowed to
-        yield b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 5000000000\r\n\r\n"
-        for _ in range(200):
-            yield b"<rss>" * 10_000
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 5000000000\r\n\r\n"
+        )
+        while not stop.is_set():
+            conn.sendall(b"<rss>" * 10_000)
     elif path == b"/endless.xml":
-        yield b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
         chunk = b"x" * 65536
-        for _ in range(10_000):
-            yield b"%x\r\n%s\r\n" % (len(chunk), chunk)
+        while not stop.is_set():
+            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
 
 
-def robots_hangs(request: bytes) -> Iterator[bytes]:
+def robots_hangs(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
     if request.split(b" ", 2)[1] == b"/robots.txt":
-        time.sleep(3)
-    yield b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        stop.wait(3)
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
 def rss(items: str) -> bytes:
@@ -107,19 +55,19 @@ def rss(items: str) -> bytes:
 
 
 @pytest.fixture
-def web() -> Iterator[RawWeb]:
-    with RawWeb(raw_routes) as server:
+def web() -> Iterator[RawServer]:
+    with RawServer(raw_routes) as server:
         yield server
 
 
 @pytest.fixture
-def hung_robots() -> Iterator[RawWeb]:
-    with RawWeb(robots_hangs) as server:
+def hung_robots() -> Iterator[RawServer]:
+    with RawServer(robots_hangs) as server:
         yield server
 
 
 def test_every_bad_input_fails_its_source_alone_with_a_clear_outcome(
-    news_site: NewsSite, tmp_path: Path, web: RawWeb, hung_robots: RawWeb
+    news_site: NewsSite, tmp_path: Path, web: RawServer, hung_robots: RawServer
 ) -> None:
     server = news_site.server
     base = news_site.base

@@ -10,10 +10,9 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from types import TracebackType
 
 import httpx
 import pytest
@@ -22,7 +21,7 @@ from werkzeug import Request, Response
 
 from flows import http as fetch_mod
 from flows.http import FetchedPage, FetchFailure, FetchSettings, afetch_all, fetch_all
-from tests.conftest import LocalServer
+from tests.conftest import LocalServer, RawServer
 
 # Local server is loopback, so the address policy is off unless a test is about it;
 # robots.txt likewise (the raw-socket servers below answer every path the same way).
@@ -109,72 +108,13 @@ def respond_in_turn(server: HTTPServer, path: str, *responses: Response) -> Coun
     return counter
 
 
-class RawServer:
-    """A raw-socket HTTP server: ``handle(conn, stop)`` serves each connection in a thread."""
-
-    def __init__(self, handle: Callable[[socket.socket, threading.Event], None]) -> None:
-        self._handle = handle
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.05)
-        self.port: int = self._sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.requests: list[bytes] = []
-        self._threads: list[threading.Thread] = []
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self) -> RawServer:
-        self._spawn(self._accept_loop)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop.set()
-        for thread in list(self._threads):
-            thread.join(timeout=2)
-        self._sock.close()
-
-    def _spawn(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept_loop(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            self._spawn(self._serve, conn)
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(1.0)
-            try:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    request += data
-                self.requests.append(request)
-                self._handle(conn, self.stop)
-            except OSError:
-                pass  # the client hung up, which is what most of these tests provoke
-
-
-def trickle(conn: socket.socket, stop: threading.Event) -> None:
+def trickle(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")
     while not stop.wait(0.1):
         conn.sendall(b"x")
 
 
-def endless_chunks(conn: socket.socket, stop: threading.Event) -> None:
+def endless_chunks(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
     conn.sendall(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
     )
@@ -183,7 +123,7 @@ def endless_chunks(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
 
 
-def ok_text(conn: socket.socket, stop: threading.Event) -> None:
+def ok_text(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 
 
