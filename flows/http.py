@@ -19,6 +19,7 @@ import importlib.util
 import ipaddress
 import logging
 import random
+import re
 import socket
 import ssl
 import time
@@ -128,6 +129,23 @@ class FetchFailure:
 
 
 FetchResult: TypeAlias = FetchedPage | FetchFailure
+
+
+# user:password@ in URLs, and query parameters whose name says they carry a credential.
+_USERINFO = re.compile(r"(?<=://)([^/@\s:]*):[^/@\s]*@")
+_SECRET_PARAMETER = re.compile(
+    r"([?&;][^=&#\s]*(?:token|key|secret|passw|pwd|auth|sig|session|credential)[^=&#\s]*=)[^&#\s]*",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with URL passwords and credential-like query values replaced by ``***``.
+
+    Failure messages end up in logs, the run summary, the runs table and Prefect
+    artifacts; a feed URL carrying an API key or basic-auth password must not.
+    """
+    return _SECRET_PARAMETER.sub(r"\1***", _USERINFO.sub(r"\1:***@", text))
 
 
 def _is_transient(kind: str, status: int | None) -> bool:
@@ -291,7 +309,7 @@ class _Robots:
                 # clearer error (and be retried if transient). Nothing is cached.
                 return _RobotsRules(None, None, now)
             reason = " ".join(failure.message.split())
-            logger.warning("robots.txt unreachable: %s", reason)
+            logger.warning("robots.txt unreachable: %s", redact(reason))
             return _RobotsRules(None, reason, now + ROBOTS_UNREACHABLE_TTL)
         text = got.content.decode("utf-8", errors="replace")
         return _RobotsRules(Protego.parse(text), None, now + ROBOTS_TTL)
@@ -396,7 +414,7 @@ async def _fetch_one(
         except _Failed as exc:
             failure = exc
         except Exception as exc:  # the contract is "never raises"; a bug costs one URL only
-            logger.exception("unexpected error fetching %s", url)
+            logger.exception("unexpected error fetching %s", redact(url))
             failure = _Failed("network", f"unexpected error fetching {url}: {exc!r}")
         else:
             return FetchedPage(
@@ -410,7 +428,7 @@ async def _fetch_one(
                 attempts=attempt,
             )
         if not failure.transient or attempt > settings.retries:
-            message = " ".join(failure.message.split())
+            message = redact(" ".join(failure.message.split()))
             logger.warning("fetch failed after %d attempt(s): %s", attempt, message)
             return FetchFailure(
                 url=url,
@@ -424,7 +442,7 @@ async def _fetch_one(
             delay = failure.retry_after
         else:
             delay = random.uniform(0, settings.backoff_seconds * 2 ** (attempt - 1))
-        logger.debug("retrying %s in %.2fs: %s", url, delay, failure.message)
+        logger.debug("retrying %s in %.2fs: %s", redact(url), delay, redact(failure.message))
         await asyncio.sleep(delay)
 
 
@@ -533,7 +551,12 @@ async def _request(
         raise
     except Exception as exc:
         raise _classify(exc, str(target), settings) from exc
-    logger.debug("GET %s -> %d in %.2fs", target, response.status_code, time.monotonic() - started)
+    logger.debug(
+        "GET %s -> %d in %.2fs",
+        redact(str(target)),
+        response.status_code,
+        time.monotonic() - started,
+    )
     return response, b"".join(chunks)
 
 

@@ -179,9 +179,7 @@ def save_batch(
                 result.off_topic_ids.append(article.id)
         _insert_rows(connection, rows)
         changed = [
-            a
-            for a in batch
-            if a.id in stored and (reextracted or stored[a.id] != a.content_hash)
+            a for a in batch if a.id in stored and (reextracted or stored[a.id] != a.content_hash)
         ]
         _update_content(connection, changed, seen)
         # Near-copies and stories are found in the same transaction, so a batch is

@@ -12,10 +12,21 @@ from pathlib import Path
 
 import pytest
 
+from extractors.feeds import FeedEntry, ParsedFeed
+from extractors.relevance import Watch
 from flows.config import load_config
+from flows.pipeline import (
+    Candidate,
+    Listing,
+    Window,
+    extract_articles,
+    fetch_documents,
+    store_batches,
+)
+from flows.summary import RunSummary
 from storage.database import Database
 from storage.sources import source_states_by_name
-from tests.conftest import NewsSite, RawServer, run_stages
+from tests.conftest import RUN_CLOCK, NewsSite, RawServer, run_stages
 
 
 def raw_routes(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
@@ -182,3 +193,37 @@ def test_every_bad_input_fails_its_source_alone_with_a_clear_outcome(
 
     good = reports["good"]
     assert good.error is None and good.new > 0
+
+
+def test_links_to_private_addresses_in_a_feed_are_refused_and_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(
+        "sources:\n  - name: third-party\n    kind: feed\n    url: https://feeds.example/x.xml\n"
+        f"storage:\n  db: {tmp_path / 'news.duckdb'}\n"
+    )
+    config = load_config(path)
+    assert config.fetch.allow_private_addresses is False
+    links = [
+        "http://127.0.0.1:8080/admin",
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://[::1]/x",
+        "http://10.1.2.3/intranet",
+        "http://[::ffff:192.168.0.1]/router",
+    ]
+    listing = Listing(
+        config.sources[0],
+        candidates=[Candidate(link, FeedEntry(link=link, title="t")) for link in links],
+        feed=ParsedFeed(title="Third party", link="https://feeds.example/", version="rss20"),
+    )
+    documents = fetch_documents(config, [listing])
+    batches = extract_articles([listing], documents, Watch(), Window(), RUN_CLOCK)
+    db = Database(config.storage.db)
+    [report] = store_batches(db, "run-1", batches, RUN_CLOCK, None, config.fetch)
+    assert report.failed == len(links) and report.error is None
+    messages = [failure.message for failure in report.failures]
+    assert all(message.startswith("refused:") for message in messages), messages
+    assert "cloud metadata address 169.254.169.254" in messages[1]
+    assert "loopback" in messages[0] and "private" in messages[3]
+    assert source_states_by_name(db)["third-party"]["failed_items_last_run"] == len(links)
+    summary = RunSummary("run-1", "daily-monitor", RUN_CLOCK, RUN_CLOCK, "db", (report,))
+    assert "item failed: refused: http://169.254.169.254/" in summary.as_text()

@@ -755,3 +755,27 @@ def test_brotli_body_is_decompressed(server: HTTPServer) -> None:
     got = page(fetch_one(server.url_for("/br")))
     assert got.content == body
     assert "br" in server.log[-1][0].headers["Accept-Encoding"]
+
+
+def test_secrets_in_urls_never_reach_messages_or_logs(
+    server: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="flows.http")
+    server.expect_request("/feed").respond_with_data("no", status=403)
+    port = server.port
+    url = f"http://reader:hunter2@127.0.0.1:{port}/feed?api_key=s3cret&page=2&access_token=t0k"
+    got = failure(fetch_one(url))
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("flows"))
+    assert "fetch failed" in ours
+    for secret in ("hunter2", "s3cret", "t0k"):
+        assert secret not in got.message
+        assert secret not in ours
+    assert "reader:***@" in got.message and "api_key=***" in got.message
+    assert "page=2" in got.message
+
+
+def test_redact() -> None:
+    assert fetch_mod.redact("see https://u:p@x.example/a?token=abc&q=1") == (
+        "see https://u:***@x.example/a?token=***&q=1"
+    )
+    assert fetch_mod.redact("https://x.example/a?q=ai+act") == "https://x.example/a?q=ai+act"
