@@ -289,12 +289,16 @@ def list_sources(
         if isinstance(source, FeedSource):
             state = states.get(source.name, {}) if incremental else {}
             listings[source.name] = _feed_listing(source, responses[source.url], window, state)
-        elif isinstance(source, GdeltSource):
-            span = window if window.is_backfill else _recent(clock, source.daily_hours)
-            listings[source.name] = _gdelt_listing(source, span, settings, cache)
-        elif isinstance(source, SitemapSource):
-            span = window if window.is_backfill else _recent(clock, source.daily_hours)
-            listings[source.name] = _sitemap_listing(source, span, settings, cache)
+        elif isinstance(source, GdeltSource | SitemapSource):
+            span = (
+                window
+                if window.is_backfill
+                else _since_cursor(clock, source.daily_hours, states.get(source.name, {}))
+            )
+            if isinstance(source, GdeltSource):
+                listings[source.name] = _gdelt_listing(source, span, settings, cache)
+            else:
+                listings[source.name] = _sitemap_listing(source, span, settings, cache)
         else:
             listings[source.name] = _folder_listing(source)
     return [listings[source.name] for source in sources]
@@ -323,8 +327,20 @@ def _fetch_cached(
     return found
 
 
-def _recent(now: datetime, hours: float) -> Window:
-    return Window(since=now - timedelta(hours=hours), until=now + timedelta(seconds=1))
+# A discovery source's daily window reaches back to its cursor (minus this overlap, for items
+# dated a little before the newest one stored), so missed days are caught up ...
+CURSOR_OVERLAP = timedelta(hours=1)
+# ... but never further than this: longer gaps are what `newswatch backfill` is for.
+MAX_CATCH_UP = timedelta(days=7)
+
+
+def _since_cursor(now: datetime, hours: float, state: Mapping[str, Any]) -> Window:
+    """The daily window of a discovery source: the last ``hours``, or back to its cursor."""
+    since = now - timedelta(hours=hours)
+    cursor = state.get("cursor")
+    if isinstance(cursor, datetime):
+        since = min(since, max(cursor.replace(tzinfo=UTC) - CURSOR_OVERLAP, now - MAX_CATCH_UP))
+    return Window(since=since, until=now + timedelta(seconds=1))
 
 
 def _discovery_listing(source: GdeltSource | SitemapSource, where: str) -> Listing:

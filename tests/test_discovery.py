@@ -270,3 +270,35 @@ def test_sitemap_index_children_older_than_the_window_are_not_fetched(
     # A daily run keeps what is dated within the last daily_hours (48 by default).
     [daily] = list_sources(config, Window(), now=DAY + timedelta(days=1, hours=12))
     assert [c.url for c in daily.candidates] == [f"{base}/a"]
+
+
+def test_daily_window_of_a_discovery_source_reaches_back_to_its_cursor(
+    news_site: NewsSite, tmp_path: Path
+) -> None:
+    base = news_site.base
+    days = [DAY - timedelta(days=n) for n in range(10)]
+    news_site.server.expect_request("/sitemap.xml").respond_with_data(
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(
+            f"<url><loc>{base}/d{n}</loc><lastmod>{day:%Y-%m-%dT%H:%M:%SZ}</lastmod></url>"
+            for n, day in enumerate(days)
+        )
+        + "</urlset>",
+        content_type="application/xml",
+    )
+    config = load_config(
+        write(
+            tmp_path,
+            news_site,
+            ["  - name: site", "    kind: sitemap", f"    url: {base}/sitemap.xml"],
+        )
+    )
+    now = DAY + timedelta(hours=1)
+    recent = list_sources(config, Window(), now=now)[0]
+    assert [c.url for c in recent.candidates] == [f"{base}/d0", f"{base}/d1"]  # 48 h
+    behind = {"site": {"cursor": (DAY - timedelta(days=4)).replace(tzinfo=None)}}
+    caught_up = list_sources(config, Window(), states=behind, now=now)[0]
+    assert [c.url for c in caught_up.candidates] == [f"{base}/d{n}" for n in range(5)]
+    far_behind = {"site": {"cursor": (DAY - timedelta(days=30)).replace(tzinfo=None)}}
+    capped = list_sources(config, Window(), states=far_behind, now=now)[0]
+    assert len(capped.candidates) == 7  # at most 7 days back: d0 .. d6 (d7 is 7 d 1 h old)
