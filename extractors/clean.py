@@ -72,6 +72,14 @@ _SITE_VOICE = re.compile(
     r"nosotros|nuestros?|nuestras?|utilizamos|usamos|noi|nostro|nostra|nós|nosso|nossa|wij|onze)\b",
     re.IGNORECASE,
 )
+# The cues checked on most short lines, run on the lowered line (see ``for_lowered_text``).
+_SITE_VOICE_LOWER = lexicon.for_lowered_text(_SITE_VOICE)
+_SUBSCRIBE = lexicon.for_lowered_text(lexicon.SUBSCRIBE)
+_COPYRIGHT = lexicon.for_lowered_text(lexicon.COPYRIGHT)
+_DISCLAIMER = lexicon.for_lowered_text(lexicon.DISCLAIMER)
+_COOKIE_NOTICE = lexicon.for_lowered_text(lexicon.COOKIE_NOTICE)
+_COOKIE_ACTION = lexicon.for_lowered_text(lexicon.COOKIE_ACTION)
+_TRAILING_CREDIT = lexicon.for_lowered_text(lexicon.TRAILING_CREDIT)
 _BIO = re.compile(
     r"^[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:(?:van|von|de|da|di|del|la|le|der|den|ten|du|dos|das)\s+)*"
     r"[A-ZÀ-Ý][\w'’.-]+){1,3},?\s+(is|was|writes|covers|reports|ist|schreibt|schrijft|"
@@ -181,7 +189,9 @@ def clean_paragraphs(
     anchors = [line.index for line in lines if _is_anchor(line, long_text)]
     if not title:
         # A promo in the site's own voice above the headline does not end the head.
-        story = [index for index in anchors if not _SITE_VOICE.search(lines[index].text)]
+        story = [
+            index for index in anchors if not _SITE_VOICE_LOWER.search(lines[index].text.lower())
+        ]
         title = _find_headline(lines, story[0] if story else len(lines))
         anchors = [index for index in anchors if lines[index].reason is None]
     if not anchors:
@@ -253,6 +263,7 @@ def _measure_coherence(lines: list[_Line], title: str) -> None:
 def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str | None:
     """Reasons that hold wherever the line stands: the line is furniture by its form."""
     text = line.text
+    lowered = text.lower()
     squashed = squash(text)
     if not squashed:
         return "empty" if not any(ch.isalnum() for ch in text) else None
@@ -280,7 +291,7 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "read-more"
     if _is_share_row(line):
         return "share-row"
-    if short and lexicon.COPYRIGHT.search(text):
+    if short and _COPYRIGHT.search(lowered):
         return "copyright"
     if short and lexicon.TAG_LINE.match(text):
         return "tag-line"
@@ -291,26 +302,21 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "source-credit"
     if line.words <= 15 and _is_photo_credit(line):
         return "photo-credit"
-    if line.words <= CUE_MAX_WORDS and lexicon.TRAILING_CREDIT.search(text):
+    if line.words <= CUE_MAX_WORDS and _TRAILING_CREDIT.search(lowered):
         return "caption"
     # A short row, or the site speaking of itself ("we use cookies", "our
     # newsletter"), is furniture; a longer sentence of the article may mention
     # cookies or newsletters because that is its subject.
-    unrelated = (line.words <= 8 and not line.bullet) or bool(_SITE_VOICE.search(text))
-    if short and not line.bullet and line.words <= 15 and lexicon.SUBSCRIBE.search(text):
+    unrelated = (line.words <= 8 and not line.bullet) or bool(_SITE_VOICE_LOWER.search(lowered))
+    if short and not line.bullet and line.words <= 15 and _SUBSCRIBE.search(lowered):
         return "subscribe"
-    if short and unrelated and lexicon.DISCLAIMER.search(text):
+    if short and unrelated and _DISCLAIMER.search(lowered):
         return "disclaimer"
-    if line.words <= 45 and lexicon.DISCLAIMER.match(text):
+    if line.words <= 45 and _DISCLAIMER.match(lowered):
         return "disclaimer"
-    if short and unrelated and lexicon.SUBSCRIBE.search(text):
+    if short and unrelated and _SUBSCRIBE.search(lowered):
         return "subscribe"
-    if (
-        short
-        and unrelated
-        and lexicon.COOKIE_NOTICE.search(text)
-        and lexicon.COOKIE_ACTION.search(text)
-    ):
+    if short and unrelated and _COOKIE_NOTICE.search(lowered) and _COOKIE_ACTION.search(lowered):
         return "cookie-notice"
     if line_key(text) in learned and (line.words < ANCHOR_MIN_WORDS or not line.sentence):
         return "provider-repeat"

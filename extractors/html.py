@@ -96,6 +96,7 @@ CONSENT_DIALOG_MIN_KINDS = 2
 # A paragraph of this many words or more that is not a search snippet ("… text …") is prose.
 PROSE_MIN_WORDS = 15
 TEASER_LIST_MIN_LINES = 5
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 _SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
 _LISTING_PATH = re.compile(
     r"/(tag|tags|topic|topics|category|categories|section|rubrique|rubriques|thema|themen|"
@@ -485,18 +486,21 @@ def _is_consent_dialog(paragraphs: list[str], words: int) -> bool:
 
 
 def _is_teaser_list(paragraphs: list[str]) -> bool:
-    """Many lines and not one paragraph of prose: a home page, section front or search page.
+    """Many lines, no paragraph of prose, few sentences: a home page, section front or search page.
 
-    Every article, however short its paragraphs, has at least one sentence-length
-    paragraph; teaser lists and search results are headlines, bylines, dates and
-    "… snippets …".
+    An article has a sentence-length paragraph or, if it is a string of short
+    briefs, is made of sentences; teaser lists and search results are
+    headlines, bylines, dates and "… snippets …".
     """
     if len(paragraphs) < TEASER_LIST_MIN_LINES:
         return False
-    return not any(
-        len(paragraph.split()) >= PROSE_MIN_WORDS and not _SNIPPET.search(paragraph)
-        for paragraph in paragraphs
-    )
+    prose = [paragraph for paragraph in paragraphs if not _SNIPPET.search(paragraph)]
+    if any(len(paragraph.split()) >= PROSE_MIN_WORDS for paragraph in prose):
+        return False
+    # Short news briefs are sentences throughout; teasers alternate with headlines,
+    # bylines, dates and comment counts.
+    sentences = sum(1 for paragraph in prose if _SENTENCE_END.search(paragraph))
+    return sentences * 2 <= len(paragraphs)
 
 
 def _is_link_list(tree: lxml.html.HtmlElement, words: int) -> bool:

@@ -214,3 +214,20 @@ FURNITURE = re.compile(
     r"^[\W_]*(our standards|the trust project|unsere standards|nos engagements)\b.{0,60}$",
     re.IGNORECASE,
 )
+
+
+def for_lowered_text(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same case-insensitive pattern, compiled to run on ``text.lower()`` without IGNORECASE.
+
+    Python's ``re`` folds case character by character under IGNORECASE, which
+    makes long alternations several times slower; lowering a line once and
+    matching it case-sensitively gives the same answer at a fraction of the cost.
+
+    Raises:
+        ValueError: the pattern is not case-insensitive or spells a literal in
+            upper case (it could never match lowered text).
+    """
+    literals = re.sub(r"\\.", "", pattern.pattern)
+    if not pattern.flags & re.IGNORECASE or any(char.isupper() for char in literals):
+        raise ValueError(f"pattern is not usable on lowered text: {pattern.pattern[:60]!r}")
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)

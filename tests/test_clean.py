@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from extractors import lexicon
 from extractors.article import build_article, extract_document
 from extractors.clean import clean_paragraphs, line_key
 from extractors.relevance import Watch
@@ -103,3 +106,29 @@ def test_normalize_explain_lists_removed_lines_with_reasons(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "share-row" in result.output
     assert "Share on Facebook" in result.output
+
+
+def test_patterns_for_lowered_text_agree_with_their_case_insensitive_originals() -> None:
+    samples = [
+        "SUBSCRIBE to our Newsletter",
+        "Jetzt ABONNIEREN!",
+        "© 2026 Example Media. All rights reserved.",
+        "We use COOKIES to improve your experience. Accept?",
+        "The minister spoke for an hour about the rules.",
+    ]
+    for pattern in (
+        lexicon.SUBSCRIBE,
+        lexicon.COPYRIGHT,
+        lexicon.COOKIE_NOTICE,
+        lexicon.DISCLAIMER,
+    ):
+        lowered = lexicon.for_lowered_text(pattern)
+        for sample in samples:
+            assert bool(lowered.search(sample.lower())) == bool(pattern.search(sample)), sample
+
+
+def test_a_pattern_with_an_upper_case_literal_is_refused_for_lowered_text() -> None:
+    with pytest.raises(ValueError, match="not usable on lowered text"):
+        lexicon.for_lowered_text(re.compile(r"\bAP\b|reuters", re.IGNORECASE))
+    with pytest.raises(ValueError, match="not usable on lowered text"):
+        lexicon.for_lowered_text(re.compile(r"reuters"))
