@@ -143,6 +143,15 @@ _NON_LATIN_ENCODINGS = frozenset(
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+HEADLINE_MIN_WORDS = 3
+_BRANDING_XPATH = (
+    "//*[contains(@class, 'logo') or contains(@id, 'logo') or contains(@class, 'brand') or "
+    "contains(@class, 'masthead') or contains(@class, 'site-name') or "
+    "contains(@class, 'site-title')][not(self::body) and not(self::main) and not(self::article)]"
+)
+_COPYRIGHT_HOLDER = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*([^.|,\n]{3,60})", re.I
+)
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ")
 # In order of preference: the most specific type wins when a page lists several.
 _ARTICLE_TYPES = (
@@ -299,6 +308,12 @@ def read_page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     for item in _json_ld_items(tree):
         _merge_json_ld(meta, item, url)
     if meta.published is None:
+        # Microdata on any element (Blogger's <abbr itemprop=datePublished title=…>), then <time>.
+        for element in tree.xpath("//*[@itemprop='datePublished']"):
+            value = element.get("content") or element.get("datetime") or element.get("title")
+            if _set_date(meta, value or element.text_content()):
+                break
+    if meta.published is None:
         for time_element in tree.iter("time"):
             if _set_date(meta, time_element.get("datetime") or ""):
                 break
@@ -343,6 +358,7 @@ def html_to_record(
     web_url = _choose_web_url(url, meta.canonical)
     site_name = meta.site_name
     title = strip_site_suffix(meta.title or _page_title(tree), site_name, web_url)
+    title = _prefer_headline(tree, title, _site_names(tree, site_name))
     published = meta.published
     if published is None:
         published = _fallback_date(tree, fetched_at)
@@ -511,6 +527,49 @@ def _is_link_list(tree: lxml.html.HtmlElement, words: int) -> bool:
     total = len(body.text_content().split())
     linked = sum(len(link.text_content().split()) for link in body.iter("a"))
     return total > 0 and linked / total > LINK_LIST_SHARE and words < LISTING_MAX_WORDS
+
+
+def _site_names(tree: lxml.html.HtmlElement, declared: str) -> set[str]:
+    """What the page calls itself: declared name, logo text and alt, copyright holder."""
+    names = {declared}
+    for element in tree.xpath(_BRANDING_XPATH):
+        names.add(element.get("alt") or element.get("title") or element.text_content())
+    body_text = tree.body.text_content() if tree.body is not None else ""
+    for holder in _COPYRIGHT_HOLDER.finditer(body_text):
+        names.add(holder.group(1).split(" - ")[0])
+    return {_squash(name) for name in names if name and len(name) <= 80} - {""}
+
+
+def _prefer_headline(tree: lxml.html.HtmlElement, title: str, site_names: set[str]) -> str:
+    """The story's own headline: drop a site name at either end, or take the ``<h1>`` inside it.
+
+    A ``<title>`` (and often ``og:title``) decorates the headline with the site's
+    name or a section label ("Newsroom: …", "LIVE. …"); the page's ``<h1>`` is
+    the headline itself when the title contains it.
+    """
+    for separator in _TITLE_SEPARATORS:
+        head, found, tail = title.partition(separator)
+        if found and _squash(head) in site_names:
+            title = tail.strip()
+        head, found, tail = title.rpartition(separator)
+        if found and _squash(tail) in site_names:
+            title = head.strip()
+    folded = title.casefold()
+    for heading in tree.iter("h1"):
+        text = " ".join(heading.text_content().split())
+        # A blog's <h1> is its name, and its titles read "Blog name: Post title".
+        for separator in (*_TITLE_SEPARATORS, ": "):
+            prefix = f"{text}{separator}".casefold()
+            if text and folded.startswith(prefix) and len(title) > 2 * len(prefix):
+                return title[len(prefix) :].strip()
+        # A blog's <h1> is often the blog's name, which the title also contains.
+        if (
+            len(text.split()) >= HEADLINE_MIN_WORDS
+            and len(text) * 2 >= len(title)
+            and text.casefold() in folded
+        ):
+            return text
+    return title
 
 
 def strip_site_suffix(title: str, site_name: str, url: str) -> str:
