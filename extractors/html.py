@@ -21,6 +21,7 @@ from charset_normalizer import from_bytes
 from htmldate import find_date
 from lxml.etree import ParserError
 
+from extractors.dates import date_in_url
 from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
 from extractors.text import (
@@ -370,6 +371,10 @@ def html_to_record(
     extra: dict[str, Any] = {}
     if meta.amp_url:
         extra["ampWebUrl"] = meta.amp_url
+    # The URL's day is kept beside the answer, not used as it: see ``date_in_url``.
+    url_day = date_in_url(web_url, reference=fetched_at) or date_in_url(url, reference=fetched_at)
+    if url_day is not None:
+        extra["urlDate"] = url_day.isoformat()
     return Record(
         title=title,
         body=drop_leading_headline(join_paragraphs(paragraphs), title),
