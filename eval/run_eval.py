@@ -53,9 +53,12 @@ import trafilatura  # noqa: E402
 
 from extractors.article import build_article, extract_document  # noqa: E402
 from extractors.html import ExtractionError, NotAnArticle, decode_html  # noqa: E402
-from extractors.relevance import Watch  # noqa: E402
+from flows.config import load_config  # noqa: E402
+from flows.pipeline import watch_from_config  # noqa: E402
 
 BASELINE = EVAL_DIR / "baseline.json"
+# The watch a new user runs with: relevance is judged against it.
+WATCH = watch_from_config(load_config(REPO / "seeds" / "sources.yaml"))
 # Written by someone who had not seen the cleaner, and never used to tune it.
 HELDOUT_DIR = EVAL_DIR / "heldout"
 # A fixed fetch time: dates "in the future" are dropped relative to it, so results must not
@@ -219,6 +222,7 @@ class Prediction:
     body: str
     title: str = ""
     published: datetime | None = None
+    on_topic: bool | None = None
     # RemovedLine-like objects (``index``, ``text``, ``reason``) when the cleaner reports them.
     removed: tuple[Any, ...] = ()
     rejected: str = ""  # NotAnArticle's reason code, "error: …" or "crash: …"
@@ -239,7 +243,7 @@ def run_ours(content: bytes, *, url: str, media_type: str) -> Prediction:
             content, url=url, fetched_at=FETCHED_AT, media_type=media_type
         )
         article = build_article(
-            record, source="eval", fetched_at=FETCHED_AT, watch=Watch(), input_kind=kind
+            record, source="eval", fetched_at=FETCHED_AT, watch=WATCH, input_kind=kind
         )
     except NotAnArticle as error:
         return Prediction("", rejected=error.reason, seconds=time.perf_counter() - started)
@@ -261,6 +265,7 @@ def run_ours(content: bytes, *, url: str, media_type: str) -> Prediction:
         article.record.body,
         title=article.record.title,
         published=published.astimezone(UTC) if published else None,
+        on_topic=article.on_topic,
         removed=tuple(removed or ()),
         seconds=time.perf_counter() - started,
     )
@@ -583,11 +588,14 @@ class EvalReport:
     wrong_reasons: Counter[str]  # reason code → of those, lines of the gold body
     seconds: float
     crashes: dict[str, str] = field(default_factory=dict)  # "html/NAME" → traceback
+    # "html/NAME" → (hand label, our on_topic) for the labelled documents we kept as articles
+    relevance: dict[str, tuple[bool, bool | None]] = field(default_factory=dict)
 
     def gate_metrics(self) -> dict[str, float | None]:
         """The figures ``eval/baseline.json`` pins floors on (ours only; higher is better)."""
         html = summarise_html(self.html[OURS])
         text = summarise_text(self.text[OURS])
+        relevance = summarise_relevance(self.relevance)
         return {
             "html.f1": html["f1"],
             "html.precision": html["precision"],
@@ -601,6 +609,8 @@ class EvalReport:
             "text.retention": text["retention"],
             "text.doc_f1": text["doc_f1"],
             "text.unchanged_share": text["unchanged_share"],
+            "relevance.precision": relevance["precision"],
+            "relevance.recall": relevance["recall"],
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -666,6 +676,8 @@ def evaluate(
         runners[TRAFILATURA_PRECISION] = lambda doc: run_trafilatura(
             doc.content, favor_precision=True
         )
+    labels = _relevance_labels(html_dir)
+    relevance: dict[str, tuple[bool, bool | None]] = {}
     html: dict[str, list[HtmlScore]] = {system: [] for system in runners}
     for doc in html_docs:
         gold_lines = {" ".join(tokens(line)) for line in doc.gold.splitlines()} - {""}
@@ -677,6 +689,8 @@ def evaluate(
             html[system].append(score)
             if system != OURS:
                 continue
+            if f"html/{doc.name}" in labels:
+                relevance[f"html/{doc.name}"] = (labels[f"html/{doc.name}"], prediction.on_topic)
             for item in prediction.removed:
                 reason = str(getattr(item, "reason", "?"))
                 reasons[reason] += 1
@@ -696,6 +710,8 @@ def evaluate(
             text_doc, result.body, rejected=result.rejected, removed=result.removed
         )
         text[OURS].append(text_score)
+        if f"text/{text_doc.name}" in labels:
+            relevance[f"text/{text_doc.name}"] = (labels[f"text/{text_doc.name}"], result.on_topic)
         # Only the copies that were wrongly removed: removing the second of two identical
         # lines (a repeated headline) when the gold keeps one is right.
         wrong = Counter(text_score.wrongly_removed)
@@ -709,7 +725,41 @@ def evaluate(
         source = read_text_input(text_doc)
         text[NO_CLEANING].append(score_text(text_doc, source))
     seconds = time.perf_counter() - started
-    return EvalReport(html, text, reasons, wrong_reasons, seconds, crashes)
+    return EvalReport(html, text, reasons, wrong_reasons, seconds, crashes, relevance)
+
+
+def _relevance_labels(html_dir: Path) -> dict[str, bool]:
+    """Hand labels ("html/NAME" → on-topic) from the ``relevance.json`` beside the set's folders."""
+    path = html_dir.parent / "relevance.json"
+    if not path.exists():
+        return {}
+    labels = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        f"{kind}/{name}": bool(value)
+        for kind in ("html", "text")
+        for name, value in labels.get(kind, {}).items()
+    }
+
+
+def summarise_relevance(pairs: Mapping[str, tuple[bool, bool | None]]) -> dict[str, Any]:
+    """Precision and recall of ``on_topic`` against the hand labels (rejected pages left out)."""
+    judged = {
+        name: (label, predicted)
+        for name, (label, predicted) in pairs.items()
+        if predicted is not None
+    }
+    true_positive = sum(1 for label, predicted in judged.values() if label and predicted)
+    predicted_positive = sum(1 for _, predicted in judged.values() if predicted)
+    positive = sum(1 for label, _ in judged.values() if label)
+    agree = sum(1 for label, predicted in judged.values() if label == predicted)
+    return {
+        "documents": len(judged),
+        "on_topic": positive,
+        "precision": true_positive / predicted_positive if predicted_positive else None,
+        "recall": true_positive / positive if positive else None,
+        "accuracy": agree / len(judged) if judged else None,
+        "wrong": sorted(name for name, (label, predicted) in judged.items() if label != predicted),
+    }
 
 
 def _by_language(scores: Sequence[_Score]) -> dict[str, list[_Score]]:
@@ -917,6 +967,27 @@ def render_report(report: EvalReport, *, verbose: bool = False) -> str:
         rows,
     )
 
+    if report.relevance:
+        r = summarise_relevance(report.relevance)
+        out += [
+            "",
+            "## Relevance: `on_topic` against hand labels (default watch, seeds/sources.yaml)",
+            "",
+        ]
+        out += _table(
+            ["documents", "on-topic (labels)", "precision", "recall", "accuracy"],
+            [
+                [
+                    str(r["documents"]),
+                    str(r["on_topic"]),
+                    _fmt(r["precision"]),
+                    _fmt(r["recall"]),
+                    _fmt(r["accuracy"]),
+                ]
+            ],
+        )
+        if r["wrong"]:
+            out += ["", "Disagreements: " + ", ".join(f"`{name}`" for name in r["wrong"])]
     out += ["", "## Removal reason codes (ours)", ""]
     if report.reasons:
         out += _table(
