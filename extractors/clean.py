@@ -192,6 +192,10 @@ def clean_paragraphs(
         story = [
             index for index in anchors if not _SITE_VOICE_LOWER.search(lines[index].text.lower())
         ]
+        # A first "sentence" that shares no vocabulary with the rest (a horoscope or deals
+        # promo) may stand above the headline: look for the headline up to the next one.
+        if len(story) >= 2 and (lines[story[0]].coherence or 0.0) < OFFTOPIC_MAX_COHERENCE:
+            story = story[1:]
         title = _find_headline(lines, story[0] if story else len(lines))
         anchors = [index for index in anchors if lines[index].reason is None]
     if not anchors:
@@ -358,6 +362,9 @@ def _is_photo_credit(line: _Line) -> bool:
 def _is_anchor(line: _Line, long_text: bool) -> bool:
     if line.reason is not None or not line.sentence or line.words < ANCHOR_MIN_WORDS:
         return False
+    if _is_author_bio(line):
+        # A bio is a sentence too, but it closes the page, not the article.
+        return False
     return not (long_text and _offtopic(line))
 
 
@@ -434,7 +441,10 @@ def _find_headline(lines: list[_Line], first_anchor: int) -> str:
             line.reason is None
             and not line.bullet
             and (
-                line.words < ANCHOR_MIN_WORDS or not line.sentence or _SITE_VOICE.search(line.text)
+                line.words < ANCHOR_MIN_WORDS
+                or not line.sentence
+                or _SITE_VOICE.search(line.text)
+                or (line.coherence or 0.0) < OFFTOPIC_MAX_COHERENCE
             )
         ):
             line.reason = "above-headline"
@@ -512,7 +522,7 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
         if in_list and (line.bullet or line.words <= 12):
             continue
         in_list = False
-        if _BIO.match(line.text) and line.words <= 45:
+        if _is_author_bio(line) or (_BIO.match(line.text) and line.words <= 45):
             line.reason = "author-bio"
             in_block = True
         elif long_text and _offtopic(line):
@@ -527,6 +537,15 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
         elif not line.sentence and not line.bullet and line.words <= 10:
             line.reason = "tail-fragment"
             in_block = True
+
+
+def _is_author_bio(line: _Line) -> bool:
+    """"About the author: …", or "Name Surname is a reporter covering …" (a name and a role)."""
+    if line.words > 60:
+        return False
+    if lexicon.BIO_LABEL.match(line.text):
+        return True
+    return bool(_BIO.match(line.text) and lexicon.BIO_ROLE.search(line.text))
 
 
 def _introduces_list(lines: list[_Line], position: int) -> bool:

@@ -181,6 +181,20 @@ BYLINE = re.compile(
     re.IGNORECASE,
 )
 
+# "About the author" labels, and the roles an author bio names ("… is a reporter covering …").
+BIO_LABEL = re.compile(
+    r"^[\W_]*(about the author|über (den|die) autor(in)?|zum autor|zur autorin|à propos de l'auteur|"
+    r"l'auteur|sobre (el|la|o|a) autor(a)?|l'autore|l'autrice|over de auteur)\b",
+    re.IGNORECASE,
+)
+BIO_ROLE = re.compile(
+    r"\b(journalist\w*|reporter\w*|correspondent\w*|editor\w*|columnist\w*|writer\w*|"
+    r"redakteur\w*|korrespondent\w*|kolumnist\w*|journaliste\w*|rédact\w*|chroniqueu\w*|"
+    r"periodista\w*|redactor\w*|corresponsal\w*|giornalista\w*|redattor\w*|corrispondente\w*|"
+    r"jornalista\w*|repórter\w*|correspondente\w*|verslaggever\w*|redacteur\w*|correspondent\w*)\b",
+    re.IGNORECASE,
+)
+
 TAG_LINE = re.compile(
     r"^[\W_]*(tags?|topics?|themen|schlagwörter|schlagworte|stichworte|mots[- ]clés|thèmes|sujets|"
     r"etiquetas|temas|tag|argomenti|parole chiave|onderwerpen|trefwoorden|filed under|categories|"

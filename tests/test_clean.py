@@ -132,3 +132,36 @@ def test_a_pattern_with_an_upper_case_literal_is_refused_for_lowered_text() -> N
         lexicon.for_lowered_text(re.compile(r"\bAP\b|reuters", re.IGNORECASE))
     with pytest.raises(ValueError, match="not usable on lowered text"):
         lexicon.for_lowered_text(re.compile(r"reuters"))
+
+
+def test_an_unrelated_promo_sentence_above_the_headline_is_removed_and_the_headline_found() -> None:
+    paragraphs = [
+        "Your weekly horoscope: Scorpios should avoid big money decisions until Thursday. Read all twelve signs here.",
+        "Lisbon lawmakers create a national authority to oversee artificial intelligence",
+        *STORY,
+    ]
+
+    result = clean_paragraphs(paragraphs, reference=NOW)
+
+    assert result.title == paragraphs[1]
+    assert list(result.paragraphs) == STORY
+    assert [line.reason for line in result.removed] == ["above-headline", "headline"]
+
+
+def test_an_author_bio_sentence_is_not_mistaken_for_the_last_paragraph() -> None:
+    bio = (
+        "Ana Ribeiro is a political reporter covering parliament and the courts for the Tejo Daily."
+    )
+    result = clean_paragraphs([*STORY, "Ana Ribeiro", bio], title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == STORY
+    assert {(line.text, line.reason) for line in result.removed} >= {(bio, "author-bio")}
+
+
+def test_a_closing_paragraph_about_a_named_person_is_kept() -> None:
+    closing = (
+        "Maria Lopes was elected to lead the new authority by a large majority of the committee."
+    )
+    result = clean_paragraphs([*STORY, closing], title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == [*STORY, closing]
