@@ -97,6 +97,9 @@ CONSENT_DIALOG_MIN_KINDS = 2
 # A paragraph of this many words or more that is not a search snippet ("… text …") is prose.
 PROSE_MIN_WORDS = 15
 TEASER_LIST_MIN_LINES = 5
+# A page (without article markup) whose list items hold this share of the words is a list.
+LIST_PAGE_ITEM_SHARE = 0.6
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 _SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
 _LISTING_PATH = re.compile(
@@ -509,12 +512,20 @@ def _is_consent_dialog(paragraphs: list[str], words: int) -> bool:
 def _is_teaser_list(paragraphs: list[str]) -> bool:
     """Many lines, no paragraph of prose, few sentences: a home page, section front or search page.
 
+    Or most of its text in list items: teasers and search results rendered as a list.
+
     An article has a sentence-length paragraph or, if it is a string of short
     briefs, is made of sentences; teaser lists and search results are
     headlines, bylines, dates and "… snippets …".
     """
     if len(paragraphs) < TEASER_LIST_MIN_LINES:
         return False
+    # Teasers as list items ("- Section Headline Summary…") carrying most of the text.
+    items = [paragraph for paragraph in paragraphs if _LIST_ITEM.match(paragraph)]
+    words = sum(len(paragraph.split()) for paragraph in paragraphs)
+    item_words = sum(len(paragraph.split()) for paragraph in items)
+    if len(items) >= TEASER_LIST_MIN_LINES and item_words >= LIST_PAGE_ITEM_SHARE * words:
+        return True
     prose = [paragraph for paragraph in paragraphs if not _SNIPPET.search(paragraph)]
     if any(len(paragraph.split()) >= PROSE_MIN_WORDS for paragraph in prose):
         return False

@@ -766,3 +766,28 @@ def test_microdata_date_published_on_any_element_gives_date_and_time() -> None:
     record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
 
     assert record.published_at == datetime(2024, 3, 13, 17, 42, tzinfo=UTC)
+
+
+def test_teasers_rendered_as_a_list_are_a_section_front() -> None:
+    items = "".join(
+        f"<li class='card'><span>News</span><h3><a href='/n/{index}'>{headline}</a></h3>"
+        f"<p>What the decision means for residents and businesses in the old town, as the council explained on Monday.</p>"
+        f"<time>Nov {index + 10}, 2026</time></li>"
+        for index, (headline, _, _) in enumerate(TEASERS)
+    )
+    body = f"<h1>Topic: city hall</h1><p>Everything about city hall.</p><ul>{items}</ul>"
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(bare_page(body), "https://diario.example/hub/city-hall", FETCHED)
+
+    assert raised.value.reason == "section-front"
+
+
+def test_an_article_with_a_long_bullet_list_and_article_markup_is_kept() -> None:
+    items = "".join(f"<li>{text}</li>" for text in PARAGRAPHS)
+    head = '<meta property="og:type" content="article">'
+    body = f"<article><p>{PARAGRAPHS[0]}</p><ul>{items}</ul></article>"
+
+    record = html_to_record(bare_page(body, head=head), "https://x.example.com/news/a", FETCHED)
+
+    assert PARAGRAPHS[1] in record.body
