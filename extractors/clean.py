@@ -540,7 +540,7 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
 
 
 def _is_author_bio(line: _Line) -> bool:
-    """"About the author: …", or "Name Surname is a reporter covering …" (a name and a role)."""
+    """ "About the author: …", or "Name Surname is a reporter covering …" (a name and a role)."""
     if line.words > 60:
         return False
     if lexicon.BIO_LABEL.match(line.text):

@@ -148,6 +148,7 @@ _NON_LATIN_ENCODINGS = frozenset(
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 HEADLINE_MIN_WORDS = 3
+COPYRIGHT_SEARCH_CHARS = 4000
 _BRANDING_XPATH = (
     "//*[contains(@class, 'logo') or contains(@id, 'logo') or contains(@class, 'brand') or "
     "contains(@class, 'masthead') or contains(@class, 'site-name') or "
@@ -362,7 +363,7 @@ def html_to_record(
     web_url = _choose_web_url(url, meta.canonical)
     site_name = meta.site_name
     title = strip_site_suffix(meta.title or _page_title(tree), site_name, web_url)
-    title = _prefer_headline(tree, title, _site_names(tree, site_name))
+    title = _prefer_headline(tree, title, site_name)
     published = meta.published
     if published is None:
         published = _fallback_date(tree, fetched_at)
@@ -550,26 +551,30 @@ def _site_names(tree: lxml.html.HtmlElement, declared: str) -> set[str]:
     names = {declared}
     for element in tree.xpath(_BRANDING_XPATH):
         names.add(element.get("alt") or element.get("title") or element.text_content())
-    body_text = tree.body.text_content() if tree.body is not None else ""
+    # The copyright line sits at the foot of the page.
+    body_text = tree.body.text_content()[-COPYRIGHT_SEARCH_CHARS:] if tree.body is not None else ""
     for holder in _COPYRIGHT_HOLDER.finditer(body_text):
         names.add(holder.group(1).split(" - ")[0])
     return {_squash(name) for name in names if name and len(name) <= 80} - {""}
 
 
-def _prefer_headline(tree: lxml.html.HtmlElement, title: str, site_names: set[str]) -> str:
+def _prefer_headline(tree: lxml.html.HtmlElement, title: str, site_name: str) -> str:
     """The story's own headline: drop a site name at either end, or take the ``<h1>`` inside it.
 
     A ``<title>`` (and often ``og:title``) decorates the headline with the site's
     name or a section label ("Newsroom: …", "LIVE. …"); the page's ``<h1>`` is
     the headline itself when the title contains it.
     """
-    for separator in _TITLE_SEPARATORS:
-        head, found, tail = title.partition(separator)
-        if found and _squash(head) in site_names:
-            title = tail.strip()
-        head, found, tail = title.rpartition(separator)
-        if found and _squash(tail) in site_names:
-            title = head.strip()
+    if any(separator in title for separator in _TITLE_SEPARATORS):
+        # Only a decorated title is worth reading the page's branding for.
+        site_names = _site_names(tree, site_name)
+        for separator in _TITLE_SEPARATORS:
+            head, found, tail = title.partition(separator)
+            if found and _squash(head) in site_names:
+                title = tail.strip()
+            head, found, tail = title.rpartition(separator)
+            if found and _squash(tail) in site_names:
+                title = head.strip()
     folded = title.casefold()
     for heading in tree.iter("h1"):
         text = " ".join(heading.text_content().split())
