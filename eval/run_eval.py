@@ -52,7 +52,9 @@ if str(REPO) not in sys.path:
 import trafilatura  # noqa: E402
 
 from extractors.article import build_article, extract_document  # noqa: E402
+from extractors.clean import MIN_ARTICLES_FOR_LEARNED_LINE  # noqa: E402
 from extractors.html import ExtractionError, NotAnArticle, decode_html  # noqa: E402
+from extractors.record import Provider  # noqa: E402
 from flows.config import load_config  # noqa: E402
 from flows.pipeline import watch_from_config  # noqa: E402
 
@@ -118,6 +120,7 @@ class TextDoc:
     content: bytes
     gold: str
     language: str
+    provider: str = ""  # the outlet, for documents that share one's header and footer
 
 
 def load_html_docs(folder: Path = EVAL_DIR / "html") -> list[HtmlDoc]:
@@ -161,6 +164,7 @@ def load_text_docs(folder: Path = EVAL_DIR / "text") -> list[TextDoc]:
                 content=path.read_bytes(),
                 gold=gold,
                 language=str(meta.get("language") or "?"),
+                provider=str(meta.get("provider") or ""),
             )
         )
     return docs
@@ -235,16 +239,36 @@ class Prediction:
         return bool(self.body.strip())
 
 
-def run_ours(content: bytes, *, url: str, media_type: str) -> Prediction:
-    """Our contract: ``extract_document`` then ``build_article``, as the pipeline calls them."""
+def run_ours(
+    content: bytes,
+    *,
+    url: str,
+    media_type: str,
+    provider: str = "",
+    memory: ProviderMemory | None = None,
+) -> Prediction:
+    """Our contract: ``extract_document`` then ``build_article``, as the pipeline calls them.
+
+    With ``provider`` and ``memory``, the document is cleaned with what the pipeline
+    would have learned from the provider's documents read before it, and then
+    teaches the memory its own lines (as ``storage.boilerplate`` does per batch).
+    """
     started = time.perf_counter()
     try:
         record, kind = extract_document(
             content, url=url, fetched_at=FETCHED_AT, media_type=media_type
         )
         article = build_article(
-            record, source="eval", fetched_at=FETCHED_AT, watch=WATCH, input_kind=kind
+            record,
+            source="eval",
+            fetched_at=FETCHED_AT,
+            watch=WATCH,
+            input_kind=kind,
+            provider=Provider(provider, _provider_domain(provider)) if provider else None,
+            boilerplate=memory.learned() if memory is not None else None,
         )
+        if memory is not None and provider:
+            memory.remember(_provider_domain(provider), article.line_keys)
     except NotAnArticle as error:
         return Prediction("", rejected=error.reason, seconds=time.perf_counter() - started)
     except ExtractionError as error:
@@ -269,6 +293,30 @@ def run_ours(content: bytes, *, url: str, media_type: str) -> Prediction:
         removed=tuple(removed or ()),
         seconds=time.perf_counter() - started,
     )
+
+
+def _provider_domain(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") + ".example"
+
+
+class ProviderMemory:
+    """In-memory stand-in for ``provider_lines``: line keys counted per provider domain."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, Counter[str]] = {}
+
+    def remember(self, domain: str, keys: Iterable[str]) -> None:
+        """Count each key once for this document."""
+        self._counts.setdefault(domain, Counter()).update(set(keys))
+
+    def learned(self) -> dict[str, frozenset[str]]:
+        """Keys seen in at least ``MIN_ARTICLES_FOR_LEARNED_LINE`` documents of a provider."""
+        return {
+            domain: frozenset(
+                key for key, count in counts.items() if count >= MIN_ARTICLES_FOR_LEARNED_LINE
+            )
+            for domain, counts in self._counts.items()
+        }
 
 
 def run_trafilatura(content: bytes, *, favor_precision: bool) -> Prediction:
@@ -702,8 +750,17 @@ def evaluate(
                     score.reasons.setdefault(line.strip(), []).append(reason)
 
     text: dict[str, list[TextScore]] = {OURS: [], NO_CLEANING: []}
+    # Documents of one provider are read in name order, each cleaned with what the
+    # provider's earlier documents taught, as the pipeline's provider memory would.
+    memory = ProviderMemory()
     for text_doc in text_docs:
-        result = run_ours(text_doc.content, url=text_doc.path.as_uri(), media_type="text/plain")
+        result = run_ours(
+            text_doc.content,
+            url=text_doc.path.as_uri(),
+            media_type="text/plain",
+            provider=text_doc.provider,
+            memory=memory,
+        )
         if result.traceback:
             crashes[f"text/{text_doc.name}"] = result.traceback
         text_score = score_text(

@@ -126,6 +126,8 @@ class _Line:
     reason: str | None = None
     anchor: bool = False
     headerish: bool = False
+    # A sentence this provider repeats across articles: removed at the edges, kept in the middle.
+    learned: bool = False
 
 
 def line_key(line: str) -> str:
@@ -281,6 +283,8 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
     short = line.words <= CUE_MAX_WORDS
     if lexicon.ADVERTISEMENT.match(text):
         return "advertisement"
+    if short and lexicon.SPONSORED_PREFIX.match(text):
+        return "advertisement"
     if lexicon.READING_TIME.match(text):
         return "reading-time"
     if lexicon.FURNITURE.match(text) and line.words <= CUE_MAX_WORDS:
@@ -322,8 +326,10 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "subscribe"
     if short and unrelated and _COOKIE_NOTICE.search(lowered) and _COOKIE_ACTION.search(lowered):
         return "cookie-notice"
-    if line_key(text) in learned and (line.words < ANCHOR_MIN_WORDS or not line.sentence):
-        return "provider-repeat"
+    if line_key(text) in learned:
+        if line.words < ANCHOR_MIN_WORDS or not line.sentence:
+            return "provider-repeat"
+        line.learned = True
     return None
 
 
@@ -362,8 +368,8 @@ def _is_photo_credit(line: _Line) -> bool:
 def _is_anchor(line: _Line, long_text: bool) -> bool:
     if line.reason is not None or not line.sentence or line.words < ANCHOR_MIN_WORDS:
         return False
-    if _is_author_bio(line):
-        # A bio is a sentence too, but it closes the page, not the article.
+    if _is_author_bio(line) or line.learned:
+        # A bio or a provider's stock sentence is a sentence too, but not the article's.
         return False
     return not (long_text and _offtopic(line))
 
@@ -493,7 +499,9 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
     for position, line in enumerate(lines):
         if line.reason is not None:
             continue
-        if long_text and _offtopic(line):
+        if line.learned:
+            line.reason = "provider-repeat"
+        elif long_text and _offtopic(line):
             line.reason = "offtopic"
         elif lexicon.BYLINE.match(line.text) and line.words <= 8 and not line.sentence:
             line.reason = "byline"
@@ -522,7 +530,10 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
         if in_list and (line.bullet or line.words <= 12):
             continue
         in_list = False
-        if _is_author_bio(line) or (_BIO.match(line.text) and line.words <= 45):
+        if line.learned:
+            line.reason = "provider-repeat"
+            in_block = True
+        elif _is_author_bio(line) or (_BIO.match(line.text) and line.words <= 45):
             line.reason = "author-bio"
             in_block = True
         elif long_text and _offtopic(line):

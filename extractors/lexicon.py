@@ -181,6 +181,14 @@ BYLINE = re.compile(
     re.IGNORECASE,
 )
 
+# A labelled promo: "Sponsored: 20% off roof repairs …", "Anzeige: …".
+SPONSORED_PREFIX = re.compile(
+    r"^[\W_]*(sponsored|promoted|paid (post|content)|partner content|advertorial|anzeige|"
+    r"gesponsert|werbung|publicité|sponsorisé|contenu sponsorisé|publicidad|patrocinado|"
+    r"contenido patrocinado|pubblicità|sponsorizzato|publicidade|gesponsord|advertentie)\s*[:|–—-]\s*\S",
+    re.IGNORECASE,
+)
+
 # "About the author" labels, and the roles an author bio names ("… is a reporter covering …").
 BIO_LABEL = re.compile(
     r"^[\W_]*(about the author|über (den|die) autor(in)?|zum autor|zur autorin|à propos de l'auteur|"

@@ -165,3 +165,27 @@ def test_a_closing_paragraph_about_a_named_person_is_kept() -> None:
     result = clean_paragraphs([*STORY, closing], title="Authority", reference=NOW)
 
     assert list(result.paragraphs) == [*STORY, closing]
+
+
+def test_a_learned_stock_sentence_goes_at_the_edges_but_stays_inside_the_article() -> None:
+    stock = "Download the Tejo Daily app for breaking news alerts on iPhone and Android phones."
+    learned = frozenset({line_key(stock)})
+
+    at_the_end = clean_paragraphs(
+        [*STORY, stock], title="Authority", reference=NOW, learned=learned
+    )
+    inside = clean_paragraphs(
+        [STORY[0], stock, *STORY[1:]], title="Authority", reference=NOW, learned=learned
+    )
+
+    assert list(at_the_end.paragraphs) == STORY
+    assert [(line.reason, line.text) for line in at_the_end.removed] == [("provider-repeat", stock)]
+    assert stock in inside.paragraphs
+
+
+def test_a_labelled_sponsored_promo_is_an_advertisement() -> None:
+    promo = "Sponsored: Storm-proof your home with 20% off roof repairs – book today"
+    result = clean_paragraphs([*STORY[:2], promo, STORY[2]], title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == STORY
+    assert [(line.reason, line.text) for line in result.removed] == [("advertisement", promo)]
