@@ -30,6 +30,7 @@ pytest: $(STAMP)
 
 eval: $(STAMP)
 	$(BIN)/python eval/run_eval.py
+	$(BIN)/python eval/run_eval.py --heldout
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py

@@ -52,7 +52,7 @@ from flows.http import (
     fetch_all,
 )
 from storage.articles import known_articles, save_batch
-from storage.boilerplate import learned_boilerplate
+from storage.boilerplate import known_rejections, learned_boilerplate
 from storage.database import Database
 from storage.dedup import DedupSettings
 from storage.raw import RawPage
@@ -117,6 +117,8 @@ class Listing:
     skipped: bool = False
     # The backfill day this listing covers (progress is recorded per source and day).
     day: date | None = None
+    # Pages an earlier run found not to be articles (walls, section fronts): not fetched again.
+    rejected_before: dict[str, str] = field(default_factory=dict)
 
     @property
     def seen(self) -> int:
@@ -125,8 +127,12 @@ class Listing:
 
     @property
     def to_fetch(self) -> list[Candidate]:
-        """Candidates not stored yet."""
-        return [candidate for candidate in self.candidates if candidate.url not in self.known]
+        """Candidates neither stored nor rejected as non-articles yet."""
+        return [
+            candidate
+            for candidate in self.candidates
+            if candidate.url not in self.known and candidate.url not in self.rejected_before
+        ]
 
 
 @dataclass(frozen=True)
@@ -477,17 +483,22 @@ def _validators(state: Mapping[str, Any]) -> dict[str, str]:
 
 
 def mark_known(db: Database, listings: Sequence[Listing], refresh: bool = False) -> list[Listing]:
-    """Note which candidates are stored already, so they are not fetched again."""
+    """Note which candidates are stored or were rejected already, so they are not fetched again."""
     if refresh:
         return list(listings)
-    known = known_articles(
-        db, [candidate.url for listing in listings for candidate in listing.candidates]
-    )
+    urls = [candidate.url for listing in listings for candidate in listing.candidates]
+    known = known_articles(db, urls)
+    rejected = known_rejections(db, urls)
     for listing in listings:
         listing.known = {
             candidate.url: known[candidate.url]
             for candidate in listing.candidates
             if candidate.url in known
+        }
+        listing.rejected_before = {
+            candidate.url: rejected[candidate.url]
+            for candidate in listing.candidates
+            if candidate.url in rejected and candidate.url not in known
         }
     return list(listings)
 

@@ -14,6 +14,7 @@ import duckdb
 
 from extractors.article import Article
 from extractors.clean import MIN_ARTICLES_FOR_LEARNED_LINE
+from extractors.urls import url_key as canonical_url_key
 from storage.database import Database
 
 
@@ -101,3 +102,25 @@ def remember_rejected(
                 "run": run_id,
             },
         )
+
+
+def known_rejections(db: Database, urls: Iterable[str]) -> dict[str, str]:
+    """Map each URL already recorded as not an article to the reason it was rejected.
+
+    Args:
+        db: the database.
+        urls: URLs in any form (feed links, AMP, tracking parameters).
+
+    Returns:
+        ``{url: reason}`` for the URLs whose canonical form is in ``rejected_pages``.
+    """
+    keys = {url: canonical_url_key(url) for url in urls}
+    if not keys or not db.path.exists():
+        return {}
+    with db.connect() as connection:
+        rows = connection.execute(
+            "SELECT url_key, reason FROM rejected_pages WHERE url_key IN (SELECT unnest(?))",
+            [sorted(set(keys.values()))],
+        ).fetchall()
+    found = dict(rows)
+    return {url: found[key] for url, key in keys.items() if key in found}

@@ -321,3 +321,53 @@ def test_a_crash_mid_run_is_recorded_as_failed_and_exits_non_zero(
     )
     assert run[0] == "failed" and run[1] and "extractor exploded" in run[2]
     assert rows(tmp_path / "news.duckdb", "SELECT count(*) FROM articles") == [(0,)]
+
+
+def test_pages_that_are_not_articles_are_recorded_and_not_fetched_again(
+    news_site: NewsSite, tmp_path: Path
+) -> None:
+    base = news_site.base
+    tags = "".join(
+        f"<li><a href='/news/{n}'>Story number {n} of the day</a></li>" for n in range(30)
+    )
+    news_site.server.expect_request("/tag/ai").respond_with_data(
+        f"<html><head><title>AI | Tags</title></head><body><ul>{tags}</ul></body></html>",
+        content_type="text/html",
+    )
+    news_site.server.expect_request("/gone").respond_with_data(
+        "<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
+        "<p>Sorry, this page does not exist.</p></body></html>",
+        content_type="text/html",
+    )
+    items = "".join(
+        f"<item><title>{path}</title><link>{base}{path}</link></item>"
+        for path in ("/tag/ai", "/gone")
+    )
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Odd</title>{items}</channel></rss>'
+    news_site.server.expect_request("/feeds/odd.xml").respond_with_data(
+        feed, content_type="application/rss+xml"
+    )
+    config = news_site.write_config(
+        tmp_path, [("odd", news_site.url("/feeds/odd.xml"))], folder=None, extra=""
+    )
+    db = tmp_path / "news.duckdb"
+
+    assert newswatch("run", "--config", str(config)).exit_code == 0
+    assert rows(db, "SELECT url, reason FROM rejected_pages ORDER BY url") == [
+        (f"{base}/gone", "not-found"),
+        (f"{base}/tag/ai", "section-front"),
+    ]
+    assert rows(db, "SELECT count(*) FROM articles") == [(0,)]
+
+    def pages_fetched(*args: str) -> list[str]:
+        before = len(news_site.server.log)
+        assert newswatch("run", "--config", str(config), *args).exit_code == 0
+        return sorted(
+            request.path
+            for request, _ in news_site.server.log[before:]
+            if not request.path.startswith("/feeds/")
+        )
+
+    assert pages_fetched() == []
+    assert pages_fetched("--refresh") == ["/gone", "/tag/ai"]
+    assert rows(db, "SELECT seen_count FROM rejected_pages ORDER BY url") == [(2,), (2,)]
