@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 from werkzeug import Request, Response
 
+from extractors.relevance import Watch
 from flows.config import load_config
 from flows.summary import RunSummary
 from storage.database import Database
@@ -228,4 +229,51 @@ def test_raw_pages_are_kept_compressed_without_cookies_and_pruned(
     assert cookies == (0,)
     assert prune_raw_pages(db, NOW - timedelta(days=1)) == 0
     assert prune_raw_pages(db, datetime.now(UTC) + timedelta(seconds=1)) == len(pages)
+    assert load_raw_pages(db) == []
+
+
+def test_sources_command_shows_outcome_back_off_and_failed_items(
+    news_site: NewsSite, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    news_site.server.expect_request("/feeds/gone.xml").respond_with_data("x", status=410)
+    path = news_site.write_config(
+        tmp_path,
+        [("gone", news_site.url("/feeds/gone.xml")), ("wire", news_site.feed_url("rss2.xml"))],
+        folder=None,
+    )
+    config = load_config(path)
+    db = Database(config.storage.db)
+    for n in range(3):
+        run_stages(config, db, NOW + timedelta(days=n))
+    result = CliRunner().invoke(app, ["sources", "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    header, _, gone, wire, *_ = result.output.splitlines()
+    assert "last outcome" in header and "backing off until" in header and "failed items" in header
+    assert gone.split()[:2] == ["gone", "feed"]
+    assert "failed" in gone and "2026-11-25 06:00" in gone and "HTTP 410" in gone
+    # the wire feed lists one page that 404s: ok overall, one failed item
+    assert wire.split()[5] == "ok" and wire.split()[-1] == "1"
+
+
+def test_raw_page_retention_is_applied_by_the_store_task(
+    news_site: NewsSite, tmp_path: Path
+) -> None:
+    from flows import monitor, pipeline
+
+    path = news_site.write_config(
+        tmp_path, [("atom", news_site.feed_url("atom.xml"))], folder=None, extra=""
+    )
+    path.write_text(path.read_text() + "  raw_retention_days: 1\n")
+    config = load_config(path)
+    db = Database(config.storage.db)
+    run_stages(config, db)
+    assert load_raw_pages(db)
+    listings = pipeline.list_sources(config, pipeline.Window(), refresh=True)
+    batches = pipeline.extract_articles(listings, {}, Watch(), pipeline.Window(), NOW)
+    later = datetime.now(UTC) + timedelta(days=1, minutes=1)
+    monitor.store_articles.fn(config, db, "run-2", batches, later)
     assert load_raw_pages(db) == []
