@@ -248,7 +248,7 @@ def list_sources(
     now: datetime | None = None,
     cache: dict[str, FetchResult] | None = None,
 ) -> list[Listing]:
-    """Fetch every feed (concurrently) and list every folder.
+    """Fetch every feed (concurrently), ask the GDELT and sitemap sources, list every folder.
 
     A daily run asks each feed with its stored ETag / Last-Modified and treats a
     304, or a body whose hash matches the stored one, as "nothing new" without
