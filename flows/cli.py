@@ -167,6 +167,36 @@ def backfill(
 
 
 @app.command()
+def reprocess(
+    since: datetime | None = typer.Option(
+        None, "--since", formats=["%Y-%m-%d"], help="First fetch day (UTC) [default: all]."
+    ),
+    until: datetime | None = typer.Option(
+        None, "--until", formats=["%Y-%m-%d"], help="Last fetch day (UTC) [default: today]."
+    ),
+    source: list[str] = typer.Option(
+        [], "--source", "-s", help="Source name; repeat for several [default: all]."
+    ),
+    config: str = ConfigOption,
+    db: str | None = DbOption,
+) -> None:
+    """Re-extract the stored raw pages (after an extractor change) without fetching."""
+    settings = _load(config)
+    _prefect_environment()
+    from flows.monitor import reprocess as reprocess_flow
+
+    state = reprocess_flow(
+        since=since.date() if since else None,
+        until=until.date() if until else None,
+        sources=source or None,
+        config_path=config,
+        db_path=db or settings.storage.db,
+        return_state=True,
+    )
+    _finish_flow(state)
+
+
+@app.command()
 def serve(
     config: str = ConfigOption,
     db: str | None = DbOption,
@@ -340,9 +370,12 @@ def sources(config: str = ConfigOption, db: str | None = DbOption) -> None:
                 "kind",
                 "enabled",
                 "last success",
+                "last outcome",
                 "failures in a row",
+                "backing off until",
                 "items",
                 "new",
+                "failed items",
                 "last error",
             ],
             rows,
@@ -358,9 +391,12 @@ def _source_row(
         kind,
         "yes" if enabled else "no",
         _cell(state.get("last_success_at")) or "never",
+        _cell(state.get("last_outcome")),
         str(state.get("consecutive_failures", "")),
+        _cell(state.get("backoff_until")),
         str(state.get("items_last_run", "")),
         str(state.get("new_last_run", "")),
+        _cell(state.get("failed_items_last_run")),
         _cell(state.get("last_error")),
     ]
 

@@ -22,7 +22,7 @@ import types
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -206,7 +206,46 @@ class FeedSource(_Model):
     max_items: int = Field(default=200, ge=1)
 
 
-Source = Annotated[FolderSource | FeedSource, Field(discriminator="kind")]
+class GdeltSource(_Model):
+    """Articles found by the GDELT DOC 2.0 API (article-list mode) for a query.
+
+    A daily run asks for the last ``daily_hours``; a backfill asks day by day, each day
+    cut into ``slice_hours`` slices (a slice that returns the API's 250-result maximum is
+    halved until it does not, down to 15 minutes).
+    """
+
+    name: SourceName
+    kind: Literal["gdelt"]
+    query: Text
+    api_url: HttpUrlText = "https://api.gdeltproject.org/api/v2/doc/doc"
+    enabled: bool = True
+    slice_hours: float = Field(default=6.0, gt=0, le=24)
+    daily_hours: float = Field(default=24.0, gt=0, le=24 * 7)
+    # GDELT asks for at most one request every 5 seconds.
+    request_interval: NonNegativeSeconds = 5.0
+    provider: Provider | None = None
+    max_items: int = Field(default=2000, ge=1)
+
+
+class SitemapSource(_Model):
+    """A (news) sitemap or sitemap index; URLs are kept by publication date or lastmod.
+
+    A daily run keeps URLs dated within the last ``daily_hours``; a backfill keeps those
+    dated inside each day. Child sitemaps whose lastmod is before the range are not fetched.
+    """
+
+    name: SourceName
+    kind: Literal["sitemap"]
+    url: HttpUrlText
+    enabled: bool = True
+    daily_hours: float = Field(default=48.0, gt=0, le=24 * 30)
+    max_sitemaps: int = Field(default=50, ge=1)
+    provider: Provider | None = None
+    max_items: int = Field(default=2000, ge=1)
+
+
+AnySource: TypeAlias = FolderSource | FeedSource | GdeltSource | SitemapSource
+Source = Annotated[AnySource, Field(discriminator="kind")]
 
 
 class FetchConfig(_Model):
@@ -218,18 +257,26 @@ class FetchConfig(_Model):
     total_timeout: Seconds = 60.0
     max_response_bytes: int = Field(default=10_000_000, ge=1)
     max_redirects: int = Field(default=5, ge=0)
-    concurrency: int = Field(default=8, ge=1)
+    concurrency: int = Field(default=32, ge=1)
     per_host_concurrency: int = Field(default=2, ge=1)
     per_host_delay: NonNegativeSeconds = 0.0
     retries: int = Field(default=2, ge=0)
     backoff_seconds: NonNegativeSeconds = 1.0
     allow_private_addresses: bool = False
+    # robots.txt of every host is honoured (RFC 9309) unless this is false (local mirrors).
+    respect_robots: bool = True
+    robots_timeout: Seconds = 10.0
+    # A source failing this many runs in a row is tried again only after a growing pause.
+    backoff_after_failures: int = Field(default=3, ge=1)
+    max_backoff_days: int = Field(default=7, ge=1)
 
 
 class StorageConfig(_Model):
     """Where records are stored."""
 
     db: Text = "data/newswatch.duckdb"
+    # Raw responses of article pages are kept this many days (null: forever) for `reprocess`.
+    raw_retention_days: int | None = Field(default=90, ge=0)
 
 
 class ScheduleConfig(_Model):
@@ -287,7 +334,7 @@ class Config(_Model):
             seen.add(source.name)
         return self
 
-    def source(self, name: str) -> FolderSource | FeedSource:
+    def source(self, name: str) -> AnySource:
         """Return the source called ``name``.
 
         Args:
@@ -305,7 +352,7 @@ class Config(_Model):
         raise KeyError(f"no source named {name!r}")
 
     @property
-    def enabled_sources(self) -> list[FolderSource | FeedSource]:
+    def enabled_sources(self) -> list[AnySource]:
         """The sources with ``enabled: true``, in file order."""
         return [source for source in self.sources if source.enabled]
 
@@ -313,7 +360,7 @@ class Config(_Model):
 SOURCE_KINDS: tuple[str, ...] = tuple(
     sorted(
         typing.get_args(model.model_fields["kind"].annotation)[0]
-        for model in (FeedSource, FolderSource)
+        for model in (FeedSource, FolderSource, GdeltSource, SitemapSource)
     )
 )
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import email.utils
 import http
 import importlib.util
 import ipaddress
 import logging
 import random
+import re
 import socket
 import ssl
 import time
@@ -27,6 +29,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple, TypeAlias
 
 import httpx
+from protego import Protego
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +66,16 @@ class FetchSettings:
     total_timeout: float = 60.0
     max_response_bytes: int = 10_000_000
     max_redirects: int = 5
-    concurrency: int = 8
+    concurrency: int = 32
     per_host_concurrency: int = 2
     per_host_delay: float = 0.0
     retries: int = 2
     backoff_seconds: float = 1.0
     max_retry_after: float = 60.0
     allow_private_addresses: bool = False
+    respect_robots: bool = True
+    robots_timeout: float = 10.0
+    max_crawl_delay: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -93,11 +99,16 @@ class FetchedPage:
     @property
     def charset(self) -> str | None:
         """The ``charset`` parameter of Content-Type, if any."""
-        for param in self.headers.get("content-type", "").split(";")[1:]:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "charset":
-                return value.strip().strip("\"'") or None
-        return None
+        return charset_of(self.headers.get("content-type", ""))
+
+
+def charset_of(content_type: str) -> str | None:
+    """The ``charset`` parameter of a Content-Type value, if any."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,23 @@ class FetchFailure:
 
 
 FetchResult: TypeAlias = FetchedPage | FetchFailure
+
+
+# user:password@ in URLs, and query parameters whose name says they carry a credential.
+_USERINFO = re.compile(r"(?<=://)([^/@\s:]*):[^/@\s]*@")
+_SECRET_PARAMETER = re.compile(
+    r"([?&;][^=&#\s]*(?:token|key|secret|passw|pwd|auth|sig|session|credential)[^=&#\s]*=)[^&#\s]*",
+    re.IGNORECASE,
+)
+
+
+def redact(text: str) -> str:
+    """``text`` with URL passwords and credential-like query values replaced by ``***``.
+
+    Failure messages end up in logs, the run summary, the runs table and Prefect
+    artifacts; a feed URL carrying an API key or basic-auth password must not.
+    """
+    return _SECRET_PARAMETER.sub(r"\1***", _USERINFO.sub(r"\1:***@", text))
 
 
 def _is_transient(kind: str, status: int | None) -> bool:
@@ -159,6 +187,11 @@ class _Limiter:
         self._delay = settings.per_host_delay
         self._per_host: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
+        self._host_delay: dict[str, float] = {}
+
+    def slow_down(self, host: str, delay: float) -> None:
+        """Space this host's request starts by at least ``delay`` seconds (robots Crawl-delay)."""
+        self._host_delay[host] = max(delay, self._host_delay.get(host, 0.0))
 
     @contextlib.asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -166,15 +199,120 @@ class _Limiter:
             self._per_host[host] = asyncio.Semaphore(self._per_host_limit)
         # Host before global: a task never holds a global slot while queueing for a busy host.
         async with self._per_host[host], self._global:
-            if self._delay > 0:
+            delay = max(self._delay, self._host_delay.get(host, 0.0))
+            if delay > 0:
                 # Reserve a start time without awaiting in between, so two tasks for the
                 # same host can never both read the same "next start".
                 now = time.monotonic()
                 start = max(now, self._next_start.get(host, now))
-                self._next_start[host] = start + self._delay
+                self._next_start[host] = start + delay
                 if start > now:
                     await asyncio.sleep(start - now)
             yield
+
+
+# RFC 9309: parse at least 500 KiB; a successful robots.txt may be cached up to 24 hours.
+ROBOTS_MAX_BYTES = 512_000
+ROBOTS_TTL = 24 * 3600.0
+# Failures that say nothing about robots.txt, only that the host cannot be reached.
+_CONNECTION_KINDS = frozenset({"network", "tls", "refused_address", "bad_url"})
+# An unreachable robots.txt means "disallow all" for now; ask again after this long.
+ROBOTS_UNREACHABLE_TTL = 600.0
+
+
+@dataclass(frozen=True)
+class _RobotsRules:
+    """What one origin's robots.txt says: parsed rules, allow-all, or unreachable (why)."""
+
+    parser: Protego | None
+    unreachable: str | None
+    expires: float
+
+
+# Process-wide, keyed by origin: the daily run's listing and article fetches, and
+# back-to-back runs in one process, share what they learned.
+_ROBOTS_CACHE: dict[str, _RobotsRules] = {}
+
+
+def clear_robots_cache() -> None:
+    """Forget every cached robots.txt (tests; a long-running process after a config change)."""
+    _ROBOTS_CACHE.clear()
+
+
+def robots_token(user_agent: str) -> str:
+    """The product token robots.txt groups are matched against: ``newswatch`` of ``newswatch/0.1 (+url)``."""
+    return user_agent.strip().split("/", 1)[0].split(" ", 1)[0] or "*"
+
+
+class _Robots:
+    """robots.txt per origin, fetched once (concurrent askers wait for the first)."""
+
+    def __init__(self, settings: FetchSettings, limiter: _Limiter) -> None:
+        self._settings = settings
+        self._limiter = limiter
+        self._token = robots_token(settings.user_agent)
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def check(self, client: httpx.AsyncClient, target: httpx.URL) -> None:
+        """Raise _Failed unless robots.txt lets our user agent fetch ``target``."""
+        if not self._settings.respect_robots or target.path == "/robots.txt":
+            return
+        origin = f"{target.scheme}://{_host_key(target)}"
+        rules = await self._rules(client, origin)
+        if rules.unreachable is not None:
+            raise _Failed(
+                "robots_unreachable",
+                f"{origin}/robots.txt is unreachable ({rules.unreachable}); "
+                f"RFC 9309 says treat that as disallow-all, so {target} was not fetched",
+            )
+        if rules.parser is None:
+            return
+        delay = rules.parser.crawl_delay(self._token)
+        if delay:
+            self._limiter.slow_down(
+                _host_key(target), min(float(delay), self._settings.max_crawl_delay)
+            )
+        if not rules.parser.can_fetch(str(target), self._token):
+            raise _Failed(
+                "robots",
+                f"disallowed by {origin}/robots.txt for user agent {self._token!r}: {target}",
+            )
+
+    async def _rules(self, client: httpx.AsyncClient, origin: str) -> _RobotsRules:
+        lock = self._locks.setdefault(origin, asyncio.Lock())
+        async with lock:
+            cached = _ROBOTS_CACHE.get(origin)
+            if cached is not None and cached.expires > time.monotonic():
+                return cached
+            rules = await self._fetch(client, origin)
+            _ROBOTS_CACHE[origin] = rules
+            return rules
+
+    async def _fetch(self, client: httpx.AsyncClient, origin: str) -> _RobotsRules:
+        settings = dataclasses.replace(
+            self._settings,
+            total_timeout=min(self._settings.total_timeout, self._settings.robots_timeout),
+            read_timeout=min(self._settings.read_timeout, self._settings.robots_timeout),
+            max_response_bytes=ROBOTS_MAX_BYTES,
+        )
+        now = time.monotonic()
+        try:
+            got = await _attempt(client, f"{origin}/robots.txt", settings, self._limiter, {}, [0.0])
+        except _Failed as failure:
+            # 4xx (but 429) means "no rules": allow all. 5xx, 429, timeouts, network and
+            # TLS errors mean the site cannot tell us, which RFC 9309 reads as disallow-all.
+            status = failure.status or 0
+            if failure.kind == "too_large" or (400 <= status < 500 and status != 429):
+                return _RobotsRules(None, None, now + ROBOTS_TTL)
+            if failure.kind in _CONNECTION_KINDS:
+                # The host itself is unreachable: the page request will fail with its own,
+                # clearer error (and be retried if transient). Nothing is cached.
+                return _RobotsRules(None, None, now)
+            reason = " ".join(failure.message.split())
+            logger.warning("robots.txt unreachable: %s", redact(reason))
+            return _RobotsRules(None, reason, now + ROBOTS_UNREACHABLE_TTL)
+        text = got.content.decode("utf-8", errors="replace")
+        return _RobotsRules(Protego.parse(text), None, now + ROBOTS_TTL)
 
 
 def fetch_all(
@@ -230,6 +368,7 @@ async def afetch_all(
         return []
     extra = extra_headers or {}
     limiter = _Limiter(settings)
+    robots = _Robots(settings, limiter)
     client = httpx.AsyncClient(
         http1=True,
         http2=False,
@@ -249,7 +388,10 @@ async def afetch_all(
     )
     async with client:
         results = await asyncio.gather(
-            *(_fetch_one(client, url, settings, limiter, extra.get(url, {})) for url in unique)
+            *(
+                _fetch_one(client, url, settings, limiter, robots, extra.get(url, {}))
+                for url in unique
+            )
         )
     by_url = dict(zip(unique, results, strict=True))
     return [by_url[url] for url in urls]
@@ -260,6 +402,7 @@ async def _fetch_one(
     url: str,
     settings: FetchSettings,
     limiter: _Limiter,
+    robots: _Robots,
     headers: Mapping[str, str],
 ) -> FetchResult:
     spent = [0.0]  # seconds inside requests, across hops and attempts; excludes queueing
@@ -267,11 +410,11 @@ async def _fetch_one(
     while True:
         attempt += 1
         try:
-            got = await _attempt(client, url, settings, limiter, headers, spent)
+            got = await _attempt(client, url, settings, limiter, headers, spent, robots)
         except _Failed as exc:
             failure = exc
         except Exception as exc:  # the contract is "never raises"; a bug costs one URL only
-            logger.exception("unexpected error fetching %s", url)
+            logger.exception("unexpected error fetching %s", redact(url))
             failure = _Failed("network", f"unexpected error fetching {url}: {exc!r}")
         else:
             return FetchedPage(
@@ -285,7 +428,7 @@ async def _fetch_one(
                 attempts=attempt,
             )
         if not failure.transient or attempt > settings.retries:
-            message = " ".join(failure.message.split())
+            message = redact(" ".join(failure.message.split()))
             logger.warning("fetch failed after %d attempt(s): %s", attempt, message)
             return FetchFailure(
                 url=url,
@@ -299,7 +442,7 @@ async def _fetch_one(
             delay = failure.retry_after
         else:
             delay = random.uniform(0, settings.backoff_seconds * 2 ** (attempt - 1))
-        logger.debug("retrying %s in %.2fs: %s", url, delay, failure.message)
+        logger.debug("retrying %s in %.2fs: %s", redact(url), delay, redact(failure.message))
         await asyncio.sleep(delay)
 
 
@@ -310,6 +453,7 @@ async def _attempt(
     limiter: _Limiter,
     headers: Mapping[str, str],
     spent: list[float],
+    robots: _Robots | None = None,
 ) -> _Response:
     """One attempt: the request and every redirect hop, each hop checked and counted."""
     current = url
@@ -319,6 +463,8 @@ async def _attempt(
         try:
             target = await _check_url(current, settings)
             seen.add(str(target))
+            if robots is not None:
+                await robots.check(client, target)
             async with limiter.slot(_host_key(target)):
                 started = time.monotonic()
                 try:
@@ -405,7 +551,12 @@ async def _request(
         raise
     except Exception as exc:
         raise _classify(exc, str(target), settings) from exc
-    logger.debug("GET %s -> %d in %.2fs", target, response.status_code, time.monotonic() - started)
+    logger.debug(
+        "GET %s -> %d in %.2fs",
+        redact(str(target)),
+        response.status_code,
+        time.monotonic() - started,
+    )
     return response, b"".join(chunks)
 
 

@@ -20,12 +20,17 @@ from prefect.runtime import flow_run
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
+from extractors.article import Article
 from flows import pipeline
 from flows.config import Config, load_config
+from flows.http import FetchResult
 from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from flows.summary import RunSummary
+from storage.backfill import done_days
 from storage.database import Database, StorageError
+from storage.raw import load_raw_pages, prune_raw_pages
 from storage.runs import fail_run, finish_run, start_run
+from storage.sources import source_states_by_name
 
 DEFAULT_CONFIG = "seeds/sources.yaml"
 
@@ -86,9 +91,34 @@ def begin_run(
 
 
 @task(name="list-sources", **_FETCH_RETRIES)
-def list_sources(config: Config, window: Window, only: Sequence[str]) -> list[Listing]:
-    """Fetch the feeds and list the folders."""
-    return pipeline.list_sources(config, window, only)
+def list_sources(
+    db: Database,
+    config: Config,
+    window: Window,
+    only: Sequence[str],
+    refresh: bool,
+    day: date | None = None,
+    cache: dict[str, FetchResult] | None = None,
+) -> list[Listing]:
+    """Fetch the feeds (conditional GET against the stored state), sitemaps and GDELT; list the folders."""
+    listings = pipeline.list_sources(
+        config, window, only, source_states_by_name(db), refresh, cache=cache
+    )
+    for listing in listings:
+        listing.day = day
+    return listings
+
+
+@task(name="plan-backfill", cache_policy=NO_CACHE)
+def plan_backfill(
+    db: Database, config: Config, window: Window, only: Sequence[str], refresh: bool
+) -> list[tuple[date, list[str]]]:
+    """Each day of the range with the sources still to do (all when refreshing)."""
+    names = [s.name for s in config.enabled_sources if not only or s.name in only]
+    days = pipeline.backfill_days(window)
+    done = set() if refresh else done_days(db, names, days[0], days[-1])
+    plan = [(day, [name for name in names if (name, day) not in done]) for day in days]
+    return [(day, todo) for day, todo in plan if todo]
 
 
 @task(name="skip-known", cache_policy=NO_CACHE)
@@ -111,6 +141,7 @@ def extract_articles(
     documents: dict[str, Document | ItemFailure],
     window: Window,
     now: datetime,
+    memo: dict[str, Article | None] | None = None,
 ) -> list[SourceBatch]:
     """Extract, clean (with each provider's learned boilerplate) and classify every document."""
     return pipeline.extract_articles(
@@ -120,6 +151,7 @@ def extract_articles(
         window,
         now,
         boilerplate=pipeline.provider_boilerplate(db),
+        memo=memo,
     )
 
 
@@ -128,7 +160,12 @@ def store_articles(
     config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
 ) -> list[SourceReport]:
     """Upsert each source's batch with its state, near-copies and stories, one transaction per source."""
-    return pipeline.store_batches(db, run_id, batches, now, pipeline.dedup_settings(config))
+    reports = pipeline.store_batches(
+        db, run_id, batches, now, pipeline.dedup_settings(config), config.fetch
+    )
+    if config.storage.raw_retention_days is not None:
+        prune_raw_pages(db, now - timedelta(days=config.storage.raw_retention_days))
+    return reports
 
 
 @task(name="report-run", cache_policy=NO_CACHE)
@@ -172,14 +209,33 @@ def run_pipeline(
     db = Database(db_path or config.storage.db)
     run_id, started_at = begin_run(db, flow_name, config_path, window)
     try:
-        # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
-        listings = list_sources(config, window, list(sources))
-        listings = skip_known(db, quote(listings), refresh)
-        documents = fetch_articles(config, quote(listings))
-        batches = extract_articles(
-            db, config, quote(listings), quote(documents), window, started_at
-        )
-        reports = store_articles(config, db, run_id, quote(batches), started_at)
+        if window.is_backfill:
+            # Day by day, oldest first; each (source, day) is marked done with its batch,
+            # so a re-run or a resumed backfill skips what is stored.
+            cache: dict[str, FetchResult] = {}
+            memo: dict[str, Article | None] = {}
+            days = []
+            for day, todo in plan_backfill(db, config, window, list(sources), refresh):
+                days.append(
+                    (
+                        day,
+                        _stages(
+                            config,
+                            db,
+                            run_id,
+                            started_at,
+                            pipeline.day_window(day),
+                            todo,
+                            refresh,
+                            day,
+                            cache,
+                            memo,
+                        ),
+                    )
+                )
+            reports = pipeline.merge_reports(days)
+        else:
+            reports = _stages(config, db, run_id, started_at, window, list(sources), refresh)
     except BaseException as error:
         _record_crash(db, run_id, error)
         raise
@@ -190,6 +246,29 @@ def run_pipeline(
     if summary.all_failed:
         raise AllSourcesFailedError(summary)
     return summary
+
+
+def _stages(
+    config: Config,
+    db: Database,
+    run_id: str,
+    started_at: datetime,
+    window: Window,
+    only: list[str],
+    refresh: bool,
+    day: date | None = None,
+    cache: dict[str, FetchResult] | None = None,
+    memo: dict[str, Article | None] | None = None,
+) -> list[SourceReport]:
+    """List, skip what is stored, fetch, extract, store: one pass over the sources."""
+    # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
+    listings = list_sources(db, config, window, only, refresh, day, quote(cache))
+    listings = skip_known(db, quote(listings), refresh)
+    documents = fetch_articles(config, quote(listings))
+    batches = extract_articles(
+        db, config, quote(listings), quote(documents), window, started_at, quote(memo)
+    )
+    return store_articles(config, db, run_id, quote(batches), started_at)
 
 
 def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
@@ -238,6 +317,63 @@ def backfill(
     """
     window = date_window(since, until)
     return run_pipeline("backfill", config_path, db_path, window, sources or (), refresh)
+
+
+@task(name="load-raw-pages", cache_policy=NO_CACHE)
+def load_raw(
+    db: Database, config: Config, sources: Sequence[str], window: Window
+) -> tuple[list[Listing], dict[str, Document | ItemFailure]]:
+    """Stored raw pages (of some sources, fetched in a range) as listings and documents."""
+    pages = load_raw_pages(db, sources=sources, since=window.since, until=window.until)
+    return pipeline.raw_listings(config, pages)
+
+
+@task(name="store-reextracted", cache_policy=NO_CACHE)
+def store_reextracted(
+    config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
+) -> list[SourceReport]:
+    """Rewrite the re-extracted articles (sources' health and raw pages untouched)."""
+    return pipeline.store_batches(
+        db, run_id, batches, now, pipeline.dedup_settings(config), config.fetch, reextracted=True
+    )
+
+
+@flow(name="reprocess", log_prints=True)
+def reprocess(
+    since: date | None = None,
+    until: date | None = None,
+    sources: list[str] | None = None,
+    config_path: str = DEFAULT_CONFIG,
+    db_path: str | None = None,
+) -> RunSummary:
+    """Re-extract stored raw pages (after an extractor change) without fetching anything.
+
+    Args:
+        since: first fetch day (UTC) of the pages to re-extract; all when None.
+        until: last fetch day (UTC); default today.
+        sources: source names; all when empty.
+        config_path: the sources.yaml to use (watch, dedup windows).
+        db_path: the DuckDB file (default: the config's ``storage.db``).
+    """
+    config = load_settings(config_path)
+    db = Database(db_path or config.storage.db)
+    window = date_window(since, until) if since else Window()
+    run_id, started_at = begin_run(db, "reprocess", config_path, window)
+    try:
+        listings, documents = load_raw(db, config, list(sources or ()), window)
+        # The window selected pages by fetch time; publication dates are not filtered.
+        batches = extract_articles(
+            db, config, quote(listings), quote(documents), Window(), started_at
+        )
+        reports = store_reextracted(config, db, run_id, quote(batches), started_at)
+    except BaseException as error:
+        _record_crash(db, run_id, error)
+        raise
+    summary = RunSummary(
+        run_id, "reprocess", started_at, datetime.now(UTC), str(db.path), tuple(reports)
+    )
+    report_run(db, summary)
+    return summary
 
 
 def date_window(since: date, until: date | None) -> Window:

@@ -64,7 +64,14 @@ class RunSummary:
         )
         rows = [("source", "seen", "new", "duplicate", "off-topic", "failed")]
         rows += [
-            (r.name, str(r.seen), str(r.new), str(r.duplicate), str(r.off_topic), str(r.failed))
+            (
+                r.name + _state_note(r),
+                str(r.seen),
+                str(r.new),
+                str(r.duplicate),
+                str(r.off_topic),
+                str(r.failed),
+            )
             for r in self.sources
         ]
         rows.append(
@@ -86,6 +93,9 @@ class RunSummary:
             lines.append("  ".join(cells))
             if index == 0 or index == len(rows) - 2:
                 lines.append("  ".join("-" * width for width in widths))
+        updated = sum(report.updated for report in self.sources)
+        if updated:
+            lines += ["", f"updated: {updated} stored articles rewritten"]
         problems = self._problem_lines()
         if problems:
             lines += ["", *problems]
@@ -120,7 +130,9 @@ class RunSummary:
     def _problem_lines(self) -> list[str]:
         lines = []
         for report in self.sources:
-            if report.error:
+            if report.skipped:
+                lines.append(f"{report.name}: SKIPPED: {report.error}")
+            elif report.error:
                 lines.append(f"{report.name}: FAILED: {report.error}")
             lines.extend(f"{report.name}: warning: {warning}" for warning in report.warnings)
             lines.extend(
@@ -130,3 +142,12 @@ class RunSummary:
             if hidden > 0:
                 lines.append(f"{report.name}: … and {hidden} more failed items")
         return lines
+
+
+def _state_note(report: SourceReport) -> str:
+    """Marks a source's row: failed, skipped (backing off) or unchanged since the last run."""
+    if report.skipped:
+        return " (skipped)"
+    if report.error:
+        return " (FAILED)"
+    return " (unchanged)" if report.unchanged else ""

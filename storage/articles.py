@@ -10,7 +10,7 @@ import contextlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import duckdb
@@ -19,9 +19,11 @@ import pyarrow as pa
 from extractors.article import Article
 from extractors.record import Image, Provider, Record
 from extractors.urls import url_key
+from storage.backfill import mark_day_done
 from storage.boilerplate import remember_lines, remember_rejected
 from storage.database import Database
 from storage.dedup import DedupSettings, index_articles
+from storage.raw import RawPage, save_raw_pages
 from storage.sources import SourceUpdate, update_source
 
 # Columns whose change means the publisher changed the article.
@@ -136,6 +138,9 @@ def save_batch(
     source: SourceUpdate | None = None,
     rejected: Sequence[tuple[str, str, str, str]] = (),
     dedup: DedupSettings | None = None,
+    raw_pages: Sequence[RawPage] = (),
+    backfill_day: date | None = None,
+    reextracted: bool = False,
 ) -> StoreResult:
     """Upsert a batch of articles and its source's state in one transaction.
 
@@ -154,6 +159,11 @@ def save_batch(
         source: the source's new state, written in the same transaction.
         rejected: pages that are not articles, as (url_key, url, reason, detail).
         dedup: the near-copy and story time windows (defaults when None).
+        raw_pages: the fetched responses behind the batch, kept for re-extraction.
+        backfill_day: the day a backfill stored; marked done with the batch (needs ``source``).
+        reextracted: the batch comes from re-extracting stored raw pages (``reprocess``):
+            every stored article is rewritten, not only those whose body changed, since an
+            extractor change may touch any field; content_updated_at moves only with the body.
     """
     batch = list({article.id: article for article in reversed(articles)}.values())[::-1]
     seen = _naive_utc(seen_at)
@@ -168,7 +178,9 @@ def save_batch(
             if not article.on_topic:
                 result.off_topic_ids.append(article.id)
         _insert_rows(connection, rows)
-        changed = [a for a in batch if a.id in stored and stored[a.id] != a.content_hash]
+        changed = [
+            a for a in batch if a.id in stored and (reextracted or stored[a.id] != a.content_hash)
+        ]
         _update_content(connection, changed, seen)
         # Near-copies and stories are found in the same transaction, so a batch is
         # never visible without its clusters.
@@ -176,7 +188,9 @@ def save_batch(
         result.duplicate_ids.extend(_copies_among(connection, result.new_ids))
         result.updated_ids.extend(article.id for article in changed)
         result.unchanged_ids.extend(
-            a.id for a in batch if a.id in stored and stored[a.id] == a.content_hash
+            a.id
+            for a in batch
+            if a.id in stored and not reextracted and stored[a.id] == a.content_hash
         )
         touched = {*result.unchanged_ids, *result.updated_ids, *seen_ids}
         _touch(connection, sorted(touched), run_id, seen)
@@ -189,6 +203,17 @@ def save_batch(
         if source is not None:
             update_source(
                 connection, replace(source, new=len(result.new_ids)), run_id=run_id, at=seen_at
+            )
+        save_raw_pages(connection, raw_pages, run_id=run_id)
+        if backfill_day is not None and source is not None:
+            mark_day_done(
+                connection,
+                source_name=source.name,
+                day=backfill_day,
+                run_id=run_id,
+                at=seen_at,
+                items_seen=source.items_seen,
+                items_new=len(result.new_ids),
             )
     return result
 
@@ -248,7 +273,13 @@ def _update_content(
     )
     assignments = ", ".join(f"{column} = changed.{column}" for column in _CONTENT_COLUMNS)
     connection.execute(
-        f"UPDATE articles SET {assignments}, content_updated_at = ? FROM changed WHERE articles.id = changed.id",
+        f"""
+        UPDATE articles SET {assignments},
+            content_updated_at = CASE
+                WHEN articles.content_hash IS DISTINCT FROM changed.content_hash THEN ?
+                ELSE articles.content_updated_at END
+        FROM changed WHERE articles.id = changed.id
+        """,
         [seen],
     )
 

@@ -440,6 +440,96 @@ def _dedup_comment_statements() -> tuple[str, ...]:
     return tuple(statements)
 
 
+# ------------------------------------------------------------------ fetching (issue 4)
+# Self-contained like migration 3: new columns, two new tables, and their comments.
+
+_V4_COMMENTS = {
+    (
+        "sources",
+        "last_outcome",
+    ): "Outcome of the last run: ok, unchanged (304 or same body hash: nothing parsed), failed, or skipped (backing off).",
+    (
+        "sources",
+        "failed_items_last_run",
+    ): "Items (pages) of the source that failed in its last run; a feed with failed items is re-read even when unchanged.",
+    (
+        "sources",
+        "backoff_until",
+    ): "UTC time before which daily runs skip the source because it failed many runs in a row; NULL when not backing off.",
+    (
+        "raw_pages",
+        None,
+    ): "Raw HTTP responses of fetched article pages, gzip-compressed, so articles can be re-extracted (newswatch reprocess) without fetching. Pruned after storage.raw_retention_days.",
+    (
+        "raw_pages",
+        "url",
+    ): "URL as requested (the feed link or discovered URL); one row per URL, the latest fetch wins.",
+    ("raw_pages", "final_url"): "URL after redirects.",
+    ("raw_pages", "status"): "HTTP status of the final response.",
+    (
+        "raw_pages",
+        "headers",
+    ): "Response headers as JSON (lower-case names); Set-Cookie is never stored.",
+    ("raw_pages", "fetched_at"): "UTC time of the fetch.",
+    ("raw_pages", "source_name"): "Configured source that listed the URL.",
+    ("raw_pages", "run_id"): "runs.run_id of the run that fetched it.",
+    ("raw_pages", "size"): "Size of the decoded body in bytes.",
+    ("raw_pages", "body_gzip"): "The decoded body (after Content-Encoding), gzip-compressed.",
+    (
+        "raw_pages",
+        "hint",
+    ): "What the listing (feed entry, sitemap, GDELT) said about the item, as JSON; used again when reprocessing.",
+    (
+        "backfill_progress",
+        None,
+    ): "Which (source, day) of a backfill is done, written in the transaction that stored that day's articles: a re-run or a resumed backfill skips them.",
+    ("backfill_progress", "source_name"): "Configured source name.",
+    ("backfill_progress", "day"): "Publication day (UTC) that was backfilled.",
+    ("backfill_progress", "finished_at"): "UTC time the day was stored.",
+    ("backfill_progress", "run_id"): "runs.run_id of the backfill run that stored it.",
+    ("backfill_progress", "items_seen"): "Items the source listed for that day.",
+    ("backfill_progress", "items_new"): "Articles stored for the first time for that day.",
+}
+
+_V4_STATEMENTS = (
+    "ALTER TABLE sources ADD COLUMN last_outcome VARCHAR",
+    "ALTER TABLE sources ADD COLUMN failed_items_last_run INTEGER DEFAULT 0",
+    "ALTER TABLE sources ADD COLUMN backoff_until TIMESTAMP",
+    """
+    CREATE TABLE raw_pages (
+        url VARCHAR PRIMARY KEY,
+        final_url VARCHAR NOT NULL,
+        status INTEGER NOT NULL,
+        headers JSON NOT NULL,
+        fetched_at TIMESTAMP NOT NULL,
+        source_name VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        size INTEGER NOT NULL,
+        body_gzip BLOB NOT NULL,
+        hint JSON
+    )
+    """,
+    "CREATE INDEX raw_pages_fetched_at ON raw_pages (fetched_at)",
+    """
+    CREATE TABLE backfill_progress (
+        source_name VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        run_id VARCHAR NOT NULL,
+        items_seen INTEGER NOT NULL,
+        items_new INTEGER NOT NULL,
+        PRIMARY KEY (source_name, day)
+    )
+    """,
+    *(
+        f"COMMENT ON TABLE {table} IS {_sql_string(text)}"
+        if column is None
+        else f"COMMENT ON COLUMN {table}.{column} IS {_sql_string(text)}"
+        for (table, column), text in _V4_COMMENTS.items()
+    ),
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
     Migration(2, "removed lines, provider boilerplate memory, rejected pages", _V2_STATEMENTS),
@@ -447,6 +537,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "near-copy index (signatures, LSH bands, clusters), stories, analyst views",
         _V3_STATEMENTS + _dedup_comment_statements(),
+    ),
+    Migration(
+        4,
+        "fetching: source outcome and back-off, raw pages, backfill progress",
+        _V4_STATEMENTS,
     ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -30,6 +30,10 @@ class SourceUpdate:
     cursor: datetime | None = None
     items_seen: int = 0
     new: int = 0
+    unchanged: bool = False
+    failed_items: int = 0
+    backoff_after: int = 3
+    max_backoff_days: int = 7
 
 
 def update_source(
@@ -42,10 +46,11 @@ def update_source(
         """
         INSERT INTO sources AS s (name, kind, location, etag, last_modified, body_hash, cursor, last_run_id,
                                   last_attempt_at, last_success_at, last_error, last_error_at,
-                                  consecutive_failures, items_last_run, new_last_run)
+                                  consecutive_failures, items_last_run, new_last_run,
+                                  last_outcome, failed_items_last_run)
         VALUES ($name, $kind, $location, $etag, $last_modified, $body_hash, $cursor, $run_id,
                 $at, CASE WHEN $ok THEN $at END, $error, CASE WHEN $ok THEN NULL ELSE $at END,
-                CASE WHEN $ok THEN 0 ELSE 1 END, $items, $new)
+                CASE WHEN $ok THEN 0 ELSE 1 END, $items, $new, $outcome, $failed_items)
         ON CONFLICT (name) DO UPDATE SET
             kind = excluded.kind,
             location = excluded.location,
@@ -63,7 +68,9 @@ def update_source(
                 WHEN s.last_run_id = $run_id THEN s.consecutive_failures
                 ELSE s.consecutive_failures + 1 END,
             items_last_run = excluded.items_last_run,
-            new_last_run = excluded.new_last_run
+            new_last_run = excluded.new_last_run,
+            last_outcome = excluded.last_outcome,
+            failed_items_last_run = excluded.failed_items_last_run
         """,
         {
             "name": update.name,
@@ -79,6 +86,24 @@ def update_source(
             "error": update.error,
             "items": update.items_seen,
             "new": update.new,
+            "outcome": "failed" if not update.ok else "unchanged" if update.unchanged else "ok",
+            "failed_items": update.failed_items,
+        },
+    )
+    # Back off exponentially once failures in a row reach the threshold: 1, 2, 4 ... days.
+    connection.execute(
+        """
+        UPDATE sources SET backoff_until = CASE
+            WHEN consecutive_failures >= $after THEN $at + to_days(CAST(
+                least(pow(2, consecutive_failures - $after), $max_days) AS INTEGER))
+            END
+        WHERE name = $name
+        """,
+        {
+            "name": update.name,
+            "at": moment,
+            "after": update.backoff_after,
+            "max_days": update.max_backoff_days,
         },
     )
 
@@ -91,3 +116,8 @@ def source_states(db: Database) -> list[dict[str, Any]]:
         cursor = connection.execute("SELECT * FROM sources ORDER BY name")
         names = [column[0] for column in cursor.description or []]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def source_states_by_name(db: Database) -> dict[str, dict[str, Any]]:
+    """``source_states`` keyed by source name."""
+    return {state["name"]: state for state in source_states(db)}

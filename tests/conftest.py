@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import tempfile
-from collections.abc import Iterator
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pytest
@@ -26,6 +31,20 @@ os.environ.pop("NEWSWATCH_DB", None)
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from extractors.relevance import Watch
+from flows.config import Config
+from flows.pipeline import (
+    SourceReport,
+    Window,
+    extract_articles,
+    fetch_documents,
+    list_sources,
+    mark_known,
+    store_batches,
+)
+from storage.database import Database
+from storage.sources import source_states_by_name
 
 REPO = Path(__file__).resolve().parent.parent
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
@@ -48,6 +67,16 @@ def prefect_harness() -> Iterator[None]:
         prefect_test_harness(server_startup_timeout=90),
     ):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_robots_cache() -> Iterator[None]:
+    """Each test starts without cached robots.txt rules (servers reuse ports across tests)."""
+    from flows.http import clear_robots_cache
+
+    clear_robots_cache()
+    yield
+    clear_robots_cache()
 
 
 @dataclass
@@ -125,10 +154,26 @@ def _substitute(value: Any, base: str) -> Any:
     return value
 
 
+class LocalServer(HTTPServer):
+    """pytest-httpserver whose unexpected paths answer 404, also after ``clear()``.
+
+    The fetcher asks every host for /robots.txt first: 404 means "no rules, allow all",
+    while pytest-httpserver's default 500 would mean "disallow all" (RFC 9309).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.no_handler_status_code = 404
+
+    def clear(self) -> None:
+        super().clear()
+        self.no_handler_status_code = 404
+
+
 @pytest.fixture(scope="session")
 def make_httpserver() -> Iterator[HTTPServer]:
     """pytest-httpserver's session server, threaded: a slow handler must not stall the others."""
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server = LocalServer(host="127.0.0.1", threaded=True)
     server.start()
     yield server
     server.clear()
@@ -155,6 +200,86 @@ def news_site(httpserver: HTTPServer) -> NewsSite:
         )
     httpserver.expect_request("/news/missing-article").respond_with_data("Not Found", status=404)
     return NewsSite(httpserver, base, manifest)
+
+
+class RawServer:
+    """A raw-socket HTTP server: ``handle(conn, stop, request)`` serves each connection in a thread.
+
+    For responses no well-behaved framework sends (trickles, lies about sizes, endless chunks).
+    """
+
+    def __init__(self, handle: Callable[[socket.socket, threading.Event, bytes], None]) -> None:
+        self._handle = handle
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.05)
+        self.port: int = self._sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.requests: list[bytes] = []
+        self._threads: list[threading.Thread] = []
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> RawServer:
+        self._spawn(self._accept_loop)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop.set()
+        for thread in list(self._threads):
+            thread.join(timeout=2)
+        self._sock.close()
+
+    def _spawn(self, target: Callable[..., None], *args: object) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept_loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            self._spawn(self._serve, conn)
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(1.0)
+            try:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    data = conn.recv(4096)
+                    if not data:
+                        return
+                    request += data
+                self.requests.append(request)
+                self._handle(conn, self.stop, request)
+            except OSError:
+                pass  # the client hung up, which is what most of these tests provoke
+
+
+RUN_CLOCK = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+
+
+def run_stages(
+    config: Config,
+    db: Database,
+    now: datetime = RUN_CLOCK,
+    refresh: bool = False,
+    only: Sequence[str] = (),
+) -> list[SourceReport]:
+    """One daily run through the pipeline's stage functions, as flows.monitor runs it (no Prefect)."""
+    listings = list_sources(config, Window(), only, source_states_by_name(db), refresh, now)
+    listings = mark_known(db, listings, refresh)
+    documents = fetch_documents(config, listings)
+    batches = extract_articles(listings, documents, Watch(), Window(), now)
+    return store_batches(db, str(uuid.uuid4()), batches, now, None, config.fetch)
 
 
 def slow_handler(seconds: float) -> Any:

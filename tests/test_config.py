@@ -167,7 +167,7 @@ def test_defaults() -> None:
     assert config.fetch.total_timeout == 60.0
     assert config.fetch.max_response_bytes == 10_000_000
     assert config.fetch.max_redirects == 5
-    assert (config.fetch.concurrency, config.fetch.per_host_concurrency) == (8, 2)
+    assert (config.fetch.concurrency, config.fetch.per_host_concurrency) == (32, 2)
     assert config.fetch.per_host_delay == 0.0
     assert (config.fetch.retries, config.fetch.backoff_seconds) == (2, 1.0)
     assert config.fetch.allow_private_addresses is False
@@ -527,7 +527,7 @@ def test_unknown_source_kind() -> None:
         """)
     assert error == (
         "seeds/sources.yaml:3: sources[0].kind: unknown source kind 'fed' "
-        "(expected one of: feed, folder)"
+        "(expected one of: feed, folder, gdelt, sitemap)"
     )
 
 
@@ -539,7 +539,7 @@ def test_missing_source_kind() -> None:
         """)
     assert error == (
         "seeds/sources.yaml:2: sources[0]: missing required key 'kind' "
-        "(expected one of: feed, folder)"
+        "(expected one of: feed, folder, gdelt, sitemap)"
     )
 
 
@@ -814,7 +814,7 @@ def test_all_problems_are_reported_together_in_file_order() -> None:
         "seeds/sources.yaml:7: sources[1].name: duplicate source name 'a' "
         "(first used by sources[0] on line 4)",
         "seeds/sources.yaml:8: sources[1].kind: unknown source kind 'fed' "
-        "(expected one of: feed, folder)",
+        "(expected one of: feed, folder, gdelt, sitemap)",
         "seeds/sources.yaml:9: sources[2]: missing required key 'path'",
         "seeds/sources.yaml:12: fetch.per_host_concurrency: expected an integer, got 'two'",
         "seeds/sources.yaml:13: fetch.retries: must be >= 0, got -1",

@@ -10,10 +10,9 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from types import TracebackType
 
 import httpx
 import pytest
@@ -22,10 +21,13 @@ from werkzeug import Request, Response
 
 from flows import http as fetch_mod
 from flows.http import FetchedPage, FetchFailure, FetchSettings, afetch_all, fetch_all
+from tests.conftest import LocalServer, RawServer
 
-# Local server is loopback, so the address policy is off unless a test is about it.
+# Local server is loopback, so the address policy is off unless a test is about it;
+# robots.txt likewise (the raw-socket servers below answer every path the same way).
 LOCAL = FetchSettings(
     allow_private_addresses=True,
+    respect_robots=False,
     connect_timeout=2.0,
     read_timeout=2.0,
     total_timeout=5.0,
@@ -58,7 +60,7 @@ def failure(result: FetchedPage | FetchFailure) -> FetchFailure:
 @pytest.fixture(scope="module")
 def module_server() -> Iterator[HTTPServer]:
     # One threaded server for the module: stopping one takes up to 0.5 s.
-    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server = LocalServer(host="127.0.0.1", threaded=True)
     server.start()
     yield server
     server.clear()
@@ -106,72 +108,13 @@ def respond_in_turn(server: HTTPServer, path: str, *responses: Response) -> Coun
     return counter
 
 
-class RawServer:
-    """A raw-socket HTTP server: ``handle(conn, stop)`` serves each connection in a thread."""
-
-    def __init__(self, handle: Callable[[socket.socket, threading.Event], None]) -> None:
-        self._handle = handle
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.05)
-        self.port: int = self._sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.requests: list[bytes] = []
-        self._threads: list[threading.Thread] = []
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self) -> RawServer:
-        self._spawn(self._accept_loop)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop.set()
-        for thread in list(self._threads):
-            thread.join(timeout=2)
-        self._sock.close()
-
-    def _spawn(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept_loop(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            self._spawn(self._serve, conn)
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(1.0)
-            try:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    request += data
-                self.requests.append(request)
-                self._handle(conn, self.stop)
-            except OSError:
-                pass  # the client hung up, which is what most of these tests provoke
-
-
-def trickle(conn: socket.socket, stop: threading.Event) -> None:
+def trickle(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")
     while not stop.wait(0.1):
         conn.sendall(b"x")
 
 
-def endless_chunks(conn: socket.socket, stop: threading.Event) -> None:
+def endless_chunks(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
     conn.sendall(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
     )
@@ -180,7 +123,7 @@ def endless_chunks(conn: socket.socket, stop: threading.Event) -> None:
         conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
 
 
-def ok_text(conn: socket.socket, stop: threading.Event) -> None:
+def ok_text(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
 
 
@@ -700,3 +643,139 @@ def test_failure_after_redirect_names_both_urls(server: HTTPServer) -> None:
     assert got.message == (
         f"HTTP 404 Not Found for {server.url_for('/vanished')} (redirected from {start})"
     )
+
+
+# --- robots.txt ----------------------------------------------------------------------
+
+ROBOTS = settings(
+    respect_robots=True,
+    robots_timeout=0.5,
+    user_agent="newswatch/0.1 (+https://example.org/contact)",
+)
+
+
+def test_robots_token_is_the_product_name() -> None:
+    assert fetch_mod.robots_token("newswatch/0.1 (+https://example.org/contact)") == "newswatch"
+    assert fetch_mod.robots_token("MyBot") == "MyBot"
+
+
+def test_robots_disallow_is_honoured_and_fetched_once_per_host(server: HTTPServer) -> None:
+    robots = respond_in_turn(
+        server,
+        "/robots.txt",
+        Response(
+            "User-agent: *\nDisallow: /\n\nUser-agent: newswatch\nDisallow: /private\n",
+            content_type="text/plain",
+        ),
+    )
+    server.expect_request("/public").respond_with_data("ok")
+    server.expect_request("/private/page").respond_with_data("secret")
+    public, private = fetch_all(
+        [server.url_for("/public"), server.url_for("/private/page")], ROBOTS
+    )
+    assert page(public).content == b"ok"
+    got = failure(private)
+    assert got.kind == "robots" and not got.transient
+    assert "robots.txt" in got.message and "newswatch" in got.message
+    # a second batch in the same process uses the cached rules
+    page(fetch_one(server.url_for("/public"), ROBOTS))
+    assert robots.count == 1
+    assert robots.headers[0]["user-agent"] == "newswatch/0.1 (+https://example.org/contact)"
+    assert not any(request.path == "/private/page" for request, _ in server.log)
+
+
+@pytest.mark.parametrize("status", [404, 410, 403])
+def test_robots_4xx_allows_everything(server: HTTPServer, status: int) -> None:
+    server.expect_request("/robots.txt").respond_with_data("no", status=status)
+    server.expect_request("/a").respond_with_data("ok")
+    assert page(fetch_one(server.url_for("/a"), ROBOTS)).content == b"ok"
+
+
+@pytest.mark.parametrize("status", [500, 503, 429])
+def test_robots_5xx_means_disallow_all(server: HTTPServer, status: int) -> None:
+    server.expect_request("/robots.txt").respond_with_data("down", status=status)
+    server.expect_request("/a").respond_with_data("ok")
+    got = failure(fetch_one(server.url_for("/a"), ROBOTS))
+    assert got.kind == "robots_unreachable"
+    assert f"HTTP {status}" in got.message and "disallow" in got.message
+    assert not any(request.path == "/a" for request, _ in server.log)
+
+
+def test_robots_that_times_out_fails_the_url_quickly_not_the_batch(
+    server: HTTPServer, release: threading.Event
+) -> None:
+    def hang(request: Request) -> Response:
+        release.wait(5)
+        return Response("User-agent: *\nAllow: /\n")
+
+    server.expect_request("/robots.txt").respond_with_handler(hang)
+    server.expect_request("/a").respond_with_data("ok")
+    started = time.monotonic()
+    [got, other] = fetch_all([server.url_for("/a"), server.url_for("/b")], ROBOTS)
+    assert time.monotonic() - started < 2.5
+    assert failure(got).kind == "robots_unreachable"
+    assert "timed out" in failure(got).message
+    assert failure(other).kind == "robots_unreachable"
+
+
+def test_robots_crawl_delay_spaces_requests(server: HTTPServer) -> None:
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nCrawl-delay: 0.3\n")
+    starts: list[float] = []
+
+    def handler(request: Request) -> Response:
+        starts.append(time.monotonic())
+        return Response("ok")
+
+    server.expect_request("/p").respond_with_handler(handler)
+    urls = [server.url_for(f"/p?n={n}") for n in range(3)]
+    for result in fetch_all(urls, ROBOTS):
+        page(result)
+    starts.sort()
+    assert all(b - a >= 0.25 for a, b in itertools.pairwise(starts))
+
+
+def test_robots_is_checked_for_each_redirect_target(server: HTTPServer) -> None:
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nDisallow: /hidden\n")
+    server.expect_request("/open").respond_with_data(
+        "", status=302, headers={"Location": "/hidden/page"}
+    )
+    got = failure(fetch_one(server.url_for("/open"), ROBOTS))
+    assert got.kind == "robots" and "/hidden/page" in got.message
+
+
+def test_brotli_body_is_decompressed(server: HTTPServer) -> None:
+    import brotli
+
+    body = "Grüße aus Köln. ".encode() * 200
+    server.expect_request("/br").respond_with_data(
+        brotli.compress(body),
+        headers={"Content-Encoding": "br"},
+        content_type="text/plain; charset=utf-8",
+    )
+    got = page(fetch_one(server.url_for("/br")))
+    assert got.content == body
+    assert "br" in server.log[-1][0].headers["Accept-Encoding"]
+
+
+def test_secrets_in_urls_never_reach_messages_or_logs(
+    server: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="flows.http")
+    server.expect_request("/feed").respond_with_data("no", status=403)
+    port = server.port
+    url = f"http://reader:hunter2@127.0.0.1:{port}/feed?api_key=s3cret&page=2&access_token=t0k"
+    got = failure(fetch_one(url))
+    ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("flows"))
+    assert "fetch failed" in ours
+    for secret in ("hunter2", "s3cret", "t0k"):
+        assert secret not in got.message
+        assert secret not in ours
+    assert "reader:***@" in got.message and "api_key=***" in got.message
+    assert "page=2" in got.message
+
+
+def test_redact() -> None:
+    assert fetch_mod.redact("see https://u:p@x.example/a?token=abc&q=1") == (
+        "see https://u:***@x.example/a?token=***&q=1"
+    )
+    assert fetch_mod.redact("https://x.example/a?q=ai+act") == "https://x.example/a?q=ai+act"
