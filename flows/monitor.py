@@ -25,6 +25,8 @@ from flows.config import Config, load_config
 from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from flows.summary import RunSummary
 from storage.database import Database, StorageError
+from storage.publish import Publication, publish
+from storage.report import top_new_stories
 from storage.runs import fail_run, finish_run, start_run
 
 DEFAULT_CONFIG = "seeds/sources.yaml"
@@ -154,9 +156,22 @@ def report_run(db: Database, summary: RunSummary) -> None:
     )
     create_markdown_artifact(
         key="newswatch-run-summary",
-        markdown=summary.as_markdown(),
+        markdown=summary.as_markdown(top_stories=top_new_stories(db, summary.run_id)),
         description=f"newswatch {summary.flow} run summary",
     )
+
+
+@task(name="publish-analytics", cache_policy=NO_CACHE)
+def publish_analytics(db: Database, run_id: str) -> Publication:
+    """Replace the read-only analytics copy analysts open with this run's whole result."""
+    publication = publish(db, run_id=run_id)
+    get_run_logger().info(
+        "published %s (%.1f MB in %.2f s)",
+        publication.path,
+        publication.size_bytes / 1e6,
+        publication.seconds,
+    )
+    return publication
 
 
 def run_pipeline(
@@ -187,6 +202,7 @@ def run_pipeline(
         run_id, flow_name, started_at, datetime.now(UTC), str(db.path), tuple(reports)
     )
     report_run(db, summary)
+    publish_analytics(db, run_id)
     if summary.all_failed:
         raise AllSourcesFailedError(summary)
     return summary

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from flows.pipeline import SourceReport
+from storage.report import StoryLine
 from storage.runs import RunTotals
 
 
@@ -92,8 +94,8 @@ class RunSummary:
         lines += ["", f"database: {self.db_path}"]
         return "\n".join(lines)
 
-    def as_markdown(self) -> str:
-        """A Markdown report for the Prefect artifact."""
+    def as_markdown(self, top_stories: Sequence[StoryLine] = ()) -> str:
+        """A Markdown report for the Prefect artifact: counts, failing sources, top new stories."""
         totals = self.totals()
         lines = [
             f"# newswatch {self.flow}: {self.status}",
@@ -112,6 +114,24 @@ class RunSummary:
             f"| **total** | {totals.items_seen} | {totals.items_new} | {totals.items_duplicate} | "
             f"{totals.items_off_topic} | {totals.items_failed} | |"
         )
+        failing = self.failed_sources
+        lines += ["", "## Failing sources", ""]
+        lines += [f"- **{r.name}**: {_cell(r.error or '')}" for r in failing] or ["None."]
+        lines += ["", "## Top new stories", ""]
+        if top_stories:
+            lines += [
+                "| story | heat | providers | articles | first seen |",
+                "|---|---:|---:|---:|---|",
+            ]
+            lines += [
+                f"| {_cell(story.title)} | {story.heat} | {story.providers} | {story.coverage} | "
+                f"{story.first_seen:%Y-%m-%d %H:%M} |"
+                if story.first_seen
+                else f"| {_cell(story.title)} | {story.heat} | {story.providers} | {story.coverage} | |"
+                for story in top_stories
+            ]
+        else:
+            lines.append("No new on-topic stories.")
         problems = self._problem_lines()
         if problems:
             lines += ["", "## Problems", "", *(f"- {line.strip()}" for line in problems)]
@@ -130,3 +150,8 @@ class RunSummary:
             if hidden > 0:
                 lines.append(f"{report.name}: … and {hidden} more failed items")
         return lines
+
+
+def _cell(text: str) -> str:
+    """Text safe in one Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")
