@@ -233,7 +233,7 @@ def health_chart(data: ReportData) -> str:
     row, left, width = 24, 220, 900
     height = row * len(data.sources) + 10
     worst = max([source.consecutive_failures for source in data.sources] + [1])
-    plot_w = 260
+    plot_w = 200
     marks = []
     for index, source in enumerate(data.sources):
         y = 4 + index * row
@@ -246,7 +246,7 @@ def health_chart(data: ReportData) -> str:
             else "healthy"
         )
         detail = (
-            _clip(source.last_error or "", 60)
+            _clip(source.last_error or "", 40)
             if failing
             else f"last success {_cell(source.last_success_at)}"
         )

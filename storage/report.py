@@ -136,7 +136,7 @@ def report_data(db: Database, days: int = 60, stories: int = 8, providers: int =
                        count(*) FILTER (WHERE duplicate_of IS NULL) AS articles,
                        count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS copies
                 FROM articles WHERE on_topic AND {since}
-                GROUP BY ALL ORDER BY articles + copies DESC, provider LIMIT $limit
+                GROUP BY ALL ORDER BY count(*) DESC, provider LIMIT $limit
                 """,
                 {**window, "limit": providers},
             ).fetchall()
