@@ -50,7 +50,7 @@ bench-extract: $(STAMP)
 bench-analytics: $(STAMP)
 	$(BIN)/python bench/bench_analytics.py
 
-.PHONY: eval-dedup bench-dedup
+.PHONY: eval-dedup bench-dedup bench-analytics
 
 # Near-copy and story evaluation (eval/dedup, eval/stories): pair precision and recall.
 eval-dedup: $(STAMP)

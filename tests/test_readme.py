@@ -94,7 +94,7 @@ def test_readme_query_through_the_cli_in_every_format(analytics_copy: Path) -> N
     ],
 )
 def test_writes_and_several_statements_are_refused(sql: str) -> None:
-    with pytest.raises(QueryRefusedError, match="read-only|exactly one"):
+    with pytest.raises(QueryRefusedError, match=r"read-only|exactly one"):
         check_read_only(sql)
 
 
