@@ -227,3 +227,29 @@ def test_a_second_process_reading_all_through_a_run_neither_blocks_it_nor_sees_h
     assert fresh[0] == (5, 1, 0) and fresh[-1] == (after, 2, 0)
     published = count(copy, "SELECT value FROM schema_info WHERE key = 'published_run_id'")
     assert published == count(copy, "SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1")
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_whose_publication_fails_says_so_and_leaves_the_previous_copy(
+    news_site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = news_site.write_config(tmp_path, [])
+    first = runner.invoke(app, ["run", "--config", str(config)], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    copy = analytics_path(tmp_path / "news.duckdb")
+    before = digest(copy)
+
+    def full_disk(source: Path, destination: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(publish_module, "_copy_file", full_disk)
+    second = runner.invoke(app, ["run", "--config", str(config)], catch_exceptions=False)
+    assert second.exit_code == 1
+    assert "could not publish the analytics copy" in second.output
+    assert "No space left on device" in second.output and "unchanged" in second.output
+    assert digest(copy) == before
+    # The run itself stored and closed its ledger row: only the publication is missing.
+    assert (
+        count(tmp_path / "news.duckdb", "SELECT count(*) FROM runs WHERE status = 'completed'") == 2
+    )
+    assert count(copy, "SELECT count(*) FROM runs") == 1
