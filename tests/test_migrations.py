@@ -114,3 +114,28 @@ def test_a_newer_database_is_refused_for_reading_writing_and_publishing(tmp_path
         assert result.exit_code != 0 and "upgrade newswatch" in result.output, args
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     assert sorted(p.name for p in tmp_path.iterdir()) == ["future.duckdb"]
+
+
+def test_migration_5_syndication_view_gives_the_rows_of_migration_3s(tmp_path: Path) -> None:
+    from bench.synthetic import fill_synthetic
+    from storage.schema import _V3_STATEMENTS
+
+    old_view = next(sql for sql in _V3_STATEMENTS if "CREATE VIEW syndication" in sql)
+    old_query = old_view.split(" AS", 1)[1]
+    db = Database(tmp_path / "news.duckdb")
+    fill_synthetic(db, 3000, days=30)
+    order = " ORDER BY article_id"
+    with db.connect(read_only=True) as connection:
+        new = connection.execute("SELECT * FROM syndication" + order).fetchall()
+        old = connection.execute(f"SELECT * FROM ({old_query})" + order).fetchall()
+        described = connection.execute("DESCRIBE syndication").fetchall()
+    assert new == old and sum(row[4] for row in new) > 50
+    assert [row[:2] for row in described] == [
+        ("article_id", "VARCHAR"),
+        ("title", "VARCHAR"),
+        ("provider_name", "VARCHAR"),
+        ("published_at", "TIMESTAMP"),
+        ("copies", "BIGINT"),
+        ("copy_domains", "VARCHAR[]"),
+        ("copy_urls", "VARCHAR[]"),
+    ]
