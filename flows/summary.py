@@ -123,13 +123,12 @@ class RunSummary:
                 "| story | heat | providers | articles | first seen |",
                 "|---|---:|---:|---:|---|",
             ]
-            lines += [
-                f"| {_cell(story.title)} | {story.heat} | {story.providers} | {story.coverage} | "
-                f"{story.first_seen:%Y-%m-%d %H:%M} |"
-                if story.first_seen
-                else f"| {_cell(story.title)} | {story.heat} | {story.providers} | {story.coverage} | |"
-                for story in top_stories
-            ]
+            for story in top_stories:
+                first = f"{story.first_seen:%Y-%m-%d %H:%M}" if story.first_seen else ""
+                lines.append(
+                    f"| {_cell(story.title)} | {story.heat} | {story.providers} | "
+                    f"{story.coverage} | {first} |"
+                )
         else:
             lines.append("No new on-topic stories.")
         problems = self._problem_lines()
