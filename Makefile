@@ -39,6 +39,7 @@ browser:
 
 eval: $(STAMP)
 	$(BIN)/python eval/run_eval.py
+	$(BIN)/python eval/run_eval.py --heldout
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py

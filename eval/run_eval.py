@@ -52,10 +52,17 @@ if str(REPO) not in sys.path:
 import trafilatura  # noqa: E402
 
 from extractors.article import build_article, extract_document  # noqa: E402
+from extractors.clean import MIN_ARTICLES_FOR_LEARNED_LINE  # noqa: E402
 from extractors.html import ExtractionError, NotAnArticle, decode_html  # noqa: E402
-from extractors.relevance import Watch  # noqa: E402
+from extractors.record import Provider  # noqa: E402
+from flows.config import load_config  # noqa: E402
+from flows.pipeline import watch_from_config  # noqa: E402
 
 BASELINE = EVAL_DIR / "baseline.json"
+# The watch a new user runs with: relevance is judged against it.
+WATCH = watch_from_config(load_config(REPO / "seeds" / "sources.yaml"))
+# Written by someone who had not seen the cleaner, and never used to tune it.
+HELDOUT_DIR = EVAL_DIR / "heldout"
 # A fixed fetch time: dates "in the future" are dropped relative to it, so results must not
 # depend on the day the evaluation runs.
 FETCHED_AT = datetime(2026, 11, 1, tzinfo=UTC)
@@ -100,6 +107,8 @@ class HtmlDoc:
     gold: str
     language: str
     is_article: bool
+    title: str | None = None
+    published: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,7 @@ class TextDoc:
     content: bytes
     gold: str
     language: str
+    provider: str = ""  # the outlet, for documents that share one's header and footer
 
 
 def load_html_docs(folder: Path = EVAL_DIR / "html") -> list[HtmlDoc]:
@@ -129,6 +139,8 @@ def load_html_docs(folder: Path = EVAL_DIR / "html") -> list[HtmlDoc]:
                 gold=gold,
                 language=str(meta.get("language") or "?"),
                 is_article=bool(meta.get("is_article", True)),
+                title=meta.get("title") or None,
+                published=_gold_time(meta.get("published")),
             )
         )
     return docs
@@ -152,6 +164,7 @@ def load_text_docs(folder: Path = EVAL_DIR / "text") -> list[TextDoc]:
                 content=path.read_bytes(),
                 gold=gold,
                 language=str(meta.get("language") or "?"),
+                provider=str(meta.get("provider") or ""),
             )
         )
     return docs
@@ -169,6 +182,13 @@ def _read_meta(path: Path) -> dict[str, Any] | None:
         print(f"note: skipped {path.parent.name}/{path.name}: {error}", file=sys.stderr)
         return None
     return meta if isinstance(meta, dict) else None
+
+
+def _gold_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _read_gold(path: Path) -> str | None:
@@ -205,6 +225,8 @@ class Prediction:
 
     body: str
     title: str = ""
+    published: datetime | None = None
+    on_topic: bool | None = None
     # RemovedLine-like objects (``index``, ``text``, ``reason``) when the cleaner reports them.
     removed: tuple[Any, ...] = ()
     rejected: str = ""  # NotAnArticle's reason code, "error: …" or "crash: …"
@@ -217,16 +239,36 @@ class Prediction:
         return bool(self.body.strip())
 
 
-def run_ours(content: bytes, *, url: str, media_type: str) -> Prediction:
-    """Our contract: ``extract_document`` then ``build_article``, as the pipeline calls them."""
+def run_ours(
+    content: bytes,
+    *,
+    url: str,
+    media_type: str,
+    provider: str = "",
+    memory: ProviderMemory | None = None,
+) -> Prediction:
+    """Our contract: ``extract_document`` then ``build_article``, as the pipeline calls them.
+
+    With ``provider`` and ``memory``, the document is cleaned with what the pipeline
+    would have learned from the provider's documents read before it, and then
+    teaches the memory its own lines (as ``storage.boilerplate`` does per batch).
+    """
     started = time.perf_counter()
     try:
         record, kind = extract_document(
             content, url=url, fetched_at=FETCHED_AT, media_type=media_type
         )
         article = build_article(
-            record, source="eval", fetched_at=FETCHED_AT, watch=Watch(), input_kind=kind
+            record,
+            source="eval",
+            fetched_at=FETCHED_AT,
+            watch=WATCH,
+            input_kind=kind,
+            provider=Provider(provider, _provider_domain(provider)) if provider else None,
+            boilerplate=memory.learned() if memory is not None else None,
         )
+        if memory is not None and provider:
+            memory.remember(_provider_domain(provider), article.line_keys)
     except NotAnArticle as error:
         return Prediction("", rejected=error.reason, seconds=time.perf_counter() - started)
     except ExtractionError as error:
@@ -242,12 +284,39 @@ def run_ours(content: bytes, *, url: str, media_type: str) -> Prediction:
     removed = getattr(article, "removed", None)
     if removed is None:
         removed = getattr(article.record, "removed", ())
+    published = article.record.published_at
     return Prediction(
         article.record.body,
         title=article.record.title,
+        published=published.astimezone(UTC) if published else None,
+        on_topic=article.on_topic,
         removed=tuple(removed or ()),
         seconds=time.perf_counter() - started,
     )
+
+
+def _provider_domain(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") + ".example"
+
+
+class ProviderMemory:
+    """In-memory stand-in for ``provider_lines``: line keys counted per provider domain."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, Counter[str]] = {}
+
+    def remember(self, domain: str, keys: Iterable[str]) -> None:
+        """Count each key once for this document."""
+        self._counts.setdefault(domain, Counter()).update(set(keys))
+
+    def learned(self) -> dict[str, frozenset[str]]:
+        """Keys seen in at least ``MIN_ARTICLES_FOR_LEARNED_LINE`` documents of a provider."""
+        return {
+            domain: frozenset(
+                key for key, count in counts.items() if count >= MIN_ARTICLES_FOR_LEARNED_LINE
+            )
+            for domain, counts in self._counts.items()
+        }
 
 
 def run_trafilatura(content: bytes, *, favor_precision: bool) -> Prediction:
@@ -256,7 +325,13 @@ def run_trafilatura(content: bytes, *, favor_precision: bool) -> Prediction:
     text = trafilatura.extract(
         content, include_comments=False, include_tables=True, favor_precision=favor_precision
     )
-    return Prediction(text or "", seconds=time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    # Its metadata pass, untimed: the text call above is the one compared for speed.
+    metadata = trafilatura.extract_metadata(content)
+    title = str(getattr(metadata, "title", "") or "")
+    day = str(getattr(metadata, "date", "") or "")
+    published = datetime.fromisoformat(day).replace(tzinfo=UTC) if day else None
+    return Prediction(text or "", title=title, published=published, seconds=seconds)
 
 
 # ---------------------------------------------------------------------------- HTML scoring
@@ -307,6 +382,9 @@ class HtmlScore:
     missing: list[str] = field(default_factory=list)  # gold lines not found in the prediction
     extra: list[str] = field(default_factory=list)  # predicted lines not found in the gold
     reasons: dict[str, list[str]] = field(default_factory=dict)  # removed gold line → reasons
+    title_ok: bool | None = None  # None: no gold title (or not an article)
+    date_ok: bool | None = None  # the same UTC day as the gold time; None: no gold time
+    time_ok: bool | None = None  # within a minute of the gold time
 
     @property
     def ok(self) -> float:
@@ -333,7 +411,32 @@ def score_html(doc: HtmlDoc, prediction: Prediction) -> HtmlScore:
         seconds=prediction.seconds,
         missing=_lines_not_in(doc.gold, prediction.body),
         extra=_lines_not_in(prediction.body, doc.gold),
+        title_ok=_same_title(prediction.title, doc.title) if doc.is_article else None,
+        date_ok=_same_time(prediction.published, doc.published, 86400) if doc.is_article else None,
+        time_ok=_same_time(prediction.published, doc.published, 60) if doc.is_article else None,
     )
+
+
+def _same_time(
+    predicted: datetime | None, gold: datetime | None, tolerance_s: float
+) -> bool | None:
+    """Day: the same UTC date (tolerance a day); time: within the tolerance."""
+    if gold is None:
+        return None
+    if gold > FETCHED_AT:
+        # A date after the fetch cannot be known when the page is read: no date is right.
+        return predicted is None
+    if predicted is None:
+        return False
+    if tolerance_s >= 86400:
+        return predicted.date() == gold.date()
+    return abs((predicted - gold).total_seconds()) < tolerance_s
+
+
+def _same_title(predicted: str, gold: str | None) -> bool | None:
+    if gold is None:
+        return None
+    return " ".join(predicted.split()).casefold() == " ".join(gold.split()).casefold()
 
 
 def _lines_not_in(text: str, other: str) -> list[str]:
@@ -364,6 +467,9 @@ def summarise_html(scores: Sequence[HtmlScore]) -> dict[str, Any]:
         "non_article_accuracy": recognised / len(others) if others else None,
         "false_rejections": rejected,
         "article_acceptance": 1 - rejected / len(articles) if articles else None,
+        "title_accuracy": _share(s.title_ok for s in articles),
+        "date_accuracy": _share(s.date_ok for s in articles),
+        "time_accuracy": _share(s.time_ok for s in articles),
         "seconds": sum(s.seconds for s in scores),
     }
 
@@ -530,22 +636,29 @@ class EvalReport:
     wrong_reasons: Counter[str]  # reason code → of those, lines of the gold body
     seconds: float
     crashes: dict[str, str] = field(default_factory=dict)  # "html/NAME" → traceback
+    # "html/NAME" → (hand label, our on_topic) for the labelled documents we kept as articles
+    relevance: dict[str, tuple[bool, bool | None]] = field(default_factory=dict)
 
     def gate_metrics(self) -> dict[str, float | None]:
         """The figures ``eval/baseline.json`` pins floors on (ours only; higher is better)."""
         html = summarise_html(self.html[OURS])
         text = summarise_text(self.text[OURS])
+        relevance = summarise_relevance(self.relevance)
         return {
             "html.f1": html["f1"],
             "html.precision": html["precision"],
             "html.recall": html["recall"],
             "html.non_article_accuracy": html["non_article_accuracy"],
             "html.article_acceptance": html["article_acceptance"],
+            "html.title_accuracy": html["title_accuracy"],
+            "html.time_accuracy": html["time_accuracy"],
             "text.removal_recall": text["removal_recall"],
             "text.removal_precision": text["removal_precision"],
             "text.retention": text["retention"],
             "text.doc_f1": text["doc_f1"],
             "text.unchanged_share": text["unchanged_share"],
+            "relevance.precision": relevance["precision"],
+            "relevance.recall": relevance["recall"],
         }
 
     def as_json(self) -> dict[str, Any]:
@@ -611,6 +724,8 @@ def evaluate(
         runners[TRAFILATURA_PRECISION] = lambda doc: run_trafilatura(
             doc.content, favor_precision=True
         )
+    labels = _relevance_labels(html_dir)
+    relevance: dict[str, tuple[bool, bool | None]] = {}
     html: dict[str, list[HtmlScore]] = {system: [] for system in runners}
     for doc in html_docs:
         gold_lines = {" ".join(tokens(line)) for line in doc.gold.splitlines()} - {""}
@@ -622,6 +737,8 @@ def evaluate(
             html[system].append(score)
             if system != OURS:
                 continue
+            if f"html/{doc.name}" in labels:
+                relevance[f"html/{doc.name}"] = (labels[f"html/{doc.name}"], prediction.on_topic)
             for item in prediction.removed:
                 reason = str(getattr(item, "reason", "?"))
                 reasons[reason] += 1
@@ -633,14 +750,25 @@ def evaluate(
                     score.reasons.setdefault(line.strip(), []).append(reason)
 
     text: dict[str, list[TextScore]] = {OURS: [], NO_CLEANING: []}
+    # Documents of one provider are read in name order, each cleaned with what the
+    # provider's earlier documents taught, as the pipeline's provider memory would.
+    memory = ProviderMemory()
     for text_doc in text_docs:
-        result = run_ours(text_doc.content, url=text_doc.path.as_uri(), media_type="text/plain")
+        result = run_ours(
+            text_doc.content,
+            url=text_doc.path.as_uri(),
+            media_type="text/plain",
+            provider=text_doc.provider,
+            memory=memory,
+        )
         if result.traceback:
             crashes[f"text/{text_doc.name}"] = result.traceback
         text_score = score_text(
             text_doc, result.body, rejected=result.rejected, removed=result.removed
         )
         text[OURS].append(text_score)
+        if f"text/{text_doc.name}" in labels:
+            relevance[f"text/{text_doc.name}"] = (labels[f"text/{text_doc.name}"], result.on_topic)
         # Only the copies that were wrongly removed: removing the second of two identical
         # lines (a repeated headline) when the gold keeps one is right.
         wrong = Counter(text_score.wrongly_removed)
@@ -654,7 +782,41 @@ def evaluate(
         source = read_text_input(text_doc)
         text[NO_CLEANING].append(score_text(text_doc, source))
     seconds = time.perf_counter() - started
-    return EvalReport(html, text, reasons, wrong_reasons, seconds, crashes)
+    return EvalReport(html, text, reasons, wrong_reasons, seconds, crashes, relevance)
+
+
+def _relevance_labels(html_dir: Path) -> dict[str, bool]:
+    """Hand labels ("html/NAME" → on-topic) from the ``relevance.json`` beside the set's folders."""
+    path = html_dir.parent / "relevance.json"
+    if not path.exists():
+        return {}
+    labels = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        f"{kind}/{name}": bool(value)
+        for kind in ("html", "text")
+        for name, value in labels.get(kind, {}).items()
+    }
+
+
+def summarise_relevance(pairs: Mapping[str, tuple[bool, bool | None]]) -> dict[str, Any]:
+    """Precision and recall of ``on_topic`` against the hand labels (rejected pages left out)."""
+    judged = {
+        name: (label, predicted)
+        for name, (label, predicted) in pairs.items()
+        if predicted is not None
+    }
+    true_positive = sum(1 for label, predicted in judged.values() if label and predicted)
+    predicted_positive = sum(1 for _, predicted in judged.values() if predicted)
+    positive = sum(1 for label, _ in judged.values() if label)
+    agree = sum(1 for label, predicted in judged.values() if label == predicted)
+    return {
+        "documents": len(judged),
+        "on_topic": positive,
+        "precision": true_positive / predicted_positive if predicted_positive else None,
+        "recall": true_positive / positive if positive else None,
+        "accuracy": agree / len(judged) if judged else None,
+        "wrong": sorted(name for name, (label, predicted) in judged.items() if label != predicted),
+    }
 
 
 def _by_language(scores: Sequence[_Score]) -> dict[str, list[_Score]]:
@@ -662,6 +824,12 @@ def _by_language(scores: Sequence[_Score]) -> dict[str, list[_Score]]:
     for score in scores:
         groups.setdefault(score.language, []).append(score)
     return dict(sorted(groups.items()))
+
+
+def _share(flags: Iterable[bool | None]) -> float | None:
+    """The share of True among the flags that apply (not None)."""
+    known = [flag for flag in flags if flag is not None]
+    return sum(known) / len(known) if known else None
 
 
 def _mean(values: Iterable[float | None]) -> float | None:
@@ -682,6 +850,9 @@ def _html_row(score: HtmlScore) -> dict[str, Any]:
         "missing_lines": score.missing,
         "extra_lines": score.extra,
         "removed_gold_lines": score.reasons,
+        "title_ok": score.title_ok,
+        "date_ok": score.date_ok,
+        "time_ok": score.time_ok,
     }
 
 
@@ -764,6 +935,23 @@ def render_report(report: EvalReport, *, verbose: bool = False) -> str:
         ],
         rows,
     )
+    out += [
+        "",
+        "### HTML metadata: headline without site suffix, publication day and time",
+        "",
+    ]
+    rows = []
+    for system, scores in report.html.items():
+        s = summarise_html(scores)
+        rows.append(
+            [
+                SYSTEM_LABELS[system],
+                _fmt(s["title_accuracy"]),
+                _fmt(s["date_accuracy"]),
+                _fmt(s["time_accuracy"]) if system == OURS else "n/a (day only)",
+            ]
+        )
+    out += _table(["extractor", "title exact", "date (UTC day)", "date and time (± 1 min)"], rows)
     out += ["", "### HTML by language (F1; non-articles recognised)", ""]
     languages = _by_language(ours_html)
     rows = []
@@ -836,6 +1024,27 @@ def render_report(report: EvalReport, *, verbose: bool = False) -> str:
         rows,
     )
 
+    if report.relevance:
+        r = summarise_relevance(report.relevance)
+        out += [
+            "",
+            "## Relevance: `on_topic` against hand labels (default watch, seeds/sources.yaml)",
+            "",
+        ]
+        out += _table(
+            ["documents", "on-topic (labels)", "precision", "recall", "accuracy"],
+            [
+                [
+                    str(r["documents"]),
+                    str(r["on_topic"]),
+                    _fmt(r["precision"]),
+                    _fmt(r["recall"]),
+                    _fmt(r["accuracy"]),
+                ]
+            ],
+        )
+        if r["wrong"]:
+            out += ["", "Disagreements: " + ", ".join(f"`{name}`" for name in r["wrong"])]
     out += ["", "## Removal reason codes (ours)", ""]
     if report.reasons:
         out += _table(
@@ -1029,10 +1238,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--allow-lower", action="store_true", help="with --update-baseline: allow lowering floors"
     )
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="score the held-out set (eval/heldout/), never used for tuning; no floors",
+    )
     parser.add_argument("--baseline", type=Path, default=BASELINE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.heldout and (args.check or args.update_baseline):
+        parser.error("the held-out set has no floors: --check and --update-baseline do not apply")
 
-    report = evaluate(peers=not args.no_peers and not args.update_baseline)
+    folders = {}
+    if args.heldout:
+        folders = {"html_dir": HELDOUT_DIR / "html", "text_dir": HELDOUT_DIR / "text"}
+    report = evaluate(peers=not args.no_peers and not args.update_baseline, **folders)
+    if args.heldout:
+        print(
+            render_report(report, verbose=args.verbose).replace(
+                "# Evaluation:", "# Held-out evaluation:", 1
+            ),
+            end="",
+        )
+        if args.json:
+            args.json.write_text(
+                json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        return 0
     metrics = report.gate_metrics()
     baseline = load_baseline(args.baseline) if args.baseline.exists() else {}
     floors: dict[str, float] = baseline.get("floors", {})

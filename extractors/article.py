@@ -160,7 +160,7 @@ def build_article(
     if input_kind != "seed" or not record.topics:
         record = record.with_changes(topics=verdict.topics)
     if input_kind != "seed" or not record.quality:
-        record = record.with_changes(quality=quality_score(record))
+        record = record.with_changes(quality=quality_score(record, removed_lines=len(removed)))
     return Article(
         id=article_id(web_url),
         url_key=url_key(web_url),

@@ -72,6 +72,14 @@ _SITE_VOICE = re.compile(
     r"nosotros|nuestros?|nuestras?|utilizamos|usamos|noi|nostro|nostra|nós|nosso|nossa|wij|onze)\b",
     re.IGNORECASE,
 )
+# The cues checked on most short lines, run on the lowered line (see ``for_lowered_text``).
+_SITE_VOICE_LOWER = lexicon.for_lowered_text(_SITE_VOICE)
+_SUBSCRIBE = lexicon.for_lowered_text(lexicon.SUBSCRIBE)
+_COPYRIGHT = lexicon.for_lowered_text(lexicon.COPYRIGHT)
+_DISCLAIMER = lexicon.for_lowered_text(lexicon.DISCLAIMER)
+_COOKIE_NOTICE = lexicon.for_lowered_text(lexicon.COOKIE_NOTICE)
+_COOKIE_ACTION = lexicon.for_lowered_text(lexicon.COOKIE_ACTION)
+_TRAILING_CREDIT = lexicon.for_lowered_text(lexicon.TRAILING_CREDIT)
 _BIO = re.compile(
     r"^[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:(?:van|von|de|da|di|del|la|le|der|den|ten|du|dos|das)\s+)*"
     r"[A-ZÀ-Ý][\w'’.-]+){1,3},?\s+(is|was|writes|covers|reports|ist|schreibt|schrijft|"
@@ -118,6 +126,8 @@ class _Line:
     reason: str | None = None
     anchor: bool = False
     headerish: bool = False
+    # A sentence this provider repeats across articles: removed at the edges, kept in the middle.
+    learned: bool = False
 
 
 def line_key(line: str) -> str:
@@ -181,7 +191,13 @@ def clean_paragraphs(
     anchors = [line.index for line in lines if _is_anchor(line, long_text)]
     if not title:
         # A promo in the site's own voice above the headline does not end the head.
-        story = [index for index in anchors if not _SITE_VOICE.search(lines[index].text)]
+        story = [
+            index for index in anchors if not _SITE_VOICE_LOWER.search(lines[index].text.lower())
+        ]
+        # A first "sentence" that shares no vocabulary with the rest (a horoscope or deals
+        # promo) may stand above the headline: look for the headline up to the next one.
+        if len(story) >= 2 and (lines[story[0]].coherence or 0.0) < OFFTOPIC_MAX_COHERENCE:
+            story = story[1:]
         title = _find_headline(lines, story[0] if story else len(lines))
         anchors = [index for index in anchors if lines[index].reason is None]
     if not anchors:
@@ -253,6 +269,7 @@ def _measure_coherence(lines: list[_Line], title: str) -> None:
 def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str | None:
     """Reasons that hold wherever the line stands: the line is furniture by its form."""
     text = line.text
+    lowered = text.lower()
     squashed = squash(text)
     if not squashed:
         return "empty" if not any(ch.isalnum() for ch in text) else None
@@ -265,6 +282,8 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "counter"
     short = line.words <= CUE_MAX_WORDS
     if lexicon.ADVERTISEMENT.match(text):
+        return "advertisement"
+    if short and lexicon.SPONSORED_PREFIX.match(text):
         return "advertisement"
     if lexicon.READING_TIME.match(text):
         return "reading-time"
@@ -280,7 +299,7 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "read-more"
     if _is_share_row(line):
         return "share-row"
-    if short and lexicon.COPYRIGHT.search(text):
+    if short and _COPYRIGHT.search(lowered):
         return "copyright"
     if short and lexicon.TAG_LINE.match(text):
         return "tag-line"
@@ -291,29 +310,26 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "source-credit"
     if line.words <= 15 and _is_photo_credit(line):
         return "photo-credit"
-    if line.words <= CUE_MAX_WORDS and lexicon.TRAILING_CREDIT.search(text):
+    if line.words <= CUE_MAX_WORDS and _TRAILING_CREDIT.search(lowered):
         return "caption"
     # A short row, or the site speaking of itself ("we use cookies", "our
     # newsletter"), is furniture; a longer sentence of the article may mention
     # cookies or newsletters because that is its subject.
-    unrelated = (line.words <= 8 and not line.bullet) or bool(_SITE_VOICE.search(text))
-    if short and not line.bullet and line.words <= 15 and lexicon.SUBSCRIBE.search(text):
+    unrelated = (line.words <= 8 and not line.bullet) or bool(_SITE_VOICE_LOWER.search(lowered))
+    if short and not line.bullet and line.words <= 15 and _SUBSCRIBE.search(lowered):
         return "subscribe"
-    if short and unrelated and lexicon.DISCLAIMER.search(text):
+    if short and unrelated and _DISCLAIMER.search(lowered):
         return "disclaimer"
-    if line.words <= 45 and lexicon.DISCLAIMER.match(text):
+    if line.words <= 45 and _DISCLAIMER.match(lowered):
         return "disclaimer"
-    if short and unrelated and lexicon.SUBSCRIBE.search(text):
+    if short and unrelated and _SUBSCRIBE.search(lowered):
         return "subscribe"
-    if (
-        short
-        and unrelated
-        and lexicon.COOKIE_NOTICE.search(text)
-        and lexicon.COOKIE_ACTION.search(text)
-    ):
+    if short and unrelated and _COOKIE_NOTICE.search(lowered) and _COOKIE_ACTION.search(lowered):
         return "cookie-notice"
-    if line_key(text) in learned and (line.words < ANCHOR_MIN_WORDS or not line.sentence):
-        return "provider-repeat"
+    if line_key(text) in learned:
+        if line.words < ANCHOR_MIN_WORDS or not line.sentence:
+            return "provider-repeat"
+        line.learned = True
     return None
 
 
@@ -351,6 +367,9 @@ def _is_photo_credit(line: _Line) -> bool:
 
 def _is_anchor(line: _Line, long_text: bool) -> bool:
     if line.reason is not None or not line.sentence or line.words < ANCHOR_MIN_WORDS:
+        return False
+    if _is_author_bio(line) or line.learned:
+        # A bio or a provider's stock sentence is a sentence too, but not the article's.
         return False
     return not (long_text and _offtopic(line))
 
@@ -428,7 +447,10 @@ def _find_headline(lines: list[_Line], first_anchor: int) -> str:
             line.reason is None
             and not line.bullet
             and (
-                line.words < ANCHOR_MIN_WORDS or not line.sentence or _SITE_VOICE.search(line.text)
+                line.words < ANCHOR_MIN_WORDS
+                or not line.sentence
+                or _SITE_VOICE.search(line.text)
+                or (line.coherence or 0.0) < OFFTOPIC_MAX_COHERENCE
             )
         ):
             line.reason = "above-headline"
@@ -477,7 +499,9 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
     for position, line in enumerate(lines):
         if line.reason is not None:
             continue
-        if long_text and _offtopic(line):
+        if line.learned:
+            line.reason = "provider-repeat"
+        elif long_text and _offtopic(line):
             line.reason = "offtopic"
         elif lexicon.BYLINE.match(line.text) and line.words <= 8 and not line.sentence:
             line.reason = "byline"
@@ -506,7 +530,10 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
         if in_list and (line.bullet or line.words <= 12):
             continue
         in_list = False
-        if _BIO.match(line.text) and line.words <= 45:
+        if line.learned:
+            line.reason = "provider-repeat"
+            in_block = True
+        elif _is_author_bio(line) or (_BIO.match(line.text) and line.words <= 45):
             line.reason = "author-bio"
             in_block = True
         elif long_text and _offtopic(line):
@@ -521,6 +548,15 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
         elif not line.sentence and not line.bullet and line.words <= 10:
             line.reason = "tail-fragment"
             in_block = True
+
+
+def _is_author_bio(line: _Line) -> bool:
+    """ "About the author: …", or "Name Surname is a reporter covering …" (a name and a role)."""
+    if line.words > 60:
+        return False
+    if lexicon.BIO_LABEL.match(line.text):
+        return True
+    return bool(_BIO.match(line.text) and lexicon.BIO_ROLE.search(line.text))
 
 
 def _introduces_list(lines: list[_Line], position: int) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -454,3 +454,40 @@ def _zone(match: re.Match[str]) -> tzinfo | None:
 @cache
 def _regional_zone(key: str) -> tzinfo:
     return ZoneInfo(key)
+
+
+_URL_DATE = re.compile(
+    r"/((?:19|20)\d{2})[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?=[/_.-]|$)"
+)
+
+
+def date_in_url(url: str, *, reference: datetime) -> date | None:
+    """The day a URL's path spells (``/2026/05/14/…``, ``/20260514-…``), if plausible.
+
+    A hint only: CMSs put the day a story was *first* filed, a section's
+    archive day or a category date there, so it is never taken as the
+    publication time.
+
+    Args:
+        url: the article URL.
+        reference: the fetch time; a day after it is not plausible.
+
+    Returns:
+        The day, or None when the path has none or it lies after ``reference``.
+    """
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    for match in _URL_DATE.finditer(path):
+        try:
+            day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            continue
+        if day.year >= EARLIEST_YEAR and day <= to_utc_date(reference):
+            return day
+    return None
+
+
+def to_utc_date(moment: datetime) -> date:
+    """The UTC day of a time (naive times are UTC)."""
+    if moment.tzinfo is None:
+        return moment.date()
+    return moment.astimezone(UTC).date()

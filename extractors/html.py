@@ -21,6 +21,7 @@ from charset_normalizer import from_bytes
 from htmldate import find_date
 from lxml.etree import ParserError
 
+from extractors.dates import date_in_url
 from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
 from extractors.text import (
@@ -96,6 +97,10 @@ CONSENT_DIALOG_MIN_KINDS = 2
 # A paragraph of this many words or more that is not a search snippet ("… text …") is prose.
 PROSE_MIN_WORDS = 15
 TEASER_LIST_MIN_LINES = 5
+# A page (without article markup) whose list items hold this share of the words is a list.
+LIST_PAGE_ITEM_SHARE = 0.6
+_LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 _SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
 _LISTING_PATH = re.compile(
     r"/(tag|tags|topic|topics|category|categories|section|rubrique|rubriques|thema|themen|"
@@ -142,6 +147,16 @@ _NON_LATIN_ENCODINGS = frozenset(
 )
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+HEADLINE_MIN_WORDS = 3
+COPYRIGHT_SEARCH_CHARS = 4000
+_BRANDING_XPATH = (
+    "//*[contains(@class, 'logo') or contains(@id, 'logo') or contains(@class, 'brand') or "
+    "contains(@class, 'masthead') or contains(@class, 'site-name') or "
+    "contains(@class, 'site-title')][not(self::body) and not(self::main) and not(self::article)]"
+)
+_COPYRIGHT_HOLDER = re.compile(
+    r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*([^.|,\n]{3,60})", re.I
+)
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ")
 # In order of preference: the most specific type wins when a page lists several.
 _ARTICLE_TYPES = (
@@ -298,6 +313,12 @@ def read_page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
     for item in _json_ld_items(tree):
         _merge_json_ld(meta, item, url)
     if meta.published is None:
+        # Microdata on any element (Blogger's <abbr itemprop=datePublished title=…>), then <time>.
+        for element in tree.xpath("//*[@itemprop='datePublished']"):
+            value = element.get("content") or element.get("datetime") or element.get("title")
+            if _set_date(meta, value or element.text_content()):
+                break
+    if meta.published is None:
         for time_element in tree.iter("time"):
             if _set_date(meta, time_element.get("datetime") or ""):
                 break
@@ -342,6 +363,7 @@ def html_to_record(
     web_url = _choose_web_url(url, meta.canonical)
     site_name = meta.site_name
     title = strip_site_suffix(meta.title or _page_title(tree), site_name, web_url)
+    title = _prefer_headline(tree, title, site_name)
     published = meta.published
     if published is None:
         published = _fallback_date(tree, fetched_at)
@@ -353,6 +375,10 @@ def html_to_record(
     extra: dict[str, Any] = {}
     if meta.amp_url:
         extra["ampWebUrl"] = meta.amp_url
+    # The URL's day is kept beside the answer, not used as it: see ``date_in_url``.
+    url_day = date_in_url(web_url, reference=fetched_at) or date_in_url(url, reference=fetched_at)
+    if url_day is not None:
+        extra["urlDate"] = url_day.isoformat()
     return Record(
         title=title,
         body=drop_leading_headline(join_paragraphs(paragraphs), title),
@@ -485,18 +511,29 @@ def _is_consent_dialog(paragraphs: list[str], words: int) -> bool:
 
 
 def _is_teaser_list(paragraphs: list[str]) -> bool:
-    """Many lines and not one paragraph of prose: a home page, section front or search page.
+    """Many lines, no paragraph of prose, few sentences: a home page, section front or search page.
 
-    Every article, however short its paragraphs, has at least one sentence-length
-    paragraph; teaser lists and search results are headlines, bylines, dates and
-    "… snippets …".
+    Or most of its text in list items: teasers and search results rendered as a list.
+
+    An article has a sentence-length paragraph or, if it is a string of short
+    briefs, is made of sentences; teaser lists and search results are
+    headlines, bylines, dates and "… snippets …".
     """
     if len(paragraphs) < TEASER_LIST_MIN_LINES:
         return False
-    return not any(
-        len(paragraph.split()) >= PROSE_MIN_WORDS and not _SNIPPET.search(paragraph)
-        for paragraph in paragraphs
-    )
+    # Teasers as list items ("- Section Headline Summary…") carrying most of the text.
+    items = [paragraph for paragraph in paragraphs if _LIST_ITEM.match(paragraph)]
+    words = sum(len(paragraph.split()) for paragraph in paragraphs)
+    item_words = sum(len(paragraph.split()) for paragraph in items)
+    if len(items) >= TEASER_LIST_MIN_LINES and item_words >= LIST_PAGE_ITEM_SHARE * words:
+        return True
+    prose = [paragraph for paragraph in paragraphs if not _SNIPPET.search(paragraph)]
+    if any(len(paragraph.split()) >= PROSE_MIN_WORDS for paragraph in prose):
+        return False
+    # Short news briefs are sentences throughout; teasers alternate with headlines,
+    # bylines, dates and comment counts.
+    sentences = sum(1 for paragraph in prose if _SENTENCE_END.search(paragraph))
+    return sentences * 2 <= len(paragraphs)
 
 
 def _is_link_list(tree: lxml.html.HtmlElement, words: int) -> bool:
@@ -507,6 +544,53 @@ def _is_link_list(tree: lxml.html.HtmlElement, words: int) -> bool:
     total = len(body.text_content().split())
     linked = sum(len(link.text_content().split()) for link in body.iter("a"))
     return total > 0 and linked / total > LINK_LIST_SHARE and words < LISTING_MAX_WORDS
+
+
+def _site_names(tree: lxml.html.HtmlElement, declared: str) -> set[str]:
+    """What the page calls itself: declared name, logo text and alt, copyright holder."""
+    names = {declared}
+    for element in tree.xpath(_BRANDING_XPATH):
+        names.add(element.get("alt") or element.get("title") or element.text_content())
+    # The copyright line sits at the foot of the page.
+    body_text = tree.body.text_content()[-COPYRIGHT_SEARCH_CHARS:] if tree.body is not None else ""
+    for holder in _COPYRIGHT_HOLDER.finditer(body_text):
+        names.add(holder.group(1).split(" - ")[0])
+    return {_squash(name) for name in names if name and len(name) <= 80} - {""}
+
+
+def _prefer_headline(tree: lxml.html.HtmlElement, title: str, site_name: str) -> str:
+    """The story's own headline: drop a site name at either end, or take the ``<h1>`` inside it.
+
+    A ``<title>`` (and often ``og:title``) decorates the headline with the site's
+    name or a section label ("Newsroom: …", "LIVE. …"); the page's ``<h1>`` is
+    the headline itself when the title contains it.
+    """
+    if any(separator in title for separator in _TITLE_SEPARATORS):
+        # Only a decorated title is worth reading the page's branding for.
+        site_names = _site_names(tree, site_name)
+        for separator in _TITLE_SEPARATORS:
+            head, found, tail = title.partition(separator)
+            if found and _squash(head) in site_names:
+                title = tail.strip()
+            head, found, tail = title.rpartition(separator)
+            if found and _squash(tail) in site_names:
+                title = head.strip()
+    folded = title.casefold()
+    for heading in tree.iter("h1"):
+        text = " ".join(heading.text_content().split())
+        # A blog's <h1> is its name, and its titles read "Blog name: Post title".
+        for separator in (*_TITLE_SEPARATORS, ": "):
+            prefix = f"{text}{separator}".casefold()
+            if text and folded.startswith(prefix) and len(title) > 2 * len(prefix):
+                return title[len(prefix) :].strip()
+        # A blog's <h1> is often the blog's name, which the title also contains.
+        if (
+            len(text.split()) >= HEADLINE_MIN_WORDS
+            and len(text) * 2 >= len(title)
+            and text.casefold() in folded
+        ):
+            return text
+    return title
 
 
 def strip_site_suffix(title: str, site_name: str, url: str) -> str:

@@ -86,8 +86,9 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
 def classify(record: Record, watch: Watch) -> Classification:
     """Decide relevance and topics of a record against the watch.
 
-    The headline and excerpt count fully; the body counts when a term occurs
-    there at all (relevance) or repeatedly (topics).
+    The headline and excerpt count fully; the body counts when it mentions a
+    group's terms at least ``MIN_BODY_MENTIONS_FOR_TOPIC`` times, for relevance
+    groups and topics alike.
     """
     head = f"{record.title}\n{record.excerpt}"
     text = f"{head}\n{record.body}"
@@ -102,8 +103,13 @@ def classify(record: Record, watch: Watch) -> Classification:
         excluded = watch._exclude_pattern.search(text)
         if excluded:
             return Classification(False, topics, f"excluded term {excluded.group(0)!r}")
+    # Like topics: a group counts when the headline or excerpt names it, or the body
+    # comes back to it; one passing mention ("… KI-steered cranes from 2027") is not the story.
     missing = [
-        group for group, pattern in watch._group_patterns.items() if not pattern.search(text)
+        group
+        for group, pattern in watch._group_patterns.items()
+        if not pattern.search(head)
+        and len(pattern.findall(record.body)) < MIN_BODY_MENTIONS_FOR_TOPIC
     ]
     if missing:
         return Classification(False, topics, f"no term of group {', '.join(missing)}")

@@ -402,8 +402,8 @@ def test_quality_of_complete_record_is_100() -> None:
 def test_quality_of_seed_000_metadata_only_record_is_mid_range() -> None:
     score = quality_score(_seed_record())
 
-    # everything but a body: 15 + 15 + 10 + 5 + 10 + 5
-    assert score == 60
+    # everything but a body (and so no cleanliness either): 10 + 12 + 8 + 4 + 6 + 5
+    assert score == 45
 
 
 def test_quality_of_seed_text_record_is_low_without_metadata() -> None:
@@ -438,3 +438,47 @@ def test_each_missing_part_lowers_quality() -> None:
         {"web_url": "file:///x.txt"},
     ):
         assert quality_score(_complete_record().with_changes(**change)) < full, change
+
+
+def _sentences(count: int) -> list[str]:
+    return [
+        f"Sentence {index} reports what the ministers agreed about the rules today."
+        for index in range(count)
+    ]
+
+
+def test_quality_drops_with_menu_fragments_left_in_the_body() -> None:
+    clean = _complete_record().with_changes(body="\n\n".join(_sentences(40)))
+    littered = clean.with_changes(
+        body="\n\n".join(
+            ["Home", "World", "Business", "Sign in", *_sentences(40), "Share", "Tweet"]
+        )
+    )
+
+    assert quality_score(clean) == 100
+    assert quality_score(littered) < quality_score(clean)
+
+
+def test_quality_drops_with_bare_links_and_with_heavy_removal() -> None:
+    clean = _complete_record().with_changes(body="\n\n".join(_sentences(40)))
+    linked = clean.with_changes(
+        body="\n\n".join(
+            [*_sentences(38), "More at https://example.com/x", "Mail tips@example.com"]
+        )
+    )
+
+    assert quality_score(linked) < quality_score(clean)
+    assert quality_score(clean, removed_lines=40) < quality_score(clean, removed_lines=2)
+
+
+def test_quality_of_an_article_with_subheadings_and_lists_stays_high() -> None:
+    body = (
+        ["Background"]
+        + _sentences(15)
+        + ["What changes"]
+        + [f"• Point {index} of the new rules" for index in range(5)]
+        + _sentences(15)
+    )
+    record = _complete_record().with_changes(body="\n\n".join(body))
+
+    assert quality_score(record) >= 95

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
+from extractors import lexicon
 from extractors.article import build_article, extract_document
 from extractors.clean import clean_paragraphs, line_key
 from extractors.relevance import Watch
@@ -103,3 +106,86 @@ def test_normalize_explain_lists_removed_lines_with_reasons(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     assert "share-row" in result.output
     assert "Share on Facebook" in result.output
+
+
+def test_patterns_for_lowered_text_agree_with_their_case_insensitive_originals() -> None:
+    samples = [
+        "SUBSCRIBE to our Newsletter",
+        "Jetzt ABONNIEREN!",
+        "© 2026 Example Media. All rights reserved.",
+        "We use COOKIES to improve your experience. Accept?",
+        "The minister spoke for an hour about the rules.",
+    ]
+    for pattern in (
+        lexicon.SUBSCRIBE,
+        lexicon.COPYRIGHT,
+        lexicon.COOKIE_NOTICE,
+        lexicon.DISCLAIMER,
+    ):
+        lowered = lexicon.for_lowered_text(pattern)
+        for sample in samples:
+            assert bool(lowered.search(sample.lower())) == bool(pattern.search(sample)), sample
+
+
+def test_a_pattern_with_an_upper_case_literal_is_refused_for_lowered_text() -> None:
+    with pytest.raises(ValueError, match="not usable on lowered text"):
+        lexicon.for_lowered_text(re.compile(r"\bAP\b|reuters", re.IGNORECASE))
+    with pytest.raises(ValueError, match="not usable on lowered text"):
+        lexicon.for_lowered_text(re.compile(r"reuters"))
+
+
+def test_an_unrelated_promo_sentence_above_the_headline_is_removed_and_the_headline_found() -> None:
+    paragraphs = [
+        "Your weekly horoscope: Scorpios should avoid big money decisions until Thursday. Read all twelve signs here.",
+        "Lisbon lawmakers create a national authority to oversee artificial intelligence",
+        *STORY,
+    ]
+
+    result = clean_paragraphs(paragraphs, reference=NOW)
+
+    assert result.title == paragraphs[1]
+    assert list(result.paragraphs) == STORY
+    assert [line.reason for line in result.removed] == ["above-headline", "headline"]
+
+
+def test_an_author_bio_sentence_is_not_mistaken_for_the_last_paragraph() -> None:
+    bio = (
+        "Ana Ribeiro is a political reporter covering parliament and the courts for the Tejo Daily."
+    )
+    result = clean_paragraphs([*STORY, "Ana Ribeiro", bio], title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == STORY
+    assert {(line.text, line.reason) for line in result.removed} >= {(bio, "author-bio")}
+
+
+def test_a_closing_paragraph_about_a_named_person_is_kept() -> None:
+    closing = (
+        "Maria Lopes was elected to lead the new authority by a large majority of the committee."
+    )
+    result = clean_paragraphs([*STORY, closing], title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == [*STORY, closing]
+
+
+def test_a_learned_stock_sentence_goes_at_the_edges_but_stays_inside_the_article() -> None:
+    stock = "Download the Tejo Daily app for breaking news alerts on iPhone and Android phones."
+    learned = frozenset({line_key(stock)})
+
+    at_the_end = clean_paragraphs(
+        [*STORY, stock], title="Authority", reference=NOW, learned=learned
+    )
+    inside = clean_paragraphs(
+        [STORY[0], stock, *STORY[1:]], title="Authority", reference=NOW, learned=learned
+    )
+
+    assert list(at_the_end.paragraphs) == STORY
+    assert [(line.reason, line.text) for line in at_the_end.removed] == [("provider-repeat", stock)]
+    assert stock in inside.paragraphs
+
+
+def test_a_labelled_sponsored_promo_is_an_advertisement() -> None:
+    promo = "Sponsored: Storm-proof your home with 20% off roof repairs – book today"
+    result = clean_paragraphs([*STORY[:2], promo, STORY[2]], title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == STORY
+    assert [(line.reason, line.text) for line in result.removed] == [("advertisement", promo)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,9 +13,11 @@ from extractors.dates import (
     EARLIEST_YEAR,
     FUTURE_TOLERANCE,
     MAX_LINE_CHARS,
+    date_in_url,
     is_dateline,
     parse_dateline,
 )
+from extractors.html import html_to_record
 
 REFERENCE = datetime(2026, 7, 27, 12, 0, tzinfo=UTC)
 
@@ -370,3 +372,39 @@ def test_random_token_soup_never_raises_and_respects_the_bounds() -> None:
             assert moment.tzinfo is UTC
             assert moment.year >= EARLIEST_YEAR
             assert moment <= REFERENCE + FUTURE_TOLERANCE
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://news.example.com/2026/05/14/eu-ai-act", date(2026, 5, 14)),
+        ("https://news.example.com/world/20260514-eu-ai-act.html", date(2026, 5, 14)),
+        ("https://news.example.com/2026-05-14/story", date(2026, 5, 14)),
+        ("https://news.example.com/story-12345678", None),
+        ("https://news.example.com/2026/13/40/story", None),
+        ("https://news.example.com/2027/01/01/scheduled", None),
+        ("https://news.example.com/story?date=2026/05/14", None),
+    ],
+)
+def test_date_in_url_is_a_plausible_day_of_the_path(url: str, expected: date | None) -> None:
+    assert date_in_url(url, reference=datetime(2026, 11, 22, tzinfo=UTC)) == expected
+
+
+def test_the_url_day_is_a_hint_beside_the_page_date_not_the_answer() -> None:
+    html = (
+        "<html><head><meta property='article:published_time' content='2026-05-16T08:00:00Z'>"
+        "</head><body><article>"
+        + "".join(
+            f"<p>Point {n}: the ministers agreed on new rules for general-purpose AI models.</p>"
+            for n in range(8)
+        )
+        + "</article></body></html>"
+    )
+    record = html_to_record(
+        html.encode(),
+        "https://news.example.com/2026/05/14/story",
+        datetime(2026, 11, 22, tzinfo=UTC),
+    )
+
+    assert record.published_at == datetime(2026, 5, 16, 8, 0, tzinfo=UTC)
+    assert record.extra["urlDate"] == "2026-05-14"

@@ -698,3 +698,96 @@ def test_article_of_short_paragraphs_with_one_prose_paragraph_is_kept() -> None:
     record = html_to_record(bare_page(body), "https://x.example.com/news/briefs", FETCHED)
 
     assert PARAGRAPHS[0] in record.body
+
+
+# --- the headline, not the page title ---------------------------------------------------
+
+
+def headline_page(title: str, body_top: str, footer: str = "") -> bytes:
+    paragraphs = "".join(f"<p>{text}</p>" for text in PARAGRAPHS)
+    return (
+        f"<html><head><title>{title}</title></head><body>{body_top}"
+        f"<article>{paragraphs}</article><footer>{footer}</footer></body></html>"
+    ).encode()
+
+
+def test_site_name_from_the_copyright_line_is_dropped_from_the_title() -> None:
+    page = headline_page(
+        "Council backs a 20mph limit in the town centre | Kestlebury Gazette",
+        "",
+        "© 2026 Kestlebury Gazette - All rights reserved",
+    )
+
+    record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
+
+    assert record.title == "Council backs a 20mph limit in the town centre"
+
+
+def test_the_h1_inside_a_decorated_title_is_the_headline() -> None:
+    page = headline_page(
+        "Press release: Auditor certifies first high-risk AI system | Newsroom",
+        "<h1>Auditor certifies first high-risk AI system</h1>",
+    )
+
+    record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
+
+    assert record.title == "Auditor certifies first high-risk AI system"
+
+
+def test_a_blog_name_in_the_h1_is_not_taken_for_the_headline() -> None:
+    page = headline_page(
+        "Health and data: The algorithm that orders surgical waiting lists is unaudited",
+        "<h1>Health and data</h1><h3>The algorithm that orders surgical waiting lists is unaudited</h3>",
+    )
+
+    record = html_to_record(page, "https://blog.example.org/2026/05/x.html", FETCHED)
+
+    assert record.title == "The algorithm that orders surgical waiting lists is unaudited"
+
+
+def test_a_title_with_a_dash_inside_the_headline_is_kept_whole() -> None:
+    page = headline_page(
+        "EU - US trade council agrees on AI testing rules",
+        "<h1>Latest news</h1>",
+    )
+
+    record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
+
+    assert record.title == "EU - US trade council agrees on AI testing rules"
+
+
+def test_microdata_date_published_on_any_element_gives_date_and_time() -> None:
+    page = headline_page(
+        "Story",
+        "<abbr class='published' itemprop='datePublished' title='2024-03-13T19:42:00+02:00'>"
+        "13 March</abbr>",
+    )
+
+    record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
+
+    assert record.published_at == datetime(2024, 3, 13, 17, 42, tzinfo=UTC)
+
+
+def test_teasers_rendered_as_a_list_are_a_section_front() -> None:
+    items = "".join(
+        f"<li class='card'><span>News</span><h3><a href='/n/{index}'>{headline}</a></h3>"
+        f"<p>What the decision means for residents and businesses in the old town, as the council explained on Monday.</p>"
+        f"<time>Nov {index + 10}, 2026</time></li>"
+        for index, (headline, _, _) in enumerate(TEASERS)
+    )
+    body = f"<h1>Topic: city hall</h1><p>Everything about city hall.</p><ul>{items}</ul>"
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(bare_page(body), "https://diario.example/hub/city-hall", FETCHED)
+
+    assert raised.value.reason == "section-front"
+
+
+def test_an_article_with_a_long_bullet_list_and_article_markup_is_kept() -> None:
+    items = "".join(f"<li>{text}</li>" for text in PARAGRAPHS)
+    head = '<meta property="og:type" content="article">'
+    body = f"<article><p>{PARAGRAPHS[0]}</p><ul>{items}</ul></article>"
+
+    record = html_to_record(bare_page(body, head=head), "https://x.example.com/news/a", FETCHED)
+
+    assert PARAGRAPHS[1] in record.body

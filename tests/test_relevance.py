@@ -117,13 +117,27 @@ def test_every_group_needs_a_term() -> None:
 def test_groups_may_match_in_title_excerpt_or_body() -> None:
     record = _record(
         title="Regulators meet in Brussels",
-        body="They discussed artificial intelligence for hours.",
+        body="They discussed artificial intelligence for hours. AI firms sent observers.",
     )
 
     verdict = classify(record, AI_GOVERNANCE)
 
     assert verdict.on_topic
     assert verdict.reason == "matches every group of the watch"
+
+
+def test_one_passing_mention_in_the_body_does_not_make_the_story() -> None:
+    body = (
+        "Container volumes fell by four percent this year, the port authority said. "
+        "From 2027, AI-steered straddle carriers are to run at the terminal. "
+        "The new law on port fees takes effect in spring, and a second law follows."
+    )
+    passing = _record("Port loses container traffic", body=body)
+    headline = _record("Port bets on AI as container traffic falls", body=body)
+
+    assert not classify(passing, AI_GOVERNANCE).on_topic
+    assert "group ai" in classify(passing, AI_GOVERNANCE).reason
+    assert classify(headline, AI_GOVERNANCE).on_topic
 
 
 def test_no_group_matched_names_every_missing_group() -> None:
@@ -150,7 +164,8 @@ def test_lowercase_ai_in_words_does_not_make_an_article_on_topic() -> None:
 
 def test_german_article_matches_through_ki() -> None:
     record = _record(
-        "Bundestag berät KI-Gesetz", body="Die Regulierung ist umstritten; policy debate."
+        "Bundestag berät KI-Gesetz",
+        body="Die Regulierung ist umstritten; policy debate, policy paper.",
     )
 
     assert classify(record, AI_GOVERNANCE).on_topic
