@@ -124,7 +124,7 @@ def coverage_chart(data: ReportData) -> str:
     top = max(sum(stack.values()) for stack in stacks.values())
     width, height, left, bottom, top_pad = 900, 300, 44, 40, 12
     plot_w, plot_h = width - left - 10, height - bottom - top_pad
-    step = plot_w / len(days)
+    step = min(plot_w / len(days), 60.0)  # a few days of data stay bars, not slabs
     bar = max(step * 0.8, 1.0)
     marks = []
     for index, day in enumerate(days):

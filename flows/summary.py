@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from flows.pipeline import SourceReport
+from storage.publish import analytics_path
 from storage.report import StoryLine
 from storage.runs import RunTotals
 
@@ -91,7 +92,11 @@ class RunSummary:
         problems = self._problem_lines()
         if problems:
             lines += ["", *problems]
-        lines += ["", f"database: {self.db_path}"]
+        lines += [
+            "",
+            f"database: {self.db_path}",
+            f"analytics copy (open this one): {analytics_path(self.db_path)}",
+        ]
         return "\n".join(lines)
 
     def as_markdown(self, top_stories: Sequence[StoryLine] = ()) -> str:
