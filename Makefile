@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest eval bench bench-extract clean
+.PHONY: run test lint typecheck pytest eval bench bench-extract clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy extractors storage
 
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/pytest -q
+
+# The report test drives headless Chromium through playwright. Playwright's own browser
+# download is not reachable here; Debian's chromium is (installed when missing and root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ -n "$$NEWSWATCH_CHROMIUM" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; the report browser test will fail"; \
+	  else echo "warning: no chromium: install Debian's chromium or set NEWSWATCH_CHROMIUM"; fi; }
 
 eval: $(STAMP)
 	$(BIN)/python eval/run_eval.py
@@ -38,11 +47,15 @@ bench: $(STAMP)
 bench-extract: $(STAMP)
 	$(BIN)/python bench/bench_extract.py
 
-.PHONY: eval-dedup bench-dedup bench-fetch
+.PHONY: eval-dedup bench-dedup bench-fetch bench-analytics
 
 # Fetching (issue 4): 1,000 pages over 20 hosts at 300 ms each; 50 unchanged feeds.
 bench-fetch: $(STAMP)
 	$(BIN)/python bench/bench_fetch.py --write
+
+# README example queries over 1M synthetic articles on the analytics copy; publish time at 100k and 1M.
+bench-analytics: $(STAMP)
+	$(BIN)/python bench/bench_analytics.py
 
 # Near-copy and story evaluation (eval/dedup, eval/stories): pair precision and recall.
 eval-dedup: $(STAMP)

@@ -1,7 +1,9 @@
 """The ``newswatch`` command line.
 
 Only ``run``, ``backfill`` and ``serve`` import Prefect (starting its API costs
-seconds); ``normalize``, ``query``, ``export`` and ``sources`` never do.
+seconds); ``normalize``, ``query``, ``export``, ``report``, ``publish`` and
+``sources`` never do. The reading commands read the published analytics copy
+(``storage.publish``) when there is one, so they never lock the pipeline out.
 """
 
 from __future__ import annotations
@@ -79,6 +81,13 @@ def _database(db: str | None, config_path: str) -> Database:
     if Path(config_path).exists():
         return Database(_load(config_path).storage.db)
     return Database(DEFAULT_DB)
+
+
+def _reader(db: str | None, config_path: str) -> Database:
+    """The analytics copy of the database when one was published, else the database itself."""
+    from storage.publish import reader_database
+
+    return reader_database(_database(db, config_path))
 
 
 def _prefect_environment() -> None:
@@ -303,7 +312,7 @@ def query(
     from storage.query import run_query
 
     try:
-        result = run_query(_database(db, config), sql)
+        result = run_query(_reader(db, config), sql)
     except StorageError as error:
         raise _fail(str(error)) from None
     if output is OutputFormat.json:
@@ -335,7 +344,7 @@ def export(
     """Export every article as Parquet or as seed-format files."""
     from storage.query import export_parquet, export_seed
 
-    database = _database(db, config)
+    database = _reader(db, config)
     try:
         count = (export_parquet if output is ExportFormat.parquet else export_seed)(
             database, out, overwrite
@@ -346,13 +355,54 @@ def export(
 
 
 @app.command()
+def report(
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="The HTML file to write."),
+    days: int = typer.Option(60, "--days", min=1, help="Days of coverage the charts span."),
+    db: str | None = DbOption,
+    config: str = ConfigOption,
+) -> None:
+    """Write one self-contained HTML page with charts: coverage, providers, stories, source health."""
+    from flows.report import write_report
+
+    database = _reader(db, config)
+    try:
+        data = write_report(database, out, days=days)
+    except StorageError as error:
+        raise _fail(str(error)) from None
+    except OSError as error:
+        raise _fail(f"cannot write {out}: {error}") from None
+    typer.echo(
+        f"wrote {out}: {data.totals.get('unique_articles')} unique articles, "
+        f"{len(data.stories)} stories, {len(data.sources)} sources (from {database.path})"
+    )
+
+
+@app.command()
+def publish(config: str = ConfigOption, db: str | None = DbOption) -> None:
+    """Publish the read-only analytics copy now (every run does this at its end)."""
+    from storage.publish import publish as publish_copy
+
+    database = _database(db, config)
+    if not database.path.exists():
+        raise _fail(f"database {database.path} does not exist yet: run `newswatch run` first")
+    try:
+        publication = publish_copy(database)
+    except StorageError as error:
+        raise _fail(str(error), code=1) from None
+    typer.echo(
+        f"published {publication.path} ({publication.size_bytes / 1e6:.1f} MB "
+        f"in {publication.seconds:.2f} s)"
+    )
+
+
+@app.command()
 def sources(config: str = ConfigOption, db: str | None = DbOption) -> None:
     """Show each source's health: last success, last error, failures in a row, items per run."""
     from storage.sources import source_states
 
     settings = _load(config)
     try:
-        states = {state["name"]: state for state in source_states(_database(db, config))}
+        states = {state["name"]: state for state in source_states(_reader(db, config))}
     except StorageError as error:
         raise _fail(str(error)) from None
     rows = []

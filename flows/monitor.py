@@ -28,7 +28,9 @@ from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceRe
 from flows.summary import RunSummary
 from storage.backfill import done_days
 from storage.database import Database, StorageError
+from storage.publish import Publication, publish
 from storage.raw import load_raw_pages, prune_raw_pages
+from storage.report import top_new_stories
 from storage.runs import fail_run, finish_run, start_run
 from storage.sources import source_states_by_name
 
@@ -191,9 +193,22 @@ def report_run(db: Database, summary: RunSummary) -> None:
     )
     create_markdown_artifact(
         key="newswatch-run-summary",
-        markdown=summary.as_markdown(),
+        markdown=summary.as_markdown(top_stories=top_new_stories(db, summary.run_id)),
         description=f"newswatch {summary.flow} run summary",
     )
+
+
+@task(name="publish-analytics", cache_policy=NO_CACHE)
+def publish_analytics(db: Database, run_id: str) -> Publication:
+    """Replace the read-only analytics copy analysts open with this run's whole result."""
+    publication = publish(db, run_id=run_id)
+    get_run_logger().info(
+        "published %s (%.1f MB in %.2f s)",
+        publication.path,
+        publication.size_bytes / 1e6,
+        publication.seconds,
+    )
+    return publication
 
 
 def run_pipeline(
@@ -243,6 +258,7 @@ def run_pipeline(
         run_id, flow_name, started_at, datetime.now(UTC), str(db.path), tuple(reports)
     )
     report_run(db, summary)
+    publish_analytics(db, run_id)
     if summary.all_failed:
         raise AllSourcesFailedError(summary)
     return summary
@@ -373,6 +389,8 @@ def reprocess(
         run_id, "reprocess", started_at, datetime.now(UTC), str(db.path), tuple(reports)
     )
     report_run(db, summary)
+    # Re-extracted bodies reach analysts the same way a run's new articles do.
+    publish_analytics(db, run_id)
     return summary
 
 

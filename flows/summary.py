@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from flows.pipeline import SourceReport
+from storage.publish import analytics_path
+from storage.report import StoryLine
 from storage.runs import RunTotals
 
 
@@ -99,11 +102,15 @@ class RunSummary:
         problems = self._problem_lines()
         if problems:
             lines += ["", *problems]
-        lines += ["", f"database: {self.db_path}"]
+        lines += [
+            "",
+            f"database: {self.db_path}",
+            f"analytics copy (open this one): {analytics_path(self.db_path)}",
+        ]
         return "\n".join(lines)
 
-    def as_markdown(self) -> str:
-        """A Markdown report for the Prefect artifact."""
+    def as_markdown(self, top_stories: Sequence[StoryLine] = ()) -> str:
+        """A Markdown report for the Prefect artifact: counts, failing sources, top new stories."""
         totals = self.totals()
         lines = [
             f"# newswatch {self.flow}: {self.status}",
@@ -122,6 +129,23 @@ class RunSummary:
             f"| **total** | {totals.items_seen} | {totals.items_new} | {totals.items_duplicate} | "
             f"{totals.items_off_topic} | {totals.items_failed} | |"
         )
+        failing = self.failed_sources
+        lines += ["", "## Failing sources", ""]
+        lines += [f"- **{r.name}**: {_cell(r.error or '')}" for r in failing] or ["None."]
+        lines += ["", "## Top new stories", ""]
+        if top_stories:
+            lines += [
+                "| story | heat | providers | articles | first seen |",
+                "|---|---:|---:|---:|---|",
+            ]
+            for story in top_stories:
+                first = f"{story.first_seen:%Y-%m-%d %H:%M}" if story.first_seen else ""
+                lines.append(
+                    f"| {_cell(story.title)} | {story.heat} | {story.providers} | "
+                    f"{story.coverage} | {first} |"
+                )
+        else:
+            lines.append("No new on-topic stories.")
         problems = self._problem_lines()
         if problems:
             lines += ["", "## Problems", "", *(f"- {line.strip()}" for line in problems)]
@@ -151,3 +175,8 @@ def _state_note(report: SourceReport) -> str:
     if report.error:
         return " (FAILED)"
     return " (unchanged)" if report.unchanged else ""
+
+
+def _cell(text: str) -> str:
+    """Text safe in one Markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|")

@@ -530,6 +530,42 @@ _V4_STATEMENTS = (
 )
 
 
+# ------------------------------------------------------------------ analytics (issue [5])
+# Self-contained: one view redefined with the same columns and meaning, and its comment.
+# Migration 3's syndication view grouped every kept article with a LEFT JOIN on all of
+# articles (1.7 s at 1M articles on a loaded 2-core machine); grouping the copies first
+# and joining the few groups to the kept articles gives the same rows in well under 1 s.
+
+_V5_STATEMENTS = (
+    """
+    CREATE OR REPLACE VIEW syndication AS
+    WITH copies AS (
+        SELECT duplicate_of AS article_id,
+               count(*) AS copies,
+               list(provider_domain ORDER BY provider_domain) AS copy_domains,
+               list(web_url ORDER BY web_url) AS copy_urls
+        FROM articles
+        WHERE duplicate_of IS NOT NULL
+        GROUP BY duplicate_of
+    )
+    SELECT kept.id AS article_id,
+           kept.title,
+           kept.provider_name,
+           kept.published_at,
+           coalesce(copies.copies, 0) AS copies,
+           coalesce(copies.copy_domains, []) AS copy_domains,
+           coalesce(copies.copy_urls, []) AS copy_urls
+    FROM articles AS kept
+    LEFT JOIN copies ON copies.article_id = kept.id
+    WHERE kept.duplicate_of IS NULL
+    """,
+    "COMMENT ON VIEW syndication IS "
+    + _sql_string(
+        "Each kept article (not a copy) with how many stored copies it has and where they appeared (domains, URLs)."
+    ),
+)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
     Migration(2, "removed lines, provider boilerplate memory, rejected pages", _V2_STATEMENTS),
@@ -543,5 +579,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         "fetching: source outcome and back-off, raw pages, backfill progress",
         _V4_STATEMENTS,
     ),
+    Migration(5, "syndication view: copies grouped before the join", _V5_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

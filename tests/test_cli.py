@@ -151,6 +151,8 @@ def test_sources_shows_health_from_the_database(filled_db: Path, tmp_path: Path)
         ["query", "SELECT 1"],
         ["sources"],
         ["export", "--format", "seed", "--out", "{tmp}/export"],
+        ["report", "--out", "{tmp}/report.html"],
+        ["publish"],
     ],
 )
 def test_commands_other_than_run_never_import_prefect(

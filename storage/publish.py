@@ -1,0 +1,176 @@
+"""The read-only analytics copy: what analysts open, replaced whole at the end of each run.
+
+DuckDB lets one process write a file and locks every other process out
+meanwhile, and a process holding the file open read-only blocks every writer.
+So analysts never open the pipeline's own file. At the end of each run the
+pipeline checkpoints its file, copies it next to itself under a temporary
+name, stamps the copy with the run it contains, and renames it over the
+previous copy (``os.replace``: atomic on POSIX). A session that has the
+previous copy open keeps reading its inode undisturbed until it reconnects;
+a new session sees the new copy. Nobody ever sees half a run, and a failed
+copy (disk full) leaves the previous copy as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import stat
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from storage.database import Database, StorageError
+
+ANALYTICS_SUFFIX = "-analytics.duckdb"
+_READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+# The copy step, a module attribute so that a test can make it fail like a full disk.
+_copy_file = shutil.copyfile
+
+
+class PublishError(StorageError):
+    """The analytics copy could not be replaced; the previous one is still valid."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A published analytics copy."""
+
+    path: Path
+    run_id: str | None
+    published_at: datetime
+    size_bytes: int
+    seconds: float
+
+
+def analytics_path(db_path: str | Path) -> Path:
+    """Where the analytics copy of ``db_path`` lives: ``NAME-analytics.duckdb`` beside it."""
+    path = Path(db_path)
+    stem = path.name.removesuffix(".duckdb") if path.name.endswith(".duckdb") else path.name
+    return path.with_name(stem + ANALYTICS_SUFFIX)
+
+
+def reader_database(db: Database) -> Database:
+    """The database read-only commands should open: the analytics copy when there is one.
+
+    Reading the copy never locks the pipeline out; before the first publication
+    (a database filled by hand or by an older newswatch) the file itself is read.
+    """
+    copy = analytics_path(db.path)
+    return Database(copy) if copy.exists() else db
+
+
+def publish(db: Database, *, run_id: str | None = None, target: Path | None = None) -> Publication:
+    """Replace the analytics copy of ``db`` with its current contents, atomically.
+
+    Args:
+        db: the pipeline's database (opened read-write for a moment: no other
+            writer can change it while it is copied).
+        run_id: the run whose end this publication marks, recorded in the copy's
+            ``schema_info`` as ``published_run_id``.
+        target: the copy's path (default: :func:`analytics_path`).
+
+    Returns:
+        Where the copy is, and what it took.
+
+    Raises:
+        PublishError: copying failed (e.g. disk full); the previous copy is unchanged.
+        DatabaseBusyError: another process holds the pipeline's file.
+    """
+    started = time.perf_counter()
+    target = target or analytics_path(db.path)
+    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    published_at = datetime.now(UTC)
+    try:
+        with db.connect() as connection:
+            # Everything committed goes into the main file; the open connection keeps
+            # other writers out until the copy is complete.
+            connection.execute("CHECKPOINT")
+            _remove_leftovers(target)
+            _copy_file(db.path, temporary)
+        _stamp(temporary, run_id, published_at)
+        with temporary.open("rb") as handle:
+            os.fsync(handle.fileno())
+        temporary.chmod(_READ_ONLY_MODE)
+        os.replace(temporary, target)
+        _fsync_directory(target.parent)
+    except (OSError, duckdb.Error) as error:
+        _discard(temporary)
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        kept = (
+            f"the previous copy {target} is unchanged"
+            if target.exists()
+            else "no analytics copy exists yet"
+        )
+        raise PublishError(
+            f"could not publish the analytics copy of {db.path} ({detail}); {kept}. "
+            "The run's data is stored; `newswatch publish` retries."
+        ) from error
+    except BaseException:
+        _discard(temporary)
+        raise
+    return Publication(
+        path=target,
+        run_id=run_id,
+        published_at=published_at,
+        size_bytes=target.stat().st_size,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def publication_info(db: Database) -> dict[str, str]:
+    """``published_at`` and ``published_run_id`` of an analytics copy (empty for the main file)."""
+    with db.connect(read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT key, value FROM schema_info WHERE key IN ('published_at', 'published_run_id')"
+        ).fetchall()
+    return {str(key): str(value) for key, value in rows}
+
+
+def _stamp(path: Path, run_id: str | None, published_at: datetime) -> None:
+    """Record in the copy which run it shows and when it was published."""
+    connection = duckdb.connect(str(path))
+    try:
+        connection.executemany(
+            "INSERT OR REPLACE INTO schema_info VALUES (?, ?)",
+            [
+                ["published_at", published_at.strftime("%Y-%m-%dT%H:%M:%SZ")],
+                ["published_run_id", run_id or ""],
+            ],
+        )
+        connection.execute("CHECKPOINT")
+    finally:
+        connection.close()
+    _discard(Path(f"{path}.wal"))
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Temporary copies left by publications that crashed an hour or more ago."""
+    if not target.parent.exists():
+        return
+    for leftover in target.parent.glob(f".{target.name}.tmp-*"):
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - leftover.stat().st_mtime > 3600:
+                _discard(leftover)
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    with contextlib.suppress(FileNotFoundError):
+        Path(f"{path}.wal").unlink()
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (best effort: not every file system lets a directory be opened)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
