@@ -80,6 +80,8 @@ _DISCLAIMER = lexicon.for_lowered_text(lexicon.DISCLAIMER)
 _COOKIE_NOTICE = lexicon.for_lowered_text(lexicon.COOKIE_NOTICE)
 _COOKIE_ACTION = lexicon.for_lowered_text(lexicon.COOKIE_ACTION)
 _TRAILING_CREDIT = lexicon.for_lowered_text(lexicon.TRAILING_CREDIT)
+# A teaser cut short by the site ("… while a web designer […]"): a link to another story.
+_TRUNCATED = re.compile(r"(?:\[…\]|\[\.\.\.\]|\(…\)|\(\.\.\.\))\s*$")
 _BIO = re.compile(
     r"^[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:(?:van|von|de|da|di|del|la|le|der|den|ten|du|dos|das)\s+)*"
     r"[A-ZÀ-Ý][\w'’.-]+){1,3},?\s+(is|was|writes|covers|reports|ist|schreibt|schrijft|"
@@ -368,8 +370,9 @@ def _is_photo_credit(line: _Line) -> bool:
 def _is_anchor(line: _Line, long_text: bool) -> bool:
     if line.reason is not None or not line.sentence or line.words < ANCHOR_MIN_WORDS:
         return False
-    if _is_author_bio(line) or line.learned:
-        # A bio or a provider's stock sentence is a sentence too, but not the article's.
+    if _is_author_bio(line) or line.learned or _TRUNCATED.search(line.text):
+        # A bio, a provider's stock sentence or a cut-off teaser is a sentence too, but
+        # not the article's.
         return False
     return not (long_text and _offtopic(line))
 
@@ -532,6 +535,9 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
         in_list = False
         if line.learned:
             line.reason = "provider-repeat"
+            in_block = True
+        elif _TRUNCATED.search(line.text):
+            line.reason = "read-more"
             in_block = True
         elif _is_author_bio(line) or (_BIO.match(line.text) and line.words <= 45):
             line.reason = "author-bio"

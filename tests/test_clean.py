@@ -189,3 +189,22 @@ def test_a_labelled_sponsored_promo_is_an_advertisement() -> None:
 
     assert list(result.paragraphs) == STORY
     assert [(line.reason, line.text) for line in result.removed] == [("advertisement", promo)]
+
+
+def test_teasers_cut_short_after_the_article_are_read_more_links() -> None:
+    teasers = [
+        "The good folks at the city choir are still doing their thing, and now they have invited two famous drummers to play along with […]",
+        "Want to build your own website? Even for a modest personal site, it was once assumed you might wait for days or weeks while a web desig […]",
+    ]
+    result = clean_paragraphs([*STORY, *teasers], title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == STORY
+    assert [line.reason for line in result.removed] == ["read-more", "read-more"]
+
+
+def test_an_elided_quotation_inside_the_article_is_kept() -> None:
+    quoted = "The minister said the law would apply to every public body that uses such systems […]"
+    paragraphs = [STORY[0], quoted, *STORY[1:]]
+    result = clean_paragraphs(paragraphs, title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == paragraphs
