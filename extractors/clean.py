@@ -189,6 +189,12 @@ def clean_paragraphs(
         if line.reason == "source-credit" and provider is None:
             provider = _provider_from_source_line(line.text)
 
+    learned_sentences = [line for line in lines if line.learned]
+    if len(learned_sentences) * 2 > sum(1 for line in lines if line.sentence):
+        # Mostly lines the provider already published: a new version of a stored
+        # article, not boilerplate around a new one.
+        for line in learned_sentences:
+            line.learned = False
     _mark_neighbours(lines)
     anchors = [line.index for line in lines if _is_anchor(line, long_text)]
     if not title:
@@ -289,6 +295,10 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "advertisement"
     if lexicon.READING_TIME.match(text):
         return "reading-time"
+    if line.words <= 12 and lexicon.READING_TIME_INLINE.search(text):
+        return "reading-time"
+    if line.words <= CUE_MAX_WORDS and lexicon.ORIGIN_NOTE.match(text):
+        return "origin-note"
     if lexicon.FURNITURE.match(text) and line.words <= CUE_MAX_WORDS:
         return "page-furniture"
     if lexicon.BLOCK_HEADER.match(text):

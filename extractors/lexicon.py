@@ -74,6 +74,15 @@ BLOCK_HEADER = re.compile(
     re.IGNORECASE,
 )
 
+# "19.11.2026, 11:42 Uhr · Lesezeit: 3 Min.": a reading time beside a date or byline.
+READING_TIME_INLINE = re.compile(
+    r"(reading time|read time|lesezeit|lesedauer|temps de lecture|tiempo de lectura|"
+    r"tempo di lettura|tempo de leitura|leestijd)\W*\d+\s*\w*|"
+    r"\b\d+\s*(min|mins|minute|minutes|minuten|minutos|minuti)\.?\s+(read|reading|de lecture|de lectura|"
+    r"di lettura|de leitura|lesen)\b",
+    re.IGNORECASE,
+)
+
 READING_TIME = re.compile(
     r"^[\W_]*(?:(?:reading time|read time|lesezeit|lesedauer|temps de lecture|tiempo de lectura|"
     r"lecture|lectura|lettura|tempo di lettura|leitura|tempo de leitura|leestijd)\W*\d+\s*\w*\.?|"
@@ -94,7 +103,13 @@ SHARE_WORDS = re.compile(
 
 SUBSCRIBE = re.compile(
     r"\b(subscribe|subscription|subscriber|newsletters?|sign up|signup|sign-up|inbox|"
-    r"get the app|download (the|our) app|install (the|our) app|click here|tap here|"
+    r"get the app|(download|get|install) (the|our) ([\w'’&.-]+ ){0,3}app\b|click here|tap here|"
+    r"(laden sie|lade|hol dir) (sich )?(die|unsere) ([\w.-]+ ){0,3}app\b|"
+    r"téléchargez (l'|notre )?([\w'’.-]+ ){0,3}(application|appli|app)\b|"
+    r"descarga(te)? (la|nuestra) ([\w.-]+ ){0,3}(app|aplicación)\b|"
+    r"scarica (l'|la )?(nostra )?([\w.-]+ ){0,3}(app|applicazione)\b|"
+    r"(descarregue|baixe|instale) (a|o|nossa|nosso) ([\w.-]+ ){0,3}(app|aplicação|aplicativo)\b|"
+    r"download (de|onze) ([\w.-]+ ){0,3}app\b|"
     r"follow us|follow (the|our)|join us on|join our|get (our|the) (daily|weekly|morning|free)|"
     r"abonnieren|abonnement|abonnieren sie|jetzt abonnieren|newsletter bestellen|folgen sie uns|"
     r"melden sie sich|hier klicken|abonnez-vous|abonnez vous|inscrivez-vous|suivez-nous|"
@@ -186,6 +201,20 @@ SPONSORED_PREFIX = re.compile(
     r"^[\W_]*(sponsored|promoted|paid (post|content)|partner content|advertorial|anzeige|"
     r"gesponsert|werbung|publicité|sponsorisé|contenu sponsorisé|publicidad|patrocinado|"
     r"contenido patrocinado|pubblicità|sponsorizzato|publicidade|gesponsord|advertentie)\s*[:|–—-]\s*\S",
+    re.IGNORECASE,
+)
+
+# Where the text appeared first: "This article was originally published on …",
+# "Cet article est paru initialement dans notre édition papier …".
+ORIGIN_NOTE = re.compile(
+    r"^[\W_]*(this (article|story|piece|post) (was|first) (originally |first )?(published|appeared|ran)|"
+    r"(a version of )?this (article|story) (originally )?appeared|"
+    r"(dieser|der) (artikel|beitrag|text) (ist|erschien) (zuerst|ursprünglich)|"
+    r"(cet|l') ?article (est paru|a été publié|a paru) (initialement|d'abord|pour la première fois)|"
+    r"(este|el) artículo (se publicó|fue publicado|apareció) (originalmente|primero|inicialmente)|"
+    r"questo articolo è stato pubblicato (originariamente|inizialmente|per la prima volta)|"
+    r"este artigo foi (publicado )?(originalmente|inicialmente)|"
+    r"dit artikel (verscheen|is) (eerder|oorspronkelijk))",
     re.IGNORECASE,
 )
 

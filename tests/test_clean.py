@@ -24,7 +24,7 @@ STORY = [
     "The authority will keep a public register of the systems and can order a ministry to stop using one that breaks the rules.",
     "Opposition parties said the budget of the new body was too small for the work it was given by the law.",
 ]
-FOOTER = "Download the Tejo Daily app for the latest news on your phone"
+FOOTER = "Tejo Daily · Rua do Ouro 12 · Lisboa"
 
 
 def _article(url: str, paragraphs: list[str], learned: dict[str, frozenset[str]] | None = None):
@@ -168,7 +168,7 @@ def test_a_closing_paragraph_about_a_named_person_is_kept() -> None:
 
 
 def test_a_learned_stock_sentence_goes_at_the_edges_but_stays_inside_the_article() -> None:
-    stock = "Download the Tejo Daily app for breaking news alerts on iPhone and Android phones."
+    stock = "Tejo Daily has covered Lisbon and the politics of its region since its first edition in 1998."
     learned = frozenset({line_key(stock)})
 
     at_the_end = clean_paragraphs(
@@ -208,3 +208,36 @@ def test_an_elided_quotation_inside_the_article_is_kept() -> None:
     result = clean_paragraphs(paragraphs, title="Authority", reference=NOW)
 
     assert list(result.paragraphs) == paragraphs
+
+
+def test_a_new_version_of_a_stored_article_keeps_its_first_and_last_paragraphs() -> None:
+    learned = frozenset(line_key(line) for line in STORY)
+
+    result = clean_paragraphs(STORY, title="Authority", reference=NOW, learned=learned)
+
+    assert list(result.paragraphs) == STORY
+
+
+def test_app_prompts_naming_the_app_are_subscribe_rows() -> None:
+    prompts = [
+        "Download the Harbour Wire app for breaking news alerts on iPhone and Android.",
+        "Laden Sie sich die Weserblick-App herunter.",
+        "Téléchargez l'application Le Veilleur pour ne rien manquer.",
+    ]
+    result = clean_paragraphs([*STORY, *prompts], title="Authority", reference=NOW)
+
+    assert list(result.paragraphs) == STORY
+    assert {line.text for line in result.removed} == set(prompts)
+
+
+def test_origin_notes_and_inline_reading_times_are_furniture() -> None:
+    furniture = [
+        "19.11.2026, 11:42 Uhr · Lesezeit: 3 Min.",
+        "Cet article est paru initialement dans notre édition papier du 13 novembre.",
+    ]
+    result = clean_paragraphs(
+        [furniture[0], *STORY, furniture[1]], title="Authority", reference=NOW
+    )
+
+    assert list(result.paragraphs) == STORY
+    assert [line.reason for line in result.removed] == ["reading-time", "origin-note"]
