@@ -578,11 +578,14 @@ def _prefer_headline(tree: lxml.html.HtmlElement, title: str, site_name: str) ->
     folded = title.casefold()
     for heading in tree.iter("h1"):
         text = " ".join(heading.text_content().split())
-        # A blog's <h1> is its name, and its titles read "Blog name: Post title".
+        # A blog's <h1> is its name, and its titles read "Blog name: Post title"; the
+        # post's own heading confirms it (a kicker h1 like "Brexit" does not split a title).
         for separator in (*_TITLE_SEPARATORS, ": "):
             prefix = f"{text}{separator}".casefold()
             if text and folded.startswith(prefix) and len(title) > 2 * len(prefix):
-                return title[len(prefix) :].strip()
+                rest = title[len(prefix) :].strip()
+                if rest.casefold() in _subheadings(tree):
+                    return rest
         # A blog's <h1> is often the blog's name, which the title also contains.
         if (
             len(text.split()) >= HEADLINE_MIN_WORDS
@@ -591,6 +594,12 @@ def _prefer_headline(tree: lxml.html.HtmlElement, title: str, site_name: str) ->
         ):
             return text
     return title
+
+
+def _subheadings(tree: lxml.html.HtmlElement) -> set[str]:
+    return {
+        " ".join(element.text_content().split()).casefold() for element in tree.iter("h2", "h3")
+    }
 
 
 def strip_site_suffix(title: str, site_name: str, url: str) -> str:

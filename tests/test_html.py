@@ -791,3 +791,11 @@ def test_an_article_with_a_long_bullet_list_and_article_markup_is_kept() -> None
     record = html_to_record(bare_page(body, head=head), "https://x.example.com/news/a", FETCHED)
 
     assert PARAGRAPHS[1] in record.body
+
+
+def test_a_kicker_h1_does_not_split_the_title() -> None:
+    page = headline_page("Brexit: talks collapse over fishing rights", "<h1>Brexit</h1>")
+
+    record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
+
+    assert record.title == "Brexit: talks collapse over fishing rights"
