@@ -262,7 +262,7 @@ def test_sources_command_shows_outcome_back_off_and_failed_items(
 def test_raw_page_retention_is_applied_by_the_store_task(
     news_site: NewsSite, tmp_path: Path
 ) -> None:
-    from flows import monitor, pipeline
+    from flows import listing, monitor, pipeline
 
     path = news_site.write_config(
         tmp_path, [("atom", news_site.feed_url("atom.xml"))], folder=None, extra=""
@@ -272,7 +272,7 @@ def test_raw_page_retention_is_applied_by_the_store_task(
     db = Database(config.storage.db)
     run_stages(config, db)
     assert load_raw_pages(db)
-    listings = pipeline.list_sources(config, pipeline.Window(), refresh=True)
+    listings = listing.list_sources(config, pipeline.Window(), refresh=True)
     batches = pipeline.extract_articles(listings, {}, Watch(), pipeline.Window(), NOW)
     later = datetime.now(UTC) + timedelta(days=1, minutes=1)
     monitor.store_articles.fn(config, db, "run-2", batches, later)
