@@ -7,7 +7,7 @@
    flight per host. Peer, same run: a bare ``httpx.AsyncClient`` with the same global limit
    and no per-host limit, no robots.txt, no address checks (what politeness costs).
 2. **Unchanged feeds**: 50 feeds of 200 entries on 50 hosts, 300 ms per response. The
-   listing stage (``flows.pipeline.list_sources``) of a first run (everything parsed), then
+   listing stage (``flows.listing.list_sources``) of a first run (everything parsed), then
    of a daily run with the stored state where the server answers 304, then where the server
    ignores the validators and sends the same bytes (the body hash decides). robots.txt is
    forgotten before each run, as in a fresh process.
@@ -40,7 +40,8 @@ from bench.benchmarks_md import update_section
 from bench.local_web import LocalWeb
 from flows.config import parse_config
 from flows.http import FetchedPage, FetchSettings, clear_robots_cache, fetch_all
-from flows.pipeline import Window, list_sources
+from flows.listing import list_sources
+from flows.pipeline import Window
 
 HEADING = "## Fetching (issue [4])"
 FEED_ENTRIES = 200
@@ -296,7 +297,7 @@ def report(
         "",
         f"### Daily run over {feeds['feeds']} unchanged feeds ({feeds['entries'] // feeds['feeds']} entries each)",
         "",
-        "Listing stage (`flows.pipeline.list_sources`: robots.txt, feed requests, parsing).",
+        "Listing stage (`flows.listing.list_sources`: robots.txt, feed requests, parsing).",
         "",
         "| run | wall time | requests | feeds unchanged |",
         "|---|---:|---:|---:|",

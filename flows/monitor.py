@@ -2,7 +2,8 @@
 
 Each flow reads as the pipeline's table of contents; every task works on the
 whole run's batch (not one task per article) and the work itself lives in
-``flows.pipeline``, ``extractors`` and ``storage``.
+``flows.listing``, ``flows.pipeline``, ``flows.backfill_plan``, ``extractors``
+and ``storage``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from extractors.article import Article
-from flows import pipeline
+from flows import backfill_plan, listing, pipeline
 from flows.config import Config, load_config
 from flows.http import FetchResult
 from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
@@ -103,11 +104,11 @@ def list_sources(
     cache: dict[str, FetchResult] | None = None,
 ) -> list[Listing]:
     """Fetch the feeds (conditional GET against the stored state), sitemaps and GDELT; list the folders."""
-    listings = pipeline.list_sources(
+    listings = listing.list_sources(
         config, window, only, source_states_by_name(db), refresh, cache=cache
     )
-    for listing in listings:
-        listing.day = day
+    for each in listings:
+        each.day = day
     return listings
 
 
@@ -117,7 +118,7 @@ def plan_backfill(
 ) -> list[tuple[date, list[str]]]:
     """Each day of the range with the sources still to do (all when refreshing)."""
     names = [s.name for s in config.enabled_sources if not only or s.name in only]
-    days = pipeline.backfill_days(window)
+    days = backfill_plan.backfill_days(window)
     done = set() if refresh else done_days(db, names, days[0], days[-1])
     plan = [(day, [name for name in names if (name, day) not in done]) for day in days]
     return [(day, todo) for day, todo in plan if todo]
@@ -239,7 +240,7 @@ def run_pipeline(
                             db,
                             run_id,
                             started_at,
-                            pipeline.day_window(day),
+                            backfill_plan.day_window(day),
                             todo,
                             refresh,
                             day,
@@ -248,7 +249,7 @@ def run_pipeline(
                         ),
                     )
                 )
-            reports = pipeline.merge_reports(days)
+            reports = backfill_plan.merge_reports(days)
         else:
             reports = _stages(config, db, run_id, started_at, window, list(sources), refresh)
     except BaseException as error:
@@ -341,7 +342,7 @@ def load_raw(
 ) -> tuple[list[Listing], dict[str, Document | ItemFailure]]:
     """Stored raw pages (of some sources, fetched in a range) as listings and documents."""
     pages = load_raw_pages(db, sources=sources, since=window.since, until=window.until)
-    return pipeline.raw_listings(config, pages)
+    return listing.raw_listings(config, pages)
 
 
 @task(name="store-reextracted", cache_policy=NO_CACHE)

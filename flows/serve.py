@@ -18,14 +18,18 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flows.config import Config
+
+if TYPE_CHECKING:
+    from prefect.deployments.runner import RunnerDeployment
 
 SERVER_START_TIMEOUT = 120.0
 
 
 def serve_forever(config: Config, *, config_path: str, db_path: str, port: int = 4200) -> None:
-    """Serve the ``daily-monitor`` (on the config's schedule) and ``backfill`` deployments.
+    """Serve the ``daily-monitor`` (on the config's schedule), ``backfill`` and ``reprocess`` deployments.
 
     Blocks until interrupted (Ctrl-C, or SIGTERM from a service manager). Raises
     RuntimeError when no Prefect server can be reached or started.
@@ -40,27 +44,50 @@ def serve_forever(config: Config, *, config_path: str, db_path: str, port: int =
         )
         # Imported only now: Prefect reads PREFECT_API_URL when it loads.
         from prefect import serve
-        from prefect.schedules import Cron
 
-        from flows.monitor import backfill, daily_monitor
-
-        parameters = {"config_path": config_path, "db_path": db_path}
-        daily = daily_monitor.to_deployment(
-            name="daily-monitor",
-            schedule=Cron(config.schedule.cron, timezone=config.schedule.timezone),
-            parameters=parameters,
-            description="Fetch what is new in every enabled source and store it.",
-        )
-        history = backfill.to_deployment(
-            name="backfill",
-            parameters=parameters,
-            description="Store what the sources published in a date range (give since/until).",
-        )
+        served = deployments(config, config_path=config_path, db_path=db_path)
         print(
             f"newswatch: daily-monitor scheduled '{config.schedule.cron}' ({config.schedule.timezone}); Ctrl-C stops",
             flush=True,
         )
-        serve(daily, history)
+        serve(*served)
+
+
+def deployments(config: Config, *, config_path: str, db_path: str) -> list[RunnerDeployment]:
+    """The deployments ``newswatch serve`` runs, the same ones prefect.yaml declares.
+
+    ``daily-monitor`` runs on the config's schedule; ``backfill`` and ``reprocess``
+    run on demand (from the UI or ``prefect deployment run``).
+
+    Args:
+        config: the loaded config (its ``schedule`` section).
+        config_path: the sources.yaml every run reads.
+        db_path: the DuckDB file every run writes.
+    """
+    # Imported only when called: Prefect reads PREFECT_API_URL when it loads.
+    from prefect.schedules import Cron
+
+    from flows.monitor import backfill, daily_monitor, reprocess
+
+    parameters = {"config_path": config_path, "db_path": db_path}
+    return [
+        daily_monitor.to_deployment(
+            name="daily-monitor",
+            schedule=Cron(config.schedule.cron, timezone=config.schedule.timezone),
+            parameters=parameters,
+            description="Fetch what is new in every enabled source and store it.",
+        ),
+        backfill.to_deployment(
+            name="backfill",
+            parameters=parameters,
+            description="Store what the sources published in a date range (give since/until).",
+        ),
+        reprocess.to_deployment(
+            name="reprocess",
+            parameters=parameters,
+            description="Re-extract stored raw pages after an extractor change (fetches nothing).",
+        ),
+    ]
 
 
 @contextlib.contextmanager

@@ -34,12 +34,12 @@ from werkzeug import Request, Response
 
 from extractors.relevance import Watch
 from flows.config import Config
+from flows.listing import list_sources
 from flows.pipeline import (
     SourceReport,
     Window,
     extract_articles,
     fetch_documents,
-    list_sources,
     mark_known,
     store_batches,
 )

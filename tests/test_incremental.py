@@ -1,17 +1,20 @@
 """Incremental daily runs and source health, through the pipeline stages (no Prefect).
 
 Conditional GET (ETag / Last-Modified), the feed body hash as the ground truth,
-back-off of sources failing many runs in a row, raw pages kept for reprocessing.
+back-off of sources failing many runs in a row, raw pages kept for reprocessing, a feed
+that asks to be retried later (429 / 503 with Retry-After).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pytest
 from werkzeug import Request, Response
 
 from extractors.relevance import Watch
@@ -262,7 +265,7 @@ def test_sources_command_shows_outcome_back_off_and_failed_items(
 def test_raw_page_retention_is_applied_by_the_store_task(
     news_site: NewsSite, tmp_path: Path
 ) -> None:
-    from flows import monitor, pipeline
+    from flows import listing, monitor, pipeline
 
     path = news_site.write_config(
         tmp_path, [("atom", news_site.feed_url("atom.xml"))], folder=None, extra=""
@@ -272,8 +275,40 @@ def test_raw_page_retention_is_applied_by_the_store_task(
     db = Database(config.storage.db)
     run_stages(config, db)
     assert load_raw_pages(db)
-    listings = pipeline.list_sources(config, pipeline.Window(), refresh=True)
+    listings = listing.list_sources(config, pipeline.Window(), refresh=True)
     batches = pipeline.extract_articles(listings, {}, Watch(), pipeline.Window(), NOW)
     later = datetime.now(UTC) + timedelta(days=1, minutes=1)
     monitor.store_articles.fn(config, db, "run-2", batches, later)
     assert load_raw_pages(db) == []
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_feed_that_asks_to_wait_is_fetched_after_its_retry_after_and_stored(
+    news_site: NewsSite, tmp_path: Path, status: int
+) -> None:
+    body = (SITE / "feeds" / "atom.xml").read_bytes().replace(b"{{BASE}}", news_site.base.encode())
+    arrivals: list[float] = []
+
+    def busy_then_ok(request: Request) -> Response:
+        arrivals.append(time.monotonic())
+        if len(arrivals) == 1:
+            return Response("busy", status=status, headers={"Retry-After": "1"})
+        return Response(body, content_type="application/atom+xml")
+
+    news_site.server.expect_request("/feeds/busy.xml").respond_with_handler(busy_then_ok)
+    feeds = [("busy", news_site.url("/feeds/busy.xml"))]
+    config = load_config(news_site.write_config(tmp_path, feeds, folder=None))
+    db = Database(config.storage.db)
+
+    [report] = run_stages(config, db)
+
+    # Timed at the server: the retry came after the second it asked for, although the
+    # config's backoff (0.01 s) alone would have retried at once.
+    assert len(arrivals) == 2 and arrivals[1] - arrivals[0] >= 0.95
+    assert report.error is None and report.new > 0
+    assert state(db, "busy")["last_outcome"] == "ok"
+    with duckdb.connect(str(db.path), read_only=True) as connection:
+        [(stored,)] = connection.execute(
+            "SELECT count(*) FROM articles WHERE source_name = 'busy'"
+        ).fetchall()
+    assert stored == report.new + report.off_topic

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from extractors.relevance import Watch
 from flows.config import parse_config
+from flows.listing import list_sources
 from flows.pipeline import (
     Document,
     ItemFailure,
     Window,
     extract_articles,
     fetch_documents,
-    list_sources,
 )
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)

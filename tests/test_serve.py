@@ -1,0 +1,38 @@
+"""``newswatch serve``: the deployments it serves match prefect.yaml's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from flows.config import parse_config
+from flows.serve import deployments
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_serve_offers_every_flow_prefect_yaml_deploys_with_the_config_schedule() -> None:
+    config = parse_config(
+        "sources:\n  - name: inbox\n    kind: folder\n    path: inbox\n"
+        "schedule:\n  cron: '30 5 * * *'\n  timezone: Europe/Berlin\n",
+        "test.yaml",
+    )
+
+    served = {
+        deployment.name: deployment
+        for deployment in deployments(config, config_path="my.yaml", db_path="my.duckdb")
+    }
+
+    declared = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    assert set(served) == {deployment["name"] for deployment in declared["deployments"]}
+    assert {name: deployment.flow_name for name, deployment in served.items()} == {
+        "daily-monitor": "daily-monitor",
+        "backfill": "backfill",
+        "reprocess": "reprocess",
+    }
+    for deployment in served.values():
+        assert deployment.parameters == {"config_path": "my.yaml", "db_path": "my.duckdb"}
+    [daily] = served["daily-monitor"].schedules or []
+    assert (daily.schedule.cron, daily.schedule.timezone) == ("30 5 * * *", "Europe/Berlin")
+    assert not served["backfill"].schedules and not served["reprocess"].schedules
