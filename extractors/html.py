@@ -149,6 +149,32 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 HEADLINE_MIN_WORDS = 3
 COPYRIGHT_SEARCH_CHARS = 4000
+_NAME_WORD = re.compile(r"[^\W_]+")
+# Where a copyright holder's name ends: "Kreisbote Verlag · Impressum", "Gazette - All rights".
+_NAME_END = re.compile(r"\s+[-–—·•|]\s+|\s*[·•|]\s*")
+# Words a site adds to its name in titles ("… - Kreisbote online", "… | Gazette News").
+_GENERIC_NAME_WORDS = frozenset(
+    [
+        "online",
+        "news",
+        "digital",
+        "de",
+        "com",
+        "net",
+        "org",
+        "the",
+        "la",
+        "le",
+        "el",
+        "il",
+        "die",
+        "der",
+        "das",
+        "des",
+        "het",
+        "daily",
+    ]
+)
 _BRANDING_XPATH = (
     "//*[contains(@class, 'logo') or contains(@id, 'logo') or contains(@class, 'brand') or "
     "contains(@class, 'masthead') or contains(@class, 'site-name') or "
@@ -546,16 +572,34 @@ def _is_link_list(tree: lxml.html.HtmlElement, words: int) -> bool:
     return total > 0 and linked / total > LINK_LIST_SHARE and words < LISTING_MAX_WORDS
 
 
-def _site_names(tree: lxml.html.HtmlElement, declared: str) -> set[str]:
-    """What the page calls itself: declared name, logo text and alt, copyright holder."""
-    names = {declared}
+def _site_names(tree: lxml.html.HtmlElement, declared: str) -> list[frozenset[str]]:
+    """What the page calls itself (declared name, logo text and alt, copyright holder), as word sets."""
+    names = [declared]
     for element in tree.xpath(_BRANDING_XPATH):
-        names.add(element.get("alt") or element.get("title") or element.text_content())
+        names.append(element.get("alt") or element.get("title") or element.text_content())
     # The copyright line sits at the foot of the page.
     body_text = tree.body.text_content()[-COPYRIGHT_SEARCH_CHARS:] if tree.body is not None else ""
     for holder in _COPYRIGHT_HOLDER.finditer(body_text):
-        names.add(holder.group(1).split(" - ")[0])
-    return {_squash(name) for name in names if name and len(name) <= 80} - {""}
+        names.append(_NAME_END.split(holder.group(1))[0])
+    return [
+        frozenset(_NAME_WORD.findall(name.casefold()))
+        for name in names
+        if name and len(name) <= 80 and _NAME_WORD.search(name)
+    ]
+
+
+def _names_the_site(segment: str, site_names: list[frozenset[str]]) -> bool:
+    """A title segment is the site's name: its words (bar "online", "news" …) are the name's.
+
+    One-word segments must equal a one-word name: "EU" is not "EU Observer".
+    """
+    words = frozenset(_NAME_WORD.findall(segment.casefold()))
+    if not words:
+        return False
+    if len(words) == 1:
+        return words in site_names
+    significant = words - _GENERIC_NAME_WORDS
+    return any(significant and significant <= name for name in site_names)
 
 
 def _prefer_headline(tree: lxml.html.HtmlElement, title: str, site_name: str) -> str:
@@ -570,10 +614,10 @@ def _prefer_headline(tree: lxml.html.HtmlElement, title: str, site_name: str) ->
         site_names = _site_names(tree, site_name)
         for separator in _TITLE_SEPARATORS:
             head, found, tail = title.partition(separator)
-            if found and _squash(head) in site_names:
+            if found and _names_the_site(head, site_names):
                 title = tail.strip()
             head, found, tail = title.rpartition(separator)
-            if found and _squash(tail) in site_names:
+            if found and _names_the_site(tail, site_names):
                 title = head.strip()
     folded = title.casefold()
     for heading in tree.iter("h1"):

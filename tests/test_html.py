@@ -799,3 +799,27 @@ def test_a_kicker_h1_does_not_split_the_title() -> None:
     record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
 
     assert record.title == "Brexit: talks collapse over fishing rights"
+
+
+def test_a_site_name_with_extra_words_in_the_title_is_dropped() -> None:
+    page = headline_page(
+        "Council halts the camera trial at the ferry port - Wettenbach Courier online",
+        "",
+        "© 2026 Wettenbach Courier Verlag · Imprint · Privacy",
+    )
+
+    record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
+
+    assert record.title == "Council halts the camera trial at the ferry port"
+
+
+def test_a_one_word_title_tail_must_be_the_whole_site_name() -> None:
+    page = headline_page(
+        "Ministers agree on new AI rules - EU",
+        "",
+        "© 2026 EU Observer - All rights reserved",
+    )
+
+    record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
+
+    assert record.title == "Ministers agree on new AI rules - EU"
