@@ -41,6 +41,10 @@ from extractors.stories import (
 # ("Subscribe", "Share"): the candidate join skips it, or it would pair every article
 # with every other (quadratic). The score still counts it.
 MAX_TERM_ARTICLES = 500
+# Each new article is scored against at most this many stored ones, those sharing the
+# most key terms: on a watch's topically uniform coverage, every article shares a few
+# names with hundreds of others, and scoring them all made storing a batch quadratic.
+MAX_CANDIDATES = 40
 # A story's related list names at most this many other articles (the busiest stories
 # would otherwise copy hundreds of entries into every member's row).
 MAX_RELATED = 50
@@ -160,7 +164,8 @@ def _candidates(
             SELECT term FROM story_terms WHERE key GROUP BY term HAVING count(*) > ?
         ),
         shared AS MATERIALIZED (
-            SELECT n.article_id AS new_id, o.article_id AS other_id
+            SELECT n.article_id AS new_id, o.article_id AS other_id,
+                   count(*) AS terms, sum(n.weight * o.weight) AS overlap
             FROM story_terms AS n
             JOIN story_terms AS o ON o.term = n.term AND o.key AND o.article_id <> n.article_id
             WHERE n.key AND n.article_id IN (SELECT unnest(?))
@@ -173,8 +178,12 @@ def _candidates(
         JOIN article_signatures AS ns ON ns.article_id = shared.new_id
         JOIN article_signatures AS os ON os.article_id = shared.other_id
         WHERE abs(epoch(os.effective_at) - epoch(ns.effective_at)) <= ?
+        QUALIFY row_number() OVER (
+            PARTITION BY shared.new_id
+            ORDER BY shared.terms DESC, shared.overlap DESC, shared.other_id
+        ) <= ?
         """,
-        [MAX_TERM_ARTICLES, ids, MIN_SHARED_KEY_TERMS, window_hours * 3600],
+        [MAX_TERM_ARTICLES, ids, MIN_SHARED_KEY_TERMS, window_hours * 3600, MAX_CANDIDATES],
     ).fetchall()
     return {(a, b) if a < b else (b, a) for a, b in rows}
 

@@ -196,3 +196,36 @@ def test_a_round_up_does_not_join_the_stories_it_quotes(tmp_path: Path) -> None:
     lumora = {stories[a.id] for a in moved if "lumora" in a.record.body.lower()}
     tokyo = {stories[a.id] for a in moved if "lumora" not in a.record.body.lower()}
     assert len(lumora) == 1 and len(tokyo) == 1 and lumora != tokyo
+
+
+def test_a_new_article_is_scored_against_a_bounded_number_of_stored_ones(tmp_path: Path) -> None:
+    from storage import stories
+
+    when = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    actors = ["Lumora Labs", "Brussels", "Margrethe Vestager", "AI Office", "Kestrel Systems"]
+
+    def article(index: int) -> Article:
+        body = "\n\n".join(
+            f"{actor} said on Tuesday that report number {index}-{n} on the audit of model "
+            f"{index * 7 + n} would be published in the spring."
+            for n, actor in enumerate(actors * 2)
+        )
+        record = Record(
+            title=f"{actors[0]} and {actors[1]} clash over audit {index}",
+            body=body,
+            web_url=f"https://news{index}.example.com/a/{index}",
+            published_at=when,
+            provider=Provider(f"News {index}", f"news{index}.example.com"),
+        )
+        return build_article(record, source="s", fetched_at=when, watch=Watch(), input_kind="html")
+
+    db = Database(tmp_path / "news.duckdb")
+    stored = [article(index) for index in range(stories.MAX_CANDIDATES + 20)]
+    save_batch(db, run_id="r1", seen_at=when, articles=stored)
+    newcomer = article(999)
+    save_batch(db, run_id="r2", seen_at=when, articles=[newcomer])
+
+    with db.connect() as connection:
+        pairs = stories._candidates(connection, [newcomer.id], window_hours=72)
+
+    assert 0 < len(pairs) <= stories.MAX_CANDIDATES
