@@ -309,10 +309,11 @@ def _cut_hubs(adjacency: dict[str, set[str]], scores: dict[tuple[str, str], floa
         if len(linked) < 2:
             continue
         groups: list[set[str]] = []
-        for other in linked:
-            if any(other in group for group in groups):
-                continue
-            groups.append(_component(adjacency, other, without=node) & set(linked))
+        remaining = set(linked)
+        while remaining:
+            group = _reachable(adjacency, min(remaining), remaining, without=node)
+            groups.append(group)
+            remaining -= group
         if len(groups) < 2:
             continue
         best = min(groups, key=lambda group: (-sum(scores[(node, o)] for o in group), min(group)))
@@ -322,6 +323,29 @@ def _cut_hubs(adjacency: dict[str, set[str]], scores: dict[tuple[str, str], floa
             for other in group:
                 adjacency[node].discard(other)
                 adjacency[other].discard(node)
+
+
+def _reachable(
+    adjacency: dict[str, set[str]], start: str, targets: set[str], without: str
+) -> set[str]:
+    """Which of ``targets`` (``start`` among them) are linked to ``start`` without ``without``.
+
+    The same answer as intersecting ``_component`` with ``targets``, but the walk stops
+    once every target is found: in a dense story graph the neighbours of an article
+    reach each other in a few steps, and walking the whole graph once per linked
+    article made the hub check quadratic.
+    """
+    found = {start}
+    seen = {start}
+    stack = [start]
+    while stack and len(found) < len(targets):
+        for neighbour in adjacency[stack.pop()]:
+            if neighbour != without and neighbour not in seen:
+                seen.add(neighbour)
+                stack.append(neighbour)
+                if neighbour in targets:
+                    found.add(neighbour)
+    return found
 
 
 def _component(adjacency: dict[str, set[str]], start: str, without: str = "") -> set[str]:

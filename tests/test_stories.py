@@ -229,3 +229,23 @@ def test_a_new_article_is_scored_against_a_bounded_number_of_stored_ones(tmp_pat
         pairs = stories._candidates(connection, [newcomer.id], window_hours=72)
 
     assert 0 < len(pairs) <= stories.MAX_CANDIDATES
+
+
+def test_the_early_stopping_walk_finds_what_the_full_component_walk_finds() -> None:
+    from storage import stories
+
+    rng = random.Random(7)
+    for _ in range(200):
+        nodes = [f"n{i}" for i in range(rng.randint(3, 25))]
+        adjacency: dict[str, set[str]] = {node: set() for node in nodes}
+        for _ in range(rng.randint(0, 40)):
+            first, second = rng.sample(nodes, 2)
+            adjacency[first].add(second)
+            adjacency[second].add(first)
+        without = rng.choice(nodes)
+        targets = set(rng.sample([n for n in nodes if n != without], k=min(4, len(nodes) - 1)))
+        start = min(targets)
+
+        expected = stories._component(adjacency, start, without=without) & targets
+
+        assert stories._reachable(adjacency, start, targets, without=without) == expected
