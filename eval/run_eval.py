@@ -32,6 +32,7 @@ import json
 import math
 import re
 import sys
+import tempfile
 import time
 import traceback
 import unicodedata
@@ -51,12 +52,17 @@ if str(REPO) not in sys.path:
 
 import trafilatura  # noqa: E402
 
-from extractors.article import build_article, extract_document  # noqa: E402
-from extractors.clean import MIN_ARTICLES_FOR_LEARNED_LINE  # noqa: E402
+from extractors.article import (  # noqa: E402
+    Article,
+    build_article,
+    extract_document,
+)
 from extractors.html import ExtractionError, NotAnArticle, decode_html  # noqa: E402
 from extractors.record import Provider  # noqa: E402
 from flows.config import load_config  # noqa: E402
 from flows.pipeline import watch_from_config  # noqa: E402
+from storage.boilerplate import learned_boilerplate, remember_lines  # noqa: E402
+from storage.database import Database  # noqa: E402
 
 BASELINE = EVAL_DIR / "baseline.json"
 # The watch a new user runs with: relevance is judged against it.
@@ -268,7 +274,7 @@ def run_ours(
             boilerplate=memory.learned() if memory is not None else None,
         )
         if memory is not None and provider:
-            memory.remember(_provider_domain(provider), article.line_keys)
+            memory.remember(article)
     except NotAnArticle as error:
         return Prediction("", rejected=error.reason, seconds=time.perf_counter() - started)
     except ExtractionError as error:
@@ -300,23 +306,19 @@ def _provider_domain(name: str) -> str:
 
 
 class ProviderMemory:
-    """In-memory stand-in for ``provider_lines``: line keys counted per provider domain."""
+    """The pipeline's own provider memory (``storage.boilerplate``) in a throwaway database."""
 
-    def __init__(self) -> None:
-        self._counts: dict[str, Counter[str]] = {}
+    def __init__(self, folder: Path) -> None:
+        self._db = Database(folder / "provider-memory.duckdb")
 
-    def remember(self, domain: str, keys: Iterable[str]) -> None:
-        """Count each key once for this document."""
-        self._counts.setdefault(domain, Counter()).update(set(keys))
+    def remember(self, article: Article) -> None:
+        """Record the article's raw lines, as storing its batch would."""
+        with self._db.transaction() as connection:
+            remember_lines(connection, [article])
 
     def learned(self) -> dict[str, frozenset[str]]:
-        """Keys seen in at least ``MIN_ARTICLES_FOR_LEARNED_LINE`` documents of a provider."""
-        return {
-            domain: frozenset(
-                key for key, count in counts.items() if count >= MIN_ARTICLES_FOR_LEARNED_LINE
-            )
-            for domain, counts in self._counts.items()
-        }
+        """What the cleaner would be given for the next document."""
+        return learned_boilerplate(self._db) if self._db.path.exists() else {}
 
 
 def run_trafilatura(content: bytes, *, favor_precision: bool) -> Prediction:
@@ -752,7 +754,8 @@ def evaluate(
     text: dict[str, list[TextScore]] = {OURS: [], NO_CLEANING: []}
     # Documents of one provider are read in name order, each cleaned with what the
     # provider's earlier documents taught, as the pipeline's provider memory would.
-    memory = ProviderMemory()
+    scratch = tempfile.TemporaryDirectory(prefix="newswatch-eval-")
+    memory = ProviderMemory(Path(scratch.name))
     for text_doc in text_docs:
         result = run_ours(
             text_doc.content,
@@ -782,6 +785,7 @@ def evaluate(
         source = read_text_input(text_doc)
         text[NO_CLEANING].append(score_text(text_doc, source))
     seconds = time.perf_counter() - started
+    scratch.cleanup()
     return EvalReport(html, text, reasons, wrong_reasons, seconds, crashes, relevance)
 
 

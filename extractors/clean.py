@@ -36,7 +36,7 @@ from datetime import datetime
 from extractors import lexicon
 from extractors.dates import parse_dateline
 from extractors.record import Provider
-from extractors.text import join_paragraphs, looks_like_title
+from extractors.text import LIST_ITEM, SENTENCE_END, join_paragraphs, looks_like_title
 
 # A line needs this many words and sentence punctuation to anchor the article span.
 ANCHOR_MIN_WORDS = 12
@@ -62,8 +62,6 @@ MAX_BLOCK_LINES = 12
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ALNUM = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?…;]\s*[\"'”’»)\]]*\s*$|[.!?…]\s*[\"'”’»)\]]+\s*$")
-_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+\S")
 _COUNTER = re.compile(r"^[\W_]*\d{1,7}(?:[.,]\d+)?\s*[kKmM]?[\W_]*$")
 _LABEL_SEPARATOR = re.compile(r"^\s*[^\W\d_][\w' -]{0,40}?\s*[:|»>–-]\s*")
 _SITE_VOICE = re.compile(
@@ -251,8 +249,8 @@ def _describe(index: int, text: str) -> _Line:
         text=text,
         words=len(words),
         content=content,
-        sentence=bool(_SENTENCE_END.search(text)),
-        bullet=bool(_BULLET.match(text)),
+        sentence=bool(SENTENCE_END.search(text)),
+        bullet=bool(LIST_ITEM.match(text)),
     )
 
 

@@ -25,7 +25,9 @@ from extractors.dates import date_in_url
 from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
 from extractors.text import (
+    LIST_ITEM,
     MAX_EXCERPT_CHARS,
+    SENTENCE_END,
     drop_leading_headline,
     join_paragraphs,
     split_paragraphs,
@@ -99,8 +101,6 @@ PROSE_MIN_WORDS = 15
 TEASER_LIST_MIN_LINES = 5
 # A page (without article markup) whose list items hold this share of the words is a list.
 LIST_PAGE_ITEM_SHARE = 0.6
-_LIST_ITEM = re.compile(r"^\s*(?:[-•*]|\d{1,2}[.)])\s+")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*\s*$")
 _SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
 _LISTING_PATH = re.compile(
     r"/(tag|tags|topic|topics|category|categories|section|rubrique|rubriques|thema|themen|"
@@ -548,7 +548,7 @@ def _is_teaser_list(paragraphs: list[str]) -> bool:
     if len(paragraphs) < TEASER_LIST_MIN_LINES:
         return False
     # Teasers as list items ("- Section Headline Summary…") carrying most of the text.
-    items = [paragraph for paragraph in paragraphs if _LIST_ITEM.match(paragraph)]
+    items = [paragraph for paragraph in paragraphs if LIST_ITEM.match(paragraph)]
     words = sum(len(paragraph.split()) for paragraph in paragraphs)
     item_words = sum(len(paragraph.split()) for paragraph in items)
     if len(items) >= TEASER_LIST_MIN_LINES and item_words >= LIST_PAGE_ITEM_SHARE * words:
@@ -558,7 +558,7 @@ def _is_teaser_list(paragraphs: list[str]) -> bool:
         return False
     # Short news briefs are sentences throughout; teasers alternate with headlines,
     # bylines, dates and comment counts.
-    sentences = sum(1 for paragraph in prose if _SENTENCE_END.search(paragraph))
+    sentences = sum(1 for paragraph in prose if SENTENCE_END.search(paragraph))
     return sentences * 2 <= len(paragraphs)
 
 

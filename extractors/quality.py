@@ -33,12 +33,13 @@ from __future__ import annotations
 import re
 
 from extractors.record import Record
+from extractors.text import LIST_ITEM, SENTENCE_END
 from extractors.urls import is_http_url
 
 BODY_WORDS_FOR_FULL_SCORE = 400
 FRAGMENT_MAX_WORDS = 4
-_SENTENCE_END = re.compile(r"[.!?…:;][\"'”’»)\]]*\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+\S|^\s*\|")
+# A table row ("| a | b |") is article content, not a fragment.
+_TABLE_ROW = re.compile(r"^\s*\|")
 _LINK = re.compile(r"https?://|\bwww\.[a-z0-9-]+\.|\b[\w.+-]+@[\w-]+\.[a-z]{2,}\b", re.IGNORECASE)
 
 
@@ -90,6 +91,8 @@ def _has_link(line: str) -> bool:
 def _is_fragment(line: str) -> bool:
     return (
         len(line.split()) <= FRAGMENT_MAX_WORDS
-        and not _SENTENCE_END.search(line)
-        and not _LIST_ITEM.match(line)
+        and not SENTENCE_END.search(line)
+        and not line.rstrip().endswith(":")
+        and not LIST_ITEM.match(line)
+        and not _TABLE_ROW.match(line)
     )

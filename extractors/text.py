@@ -13,6 +13,11 @@ from extractors.record import Record
 
 MAX_TITLE_CHARS = 200
 MAX_EXCERPT_CHARS = 300
+# A line ending like a sentence; quotes and brackets may close after the stop.
+SENTENCE_END = re.compile(r"[.!?…;]\s*[\"'”’»)\]]*\s*$|[.!?…]\s*[\"'”’»)\]]+\s*$")
+# A list item: a bullet or "1." / "2)", then its text.
+LIST_ITEM = re.compile(r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+\S")
+# What a title does not end with (it is not a sentence or a clause).
 _SENTENCE_END = re.compile(r"[.!?…:;,]\s*[\"'”’»)]?$")
 _INNER_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-ZÀ-Ý]")
 _WHITESPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")

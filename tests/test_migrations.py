@@ -17,14 +17,23 @@ from storage.publish import publish
 from storage.schema import SCHEMA_VERSION
 from tests.test_storage import NOW, seed_articles
 
-V1 = Path(__file__).parent / "fixtures" / "db" / "v1.duckdb"
+# The checked-in version-1 database, as the SQL that builds it (make_v1.py wrote it).
+V1_SQL = Path(__file__).parent / "fixtures" / "db" / "v1.sql"
 runner = CliRunner()
 
 
+@pytest.fixture(scope="module")
+def v1_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("v1") / "v1.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(V1_SQL.read_text(encoding="utf-8"))
+    return path
+
+
 @pytest.fixture
-def v1_copy(tmp_path: Path) -> Path:
+def v1_copy(v1_file: Path, tmp_path: Path) -> Path:
     path = tmp_path / "old.duckdb"
-    shutil.copyfile(V1, path)
+    shutil.copyfile(v1_file, path)
     return path
 
 
@@ -33,10 +42,10 @@ def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
         return connection.execute(sql).fetchall()
 
 
-def test_the_checked_in_fixture_is_a_version_1_database() -> None:
-    assert rows(V1, "SELECT value FROM schema_info WHERE key = 'schema_version'") == [("1",)]
-    assert rows(V1, "SELECT count(*) FROM articles") == [(2,)]
-    tables = {row[0] for row in rows(V1, "SELECT table_name FROM duckdb_tables()")}
+def test_the_checked_in_fixture_is_a_version_1_database(v1_file: Path) -> None:
+    assert rows(v1_file, "SELECT value FROM schema_info WHERE key = 'schema_version'") == [("1",)]
+    assert rows(v1_file, "SELECT count(*) FROM articles") == [(2,)]
+    tables = {row[0] for row in rows(v1_file, "SELECT table_name FROM duckdb_tables()")}
     assert "near_copies" not in tables and "rejected_pages" not in tables
 
 
