@@ -113,6 +113,15 @@ def _reader(db: str | None, config_path: str | None) -> Database:
     return reader_database(_database(db, config_path))
 
 
+def _check_sources(config: str, settings: Config, names: list[str]) -> None:
+    """Refuse --source names the config does not define."""
+    unknown = sorted(set(names) - {s.name for s in settings.sources})
+    if unknown:
+        raise _fail(
+            f"{config}: no source named {', '.join(unknown)} (known: {', '.join(s.name for s in settings.sources)})"
+        )
+
+
 def _check_range(since: date | None, until: date | None) -> None:
     """Refuse an empty --since/--until range before Prefect starts."""
     if since and until and until < since:
@@ -194,11 +203,7 @@ def backfill(
 ) -> None:
     """Store what the sources published in a date range."""
     settings = _load(config)
-    unknown = sorted(set(source) - {s.name for s in settings.sources})
-    if unknown:
-        raise _fail(
-            f"{config}: no source named {', '.join(unknown)} (known: {', '.join(s.name for s in settings.sources)})"
-        )
+    _check_sources(config, settings, source)
     until_day: date | None = until.date() if until else None
     _check_range(since.date(), until_day)
     today = datetime.now(UTC).date()
@@ -247,6 +252,7 @@ def reprocess(
 ) -> None:
     """Re-extract the stored raw pages (after an extractor change) without fetching."""
     settings = _load(config)
+    _check_sources(config, settings, source)
     _check_range(since.date() if since else None, until.date() if until else None)
     _prefect_environment()
     from flows.monitor import reprocess as reprocess_flow

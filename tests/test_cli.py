@@ -245,6 +245,8 @@ def test_reprocess_since_after_until_is_a_one_line_error(tmp_path: Path) -> None
     )
     line = assert_one_line_error(completed, "--until 2026-07-01 is before --since 2026-07-10")
     assert "backfill" not in line
+    unknown = runner.invoke(app, ["reprocess", "--source", "nope", "--config", str(config)])
+    assert unknown.exit_code == 2 and f"{config}: no source named nope" in unknown.output
 
 
 def test_a_run_whose_every_source_failed_prints_no_traceback(tmp_path: Path) -> None:
