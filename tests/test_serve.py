@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from flows.config import parse_config
@@ -62,3 +63,13 @@ def test_serve_with_an_invalid_cron_stops_with_one_line_before_any_server(tmp_pa
         f"newswatch: {config}:6: schedule.cron: invalid cron expression '0 25 * * *': "
         "hour 25 is out of range 0-23"
     ]
+
+
+def test_a_schedule_prefect_refuses_is_one_runtime_error_not_a_traceback() -> None:
+    # Belt and braces behind the config check: `newswatch serve` turns RuntimeError into one line.
+    config = parse_config(
+        "sources:\n  - name: inbox\n    kind: folder\n    path: inbox\n", "t.yaml"
+    )
+    schedule = config.schedule.model_copy(update={"cron": "0 25 * * *"})  # skips validation
+    with pytest.raises(RuntimeError, match=r"^Prefect cannot schedule cron '0 25 \* \* \*' in UTC"):
+        deployments(config.model_copy(update={"schedule": schedule}), config_path="c", db_path="d")
