@@ -289,7 +289,9 @@ def serve(
 
 @app.command()
 def normalize(
-    paths: list[Path] = typer.Argument(..., help="HTML, plain-text or seed-format files."),
+    paths: list[Path] = typer.Argument(
+        ..., metavar="FILE", help="HTML, plain-text or seed-format files."
+    ),
     out: Path | None = typer.Option(
         None, "--out", "-o", help="Folder for NAME.md outputs (default: print to stdout)."
     ),
@@ -364,7 +366,7 @@ def _explanation(path: Path, removed: Any) -> str:
 
 @app.command()
 def query(
-    sql: str = typer.Argument(..., help="One read-only SQL statement."),
+    sql: str = typer.Argument(..., metavar="SQL", help="One read-only SQL statement."),
     output: OutputFormat = typer.Option(
         OutputFormat.table, "--format", "-f", help="Output format."
     ),

@@ -40,7 +40,7 @@ DEFAULT_CONFIG = "seeds/sources.yaml"
 
 
 class AllSourcesFailedError(RuntimeError):
-    """Every source failed: the flow run ends Failed so that alerting fires."""
+    """Every source failed: the data of the Failed state the flow run ends in (so alerting fires)."""
 
     def __init__(self, summary: RunSummary) -> None:
         super().__init__(summary.as_text())
