@@ -111,7 +111,9 @@ def _finish_flow(state: Any) -> None:
     if isinstance(result, AllSourcesFailedError):
         typer.echo(result.summary.as_text())
         raise _fail("every source failed", code=1)
-    raise _fail(f"run failed: {result}", code=1)
+    # str() of some exceptions is empty (MemoryError()): name the type so there is a reason.
+    reason = f"{type(result).__name__}: {result}" if str(result) else type(result).__name__
+    raise _fail(f"run failed: {reason}", code=1)
 
 
 @app.command()

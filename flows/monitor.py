@@ -295,7 +295,7 @@ def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
             db,
             run_id=run_id,
             finished_at=datetime.now(UTC),
-            error=f"{type(error).__name__}: {error}",
+            error=f"{type(error).__name__}: {pipeline.describe_error(error)}",
         )
 
 
