@@ -125,9 +125,11 @@ def plan_backfill(
 
 
 @task(name="skip-known", cache_policy=NO_CACHE)
-def skip_known(db: Database, listings: list[Listing], refresh: bool) -> list[Listing]:
-    """Mark items already stored so they are not fetched again."""
-    return pipeline.mark_known(db, listings, refresh)
+def skip_known(
+    db: Database, listings: list[Listing], refresh: bool, window: Window | None = None
+) -> list[Listing]:
+    """Mark items already stored so they are not fetched again (in a backfill: drop stored ones outside the day)."""
+    return pipeline.mark_known(db, listings, refresh, window)
 
 
 @task(name="fetch-articles", **_FETCH_RETRIES)
@@ -280,7 +282,7 @@ def _stages(
     """List, skip what is stored, fetch, extract, store: one pass over the sources."""
     # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
     listings = list_sources(db, config, window, only, refresh, day, quote(cache))
-    listings = skip_known(db, quote(listings), refresh)
+    listings = skip_known(db, quote(listings), refresh, window)
     documents = fetch_articles(config, quote(listings))
     batches = extract_articles(
         db, config, quote(listings), quote(documents), window, started_at, quote(memo)
