@@ -112,7 +112,7 @@ def _finish_flow(state: Any) -> None:
         typer.echo(result.summary.as_text())
         raise _fail("every source failed", code=1)
     # str() of some exceptions is empty (MemoryError()): name the type so there is a reason.
-    reason = f"{type(result).__name__}: {result}" if str(result) else type(result).__name__
+    reason = str(result) or type(result).__name__
     raise _fail(f"run failed: {reason}", code=1)
 
 

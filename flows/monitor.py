@@ -297,7 +297,8 @@ def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
             db,
             run_id=run_id,
             finished_at=datetime.now(UTC),
-            error=f"{type(error).__name__}: {pipeline.describe_error(error)}",
+            # MemoryError() has no message: the type alone is still a reason.
+            error=f"{type(error).__name__}: {error}" if str(error) else type(error).__name__,
         )
 
 

@@ -277,3 +277,17 @@ def test_build_article_keeps_unknown_seed_keys_storable() -> None:
     from storage.articles import row_problem
 
     assert row_problem(article) is None
+
+
+def test_a_crash_with_an_empty_message_is_recorded_with_its_type(tmp_path: Path) -> None:
+    import duckdb
+
+    from flows.monitor import _record_crash
+    from storage.runs import start_run
+
+    db = Database(tmp_path / "news.duckdb")
+    start_run(db, run_id="r1", flow="daily-monitor", started_at=FETCHED, config_path="x.yaml")
+    _record_crash(db, "r1", MemoryError())
+    with duckdb.connect(str(db.path), read_only=True) as connection:
+        row = connection.execute("SELECT status, summary FROM runs").fetchone()
+    assert row == ("failed", '{"error": "MemoryError"}')
