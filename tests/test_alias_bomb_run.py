@@ -101,13 +101,16 @@ def test_alias_bomb_in_a_folder_fails_alone_in_a_real_run_with_memory_capped(
         # Fewer malloc arenas: address space reserved per thread is not memory used, and
         # the cap should measure the latter on machines with many cores.
         MALLOC_ARENA_MAX="2",
+        # A fresh PREFECT_HOME migrates its database first (~16 s idle); the default 20 s
+        # start-up timeout is too short on a loaded machine (the full suite runs alongside).
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="240",
     )
 
     completed = subprocess.run(
         [*newswatch_command(), "run", "--config", str(config)],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         env=env,
         cwd=tmp_path,
         preexec_fn=cap_memory,
