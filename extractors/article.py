@@ -20,7 +20,7 @@ from extractors.record import Provider, Record
 from extractors.relevance import Watch, classify
 from extractors.seedformat import has_front_matter, parse_seed_document
 from extractors.text import drop_leading_headline, make_excerpt, text_to_record
-from extractors.urls import article_id, canonical_url, registered_domain, url_key
+from extractors.urls import article_id, canonical_url, is_http_url, registered_domain, url_key
 
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_MEDIA_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
@@ -64,8 +64,10 @@ def extract_document(
 ) -> tuple[Record, str]:
     """Turn one fetched document into a record, choosing the extractor by type.
 
-    HTML pages go to the HTML extractor; text with YAML front matter is read as
-    a seed-format record; other text is plain article text.
+    HTML pages go to the HTML extractor; a local file (``file://``) with YAML
+    front matter is read as a seed-format record; other text is plain article
+    text. Text fetched over HTTP is never read as a seed record: its front
+    matter would let any web page set ``quality``, ``published``, ``provider``…
 
     Args:
         content: the raw bytes.
@@ -95,7 +97,7 @@ def extract_document(
             f"unsupported file type {suffix!r} (expected .html, .htm, .txt or .md)"
         )
     text = decode_html(content, charset)
-    if has_front_matter(text):
+    if has_front_matter(text) and not is_http_url(url):
         try:
             return parse_seed_document(text, name=url), "seed"
         except ValueError as error:

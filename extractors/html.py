@@ -252,6 +252,12 @@ def decode_html(content: bytes, declared_charset: str | None = None) -> str:
             return content.decode("utf-8")
         except UnicodeDecodeError:
             pass
+        # UTF-8 with a few damaged bytes (a truncated character, a stray byte): decoding all
+        # of it as a legacy charset would turn every accented letter into mojibake ("Ã¤");
+        # the damaged bytes become U+FFFD instead, which the pipeline reports.
+        repaired = _mostly_utf8(content)
+        if repaired is not None:
+            return repaired
     candidates: list[str] = []
     if declared_charset:
         candidates.append(declared_charset)
@@ -276,6 +282,18 @@ def decode_html(content: bytes, declared_charset: str | None = None) -> str:
         return content.decode("cp1252")
     except UnicodeDecodeError:
         return content.decode(best.encoding if best else "cp1252", errors="replace")
+
+
+def _mostly_utf8(content: bytes) -> str | None:
+    """The text as UTF-8 with invalid bytes replaced, if valid multi-byte UTF-8 dominates.
+
+    Legacy 8-bit text (latin-1, cp1252 …) almost never forms valid multi-byte
+    sequences by accident, so its accented letters all count as invalid here.
+    """
+    text = content.decode("utf-8", errors="replace")
+    replaced = text.count("\ufffd") - content.count(b"\xef\xbf\xbd")
+    valid = len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
+    return text if valid > 2 * replaced else None
 
 
 def read_page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:

@@ -1,7 +1,9 @@
 """Read and write records in the seed format: YAML front matter, then the body.
 
 The front matter is only ever loaded with ``yaml.SafeLoader``: a document that
-carries a ``!!python/object`` tag is refused, never executed.
+carries a ``!!python/object`` tag is refused, never executed. Its aliases get
+the same budget as the config file's (``extractors.yamlguard``): a few hundred
+bytes of nested aliases are refused before they can expand into gigabytes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 import yaml
 
 from extractors.record import Image, Provider, Record, format_datetime, to_utc
+from extractors.yamlguard import YamlBudgetError, check_expansion
 
 FRONT_MATTER_DELIMITER = "---"
 
@@ -74,20 +77,40 @@ def parse_seed_document(text: str, name: str = "<document>") -> Record:
         The record; keys the seed format does not define are kept in ``extra``.
 
     Raises:
-        SeedFormatError: broken YAML, an unsafe tag, or a field of the wrong type.
+        SeedFormatError: broken YAML, an unsafe tag, aliases over the budget (see
+            ``extractors.yamlguard``), or a field of the wrong type.
     """
     front, body = split_front_matter(text, name)
-    try:
-        data = yaml.load(front, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        raise SeedFormatError(
-            f"{name}: invalid front matter: {_describe_yaml_error(error)}"
-        ) from None
+    data = _load_front_matter(front, name)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise SeedFormatError(f"{name}: front matter must be a mapping of fields")
     return record_from_mapping(data, body=_normalise_body(body), name=name)
+
+
+def _load_front_matter(front: str, name: str) -> Any:
+    """``yaml.safe_load`` with the alias budget checked on the node tree before construction."""
+    loader = yaml.SafeLoader(front)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        check_expansion(root)
+        return loader.construct_document(root)
+    except yaml.YAMLError as error:
+        raise SeedFormatError(
+            f"{name}: invalid front matter: {_describe_yaml_error(error)}"
+        ) from None
+    except YamlBudgetError as error:
+        # +2: marks count from 0 and from the line after the opening '---'.
+        raise SeedFormatError(
+            f"{name}: invalid front matter: line {error.mark.line + 2}: {error.problem}"
+        ) from None
+    except RecursionError:
+        raise SeedFormatError(f"{name}: invalid front matter: nesting is too deep") from None
+    finally:
+        loader.dispose()
 
 
 def record_from_mapping(

@@ -31,16 +31,20 @@ def merge_reports(days: Sequence[tuple[date, Sequence[SourceReport]]]) -> list[S
     """One report per source for a whole backfill: counts summed over its days.
 
     A source failed only if it failed on every day it was tried; the days it failed
-    on are listed among its warnings.
+    on are listed among its warnings. A source that failed every day with the same
+    error (a feed is fetched once per backfill, so its failure repeats) gets that
+    error once, with the range of days.
     """
     merged: dict[str, SourceReport] = {}
     failed_days: dict[str, list[str]] = {}
+    errors: dict[str, list[tuple[date, str]]] = {}
     tried: dict[str, int] = {}
     for day, reports in days:
         for report in reports:
             tried[report.name] = tried.get(report.name, 0) + 1
             if report.error:
                 failed_days.setdefault(report.name, []).append(f"{day}: {report.error}")
+                errors.setdefault(report.name, []).append((day, report.error))
             previous = merged.get(report.name)
             if previous is None:
                 merged[report.name] = dataclasses.replace(
@@ -62,7 +66,14 @@ def merge_reports(days: Sequence[tuple[date, Sequence[SourceReport]]]) -> list[S
     for name, report in merged.items():
         failures = failed_days.get(name, [])
         if len(failures) == tried[name]:
-            result.append(dataclasses.replace(report, error=failures[-1]))
+            messages = {message for _, message in errors[name]}
+            first, last = errors[name][0][0], errors[name][-1][0]
+            error = (
+                f"{first} to {last}: {messages.pop()}"
+                if len(messages) == 1 and first != last
+                else failures[-1]
+            )
+            result.append(dataclasses.replace(report, error=error))
         else:
             result.append(
                 dataclasses.replace(report, error=None, warnings=report.warnings + tuple(failures))

@@ -150,7 +150,9 @@ def _finish_flow(state: Any) -> None:
         typer.echo(result.summary.as_text())
         backing_off = " or is backing off" if result.summary.skipped_sources else ""
         raise _fail(f"every source failed{backing_off}", code=1)
-    raise _fail(f"run failed: {result}", code=1)
+    # str() of some exceptions is empty (MemoryError()): name the type so there is a reason.
+    reason = str(result) or type(result).__name__
+    raise _fail(f"run failed: {reason}", code=1)
 
 
 @app.command()

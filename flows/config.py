@@ -39,6 +39,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from extractors.yamlguard import ExpansionBudget, YamlBudgetError
+
 __all__ = [
     "Config",
     "ConfigError",
@@ -442,7 +444,6 @@ _TIMESTAMP_TAG = _TAG + "timestamp"
 _SCALAR_TAGS = frozenset(
     _TAG + name for name in ("null", "bool", "int", "float", "str", "timestamp", "binary")
 )
-_MAX_NODES = 100_000  # aliases can expand a small file into a huge tree ("billion laughs")
 
 
 class _SafeConfigLoader(yaml.SafeLoader):
@@ -494,19 +495,16 @@ class _TreeBuilder:
     problems: list[_Problem] = field(default_factory=list)
     # Values already reported as unreadable; schema errors about them would only repeat it.
     bad_values: set[KeyPath] = field(default_factory=set)
-    _budget: int = _MAX_NODES
+    # Shared with the seed format (extractors.yamlguard): aliases can expand a small file
+    # into a huge tree ("billion laughs").
+    _budget: ExpansionBudget = field(default_factory=ExpansionBudget)
     _active: set[int] = field(default_factory=set)
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
-        self._budget -= 1
-        if self._budget < 0:
-            raise _Refused(
-                _Problem(
-                    _line(node),
-                    (),
-                    f"document too large (over {_MAX_NODES} values after expanding aliases)",
-                )
-            )
+        try:
+            self._budget.charge(node)
+        except YamlBudgetError as exc:
+            raise _Refused(_Problem(exc.mark.line + 1, (), exc.problem)) from None
         self.value_lines.setdefault(path, _line(node))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)

@@ -115,21 +115,19 @@ def _fetch_cached(
     cache: dict[str, FetchResult] | None,
     headers: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, FetchResult]:
-    """Fetch URLs concurrently, reusing (and filling) ``cache``; failures are not cached."""
+    """Fetch URLs concurrently, reusing (and filling) ``cache``.
+
+    Failures are cached too: a backfill fetches a feed once, so a failing feed is tried
+    once (with the fetcher's own retries), not once per day of the range; each day
+    reports the same failure. The next backfill or daily run tries again.
+    """
     cache = cache if cache is not None else {}
     missing = [url for url in dict.fromkeys(urls) if url not in cache]
     for url, result in zip(
         missing, fetch_all(missing, settings, extra_headers=headers), strict=True
     ):
-        if isinstance(result, FetchedPage):
-            cache[url] = result
-        else:
-            cache.setdefault(url, result)
-    found = {url: cache[url] for url in urls}
-    for url in missing:
-        if isinstance(cache[url], FetchFailure):
-            del cache[url]  # a later day of a backfill tries again
-    return found
+        cache[url] = result
+    return {url: cache[url] for url in urls}
 
 
 # A discovery source's daily window reaches back to its cursor (minus this overlap, for items

@@ -126,9 +126,11 @@ def plan_backfill(
 
 
 @task(name="skip-known", cache_policy=NO_CACHE)
-def skip_known(db: Database, listings: list[Listing], refresh: bool) -> list[Listing]:
-    """Mark items already stored so they are not fetched again."""
-    return pipeline.mark_known(db, listings, refresh)
+def skip_known(
+    db: Database, listings: list[Listing], refresh: bool, window: Window | None = None
+) -> list[Listing]:
+    """Mark items already stored so they are not fetched again (in a backfill: drop stored ones outside the day)."""
+    return pipeline.mark_known(db, listings, refresh, window)
 
 
 @task(name="fetch-articles", **_FETCH_RETRIES)
@@ -285,7 +287,7 @@ def _stages(
     """List, skip what is stored, fetch, extract, store: one pass over the sources."""
     # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
     listings = list_sources(db, config, window, only, refresh, day, quote(cache))
-    listings = skip_known(db, quote(listings), refresh)
+    listings = skip_known(db, quote(listings), refresh, window)
     documents = fetch_articles(config, quote(listings))
     batches = extract_articles(
         db, config, quote(listings), quote(documents), window, started_at, quote(memo)
@@ -300,7 +302,8 @@ def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
             db,
             run_id=run_id,
             finished_at=datetime.now(UTC),
-            error=f"{type(error).__name__}: {error}",
+            # MemoryError() has no message: the type alone is still a reason.
+            error=f"{type(error).__name__}: {error}" if str(error) else type(error).__name__,
         )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -29,7 +30,7 @@ from extractors.relevance import Watch
 from extractors.urls import is_http_url, url_key
 from flows.config import AnySource, Config, FetchConfig, FolderSource, GdeltSource
 from flows.http import FetchFailure, FetchSettings, fetch_all
-from storage.articles import known_articles, save_batch
+from storage.articles import known_articles, published_times, row_problem, save_batch
 from storage.boilerplate import known_rejections, learned_boilerplate
 from storage.database import Database
 from storage.dedup import DedupSettings
@@ -216,13 +217,33 @@ def watch_from_config(config: Config) -> Watch:
     )
 
 
-def mark_known(db: Database, listings: Sequence[Listing], refresh: bool = False) -> list[Listing]:
-    """Note which candidates are stored or were rejected already, so they are not fetched again."""
+def mark_known(
+    db: Database,
+    listings: Sequence[Listing],
+    refresh: bool = False,
+    window: Window | None = None,
+) -> list[Listing]:
+    """Note which candidates are stored or were rejected already, so they are not fetched again.
+
+    In a backfill (``window`` restricts dates), a stored article dated outside the window
+    (by its feed entry, else by what was stored) is dropped from its listing: like an entry
+    the feed dates outside the range, it was not seen in that range, so it is neither
+    counted nor marked seen again. Undated ones are outside, as new undated items are.
+    """
     if refresh:
         return list(listings)
     urls = [candidate.url for listing in listings for candidate in listing.candidates]
     known = known_articles(db, urls)
     rejected = known_rejections(db, urls)
+    if window is not None and window.is_backfill:
+        dates = published_times(db, set(known.values()))
+        for listing in listings:
+            listing.candidates = [
+                candidate
+                for candidate in listing.candidates
+                if candidate.url not in known
+                or window.contains(_known_date(candidate, dates.get(known[candidate.url])))
+            ]
     for listing in listings:
         listing.known = {
             candidate.url: known[candidate.url]
@@ -237,13 +258,20 @@ def mark_known(db: Database, listings: Sequence[Listing], refresh: bool = False)
     return list(listings)
 
 
+def _known_date(candidate: Candidate, stored: datetime | None) -> datetime | None:
+    if candidate.entry is not None and candidate.entry.published_at is not None:
+        return candidate.entry.published_at
+    return stored
+
+
 def fetch_documents(
     config: Config, listings: Sequence[Listing]
 ) -> dict[str, Document | ItemFailure]:
     """Download (concurrently) or read every candidate that is not stored yet.
 
     Feed sources configured with ``fetch_articles: false`` are skipped: their
-    records come from the feed itself.
+    records come from the feed itself. Files are held to ``fetch.max_response_bytes``
+    like pages are.
     """
     results: dict[str, Document | ItemFailure] = {}
     web_urls: list[str] = []
@@ -252,7 +280,7 @@ def fetch_documents(
             continue
         for candidate in listing.to_fetch:
             if isinstance(listing.source, FolderSource):
-                results[candidate.url] = _read_file(candidate.url)
+                results[candidate.url] = _read_file(candidate.url, config.fetch.max_response_bytes)
             elif getattr(listing.source, "fetch_articles", True):
                 web_urls.append(candidate.url)
     unique_urls = list(dict.fromkeys(web_urls))
@@ -327,21 +355,55 @@ def extract_articles(
                 )
                 continue
             except (ExtractionError, ValueError) as error:
-                batch.failures.append(ItemFailure(candidate.url, f"{candidate.url}: {error}"))
+                batch.failures.append(
+                    ItemFailure(candidate.url, f"{candidate.url}: {describe_error(error)}")
+                )
                 continue
             except Exception as error:
+                # MemoryError included: one item that cannot be handled fails alone.
                 logger.exception("unexpected error extracting %s", candidate.url)
                 batch.failures.append(
-                    ItemFailure(candidate.url, f"{candidate.url}: internal error: {error!r}")
+                    ItemFailure(
+                        candidate.url, f"{candidate.url}: internal error: {describe_error(error)}"
+                    )
                 )
                 continue
             if isinstance(article, ItemFailure):
                 batch.failures.append(article)
                 continue
+            # Checked here, item by item: a record storage cannot write would otherwise
+            # fail its whole source's batch (and the run) when the batch is written.
+            problem = row_problem(article)
+            if problem is not None:
+                batch.failures.append(
+                    ItemFailure(candidate.url, f"{candidate.url}: cannot be stored: {problem}")
+                )
+                continue
+            if isinstance(document, Document) and _replaced_bytes(article, document):
+                listing.warnings.append(
+                    f"{candidate.url}: bytes that are not valid in the document's encoding "
+                    "were replaced by U+FFFD"
+                )
             if memo is not None:
                 memo[candidate.url] = article
             _place(batch, candidate, article, window)
     return batches
+
+
+def describe_error(error: BaseException) -> str:
+    """An exception as a one-line reason, never empty (``MemoryError()`` says nothing)."""
+    if isinstance(error, MemoryError):
+        return f"out of memory ({type(error).__name__}{': ' + str(error) if str(error) else ''})"
+    return str(error) or type(error).__name__
+
+
+def _replaced_bytes(article: Article, document: Document) -> bool:
+    """Whether decoding replaced bytes with U+FFFD (rather than the document holding one)."""
+    record = article.record
+    return (
+        any("\ufffd" in text for text in (record.title, record.excerpt, record.body))
+        and b"\xef\xbf\xbd" not in document.content
+    )
 
 
 def _place(batch: SourceBatch, candidate: Candidate, article: Article, window: Window) -> None:
@@ -398,7 +460,7 @@ def store_batches(
             last_modified=listing.last_modified,
             body_hash=listing.body_hash,
             cursor=cursor,
-            items_seen=listing.seen,
+            items_seen=listing.seen - batch.skipped_out_of_window,
             new=0,
             unchanged=listing.unchanged,
             failed_items=len(batch.failures),
@@ -475,13 +537,22 @@ def _raw_page(listing: Listing, candidate: Candidate, document: Document) -> Raw
     )
 
 
-def _read_file(uri: str) -> Document | ItemFailure:
+def _read_file(uri: str, max_bytes: int) -> Document | ItemFailure:
+    """Read a local file, refusing one over ``max_bytes`` before reading it."""
     path = Path(url2pathname(urlsplit(uri).path))
+    too_large = f"{path}: file larger than {max_bytes} bytes (fetch.max_response_bytes)"
     try:
-        content = path.read_bytes()
-        modified = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if info.st_size > max_bytes:
+                return ItemFailure(uri, too_large)
+            # Bounded even if the file grows after the size check.
+            content = handle.read(max_bytes + 1)
     except OSError as error:
         return ItemFailure(uri, f"{path}: cannot read file: {error.strerror or error}")
+    if len(content) > max_bytes:
+        return ItemFailure(uri, too_large)
+    modified = datetime.fromtimestamp(info.st_mtime).astimezone()
     return Document(url=uri, final_url=uri, content=content, fetched_at=modified)
 
 

@@ -12,6 +12,13 @@ from storage.publish import analytics_path
 from storage.report import StoryLine
 from storage.runs import RunTotals
 
+# What a run with no source to report did, by flow.
+_NOTHING_TO_DO = {
+    "reprocess": "no stored raw pages in that range: nothing to re-extract",
+    "backfill": "nothing to do: every source and day of the range is stored already "
+    "(--refresh redoes them)",
+}
+
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -73,6 +80,17 @@ class RunSummary:
             f"({totals.sources_failed} of {totals.sources_total} sources failed"
             + (f", {skipped} skipped while backing off)" if skipped else ")")
         )
+        if not self.sources:
+            # An empty table would look like a run that lost its sources.
+            return "\n".join(
+                [
+                    header,
+                    "",
+                    _NOTHING_TO_DO.get(self.flow, "nothing to do: no enabled sources"),
+                    "",
+                    f"database: {self.db_path}",
+                ]
+            )
         rows = [("source", "seen", "new", "duplicate", "off-topic", "failed")]
         rows += [
             (

@@ -93,6 +93,9 @@ _ARROW_SCHEMA = pa.schema(
     ]
 )
 ARTICLE_COLUMNS = tuple(_ARROW_SCHEMA.names)
+# A JSON column (related, extra) longer than this is refused for its article alone: input
+# that asks for more (e.g. seed front matter built to expand) must not reach a batch.
+MAX_JSON_COLUMN_CHARS = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,35 @@ def known_articles(db: Database, urls: Iterable[str]) -> dict[str, str]:
         ).fetchall()
     found = dict(rows)
     return {url: found[key] for url, key in keys.items() if key in found}
+
+
+def published_times(db: Database, ids: Iterable[str]) -> dict[str, datetime | None]:
+    """Each stored article's publication time (aware UTC; None when undated), by id."""
+    wanted = sorted(set(ids))
+    if not wanted or not db.path.exists():
+        return {}
+    with db.connect() as connection:
+        rows = connection.execute(
+            "SELECT id, published_at FROM articles WHERE id IN (SELECT unnest(?))", [wanted]
+        ).fetchall()
+    return {row[0]: row[1].replace(tzinfo=UTC) if row[1] else None for row in rows}
+
+
+def row_problem(article: Article) -> str | None:
+    """Why one article cannot be written as a row, or None when it can.
+
+    The pipeline asks this per item before a batch is written, so a record that
+    cannot be serialised (or whose JSON columns are absurdly large) fails alone
+    instead of failing its whole batch.
+    """
+    try:
+        row = _row(article, "", datetime(1970, 1, 1), None)
+    except Exception as error:  # MemoryError included
+        return str(error) or type(error).__name__
+    for column in ("related", "extra"):
+        if len(row[column]) > MAX_JSON_COLUMN_CHARS:
+            return f"{column} is over {MAX_JSON_COLUMN_CHARS} characters as JSON"
+    return None
 
 
 def save_batch(

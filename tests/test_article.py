@@ -68,7 +68,8 @@ def _words(count: int, word: str = "word") -> str:
         (TEXT, "https://x.example.com/a", "text/markdown", "text"),
         (TEXT, "https://x.example.com/article", "", "text"),
         (b"---\ntitle: Seed\n---\nBody", "file:///docs/rec.md", "", "seed"),
-        (b"---\ntitle: Seed\n---\nBody", "https://x.example.com/a", "text/plain", "seed"),
+        # The seed format is for local files: fetched text is plain text whatever it starts with.
+        (b"---\ntitle: Seed\n---\nBody", "https://x.example.com/a", "text/plain", "text"),
     ],
 )
 def test_extract_document_picks_extractor_by_media_type_suffix_and_content(
