@@ -19,7 +19,6 @@ import importlib.util
 import ipaddress
 import logging
 import random
-import re
 import socket
 import ssl
 import time
@@ -30,6 +29,10 @@ from typing import NamedTuple, TypeAlias
 
 import httpx
 from protego import Protego
+
+# Re-exported: callers and tests know the fetcher's redact(); it lives with the URL helpers
+# so storage can use it too.
+from extractors.urls import redact as redact
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,23 @@ _ACCEPT = (
 )
 
 _IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class _RedactingFilter(logging.Filter):
+    """Redacts each record's message: httpx logs every request's full URL at INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+# A filter sits on the logger that creates the record, so it must be httpx's own; once,
+# however often this module is reloaded.
+if not any(isinstance(each, _RedactingFilter) for each in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_RedactingFilter())
 
 
 @dataclass(frozen=True)
@@ -129,23 +149,6 @@ class FetchFailure:
 
 
 FetchResult: TypeAlias = FetchedPage | FetchFailure
-
-
-# user:password@ in URLs, and query parameters whose name says they carry a credential.
-_USERINFO = re.compile(r"(?<=://)([^/@\s:]*):[^/@\s]*@")
-_SECRET_PARAMETER = re.compile(
-    r"([?&;][^=&#\s]*(?:token|key|secret|passw|pwd|auth|sig|session|credential)[^=&#\s]*=)[^&#\s]*",
-    re.IGNORECASE,
-)
-
-
-def redact(text: str) -> str:
-    """``text`` with URL passwords and credential-like query values replaced by ``***``.
-
-    Failure messages end up in logs, the run summary, the runs table and Prefect
-    artifacts; a feed URL carrying an API key or basic-auth password must not.
-    """
-    return _SECRET_PARAMETER.sub(r"\1***", _USERINFO.sub(r"\1:***@", text))
 
 
 def _is_transient(kind: str, status: int | None) -> bool:
