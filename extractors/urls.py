@@ -2,13 +2,17 @@
 
 ``canonical_url`` is what we store as ``web_url`` (a real, fetchable address);
 ``url_key`` is what identifies the article: it also ignores the scheme and a
-leading ``www.``, which publishers serve interchangeably.
+leading ``www.``, which publishers serve interchangeably. ``redact`` hides the
+credentials a URL may carry (a password, an API key in the query) wherever a
+URL or a message built from one is stored, logged or shown.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that only track the reader; they never select content.
@@ -81,11 +85,149 @@ _WRAPPER_PARAMS = {
 }
 
 
+# Query parameter names that carry a credential. A name is split into words at
+# punctuation and camelCase (``api_key``, ``X-Amz-Signature``, ``AWSAccessKeyId``);
+# one of these words, or a run-together name ending in one of the suffixes
+# (``apikey``, ``accesstoken``), marks it. Whole words, so ``keyword``, ``author``
+# and ``design`` stay readable.
+_SECRET_WORDS = frozenset(
+    {
+        "key",
+        "apikey",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "pass",
+        "pwd",
+        "sig",
+        "signature",
+        "auth",
+        "session",
+        "sessionid",
+        "sessid",
+        "sid",
+        "credential",
+        "credentials",
+        "jwt",
+    }
+)
+_SECRET_SUFFIXES = (
+    "apikey",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "signature",
+    "sessionid",
+    "sessid",
+    "credential",
+    "credentials",
+    "oauth",
+)
+# Names that are credentials on some sites and select content on others (``?key=123``,
+# Slashdot's ``?sid=``): redacted wherever a URL is shown, but kept in the canonical URL,
+# since dropping them could merge two different articles into one.
+_AMBIGUOUS_SECRET_NAMES = frozenset({"key", "sid", "sig", "session", "auth", "pass"})
+_NAME_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+REDACTED = "***"
+# user:password@ (or a lone token@) right after the scheme; greedy up to the authority's
+# last "@", so a password containing "@" is hidden whole.
+_USERINFO = re.compile(r"(?<=://)(?P<info>[^/?#\s\"'<>]*)@")
+# name=value in a query (or anything query-like in free text). The value stops at
+# characters that end a URL in text, JSON or HTML, so the text around stays intact.
+_PARAMETER = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&#\s\"'<>?;]+)=(?P<value>[^&#\s\"'<>;]*)")
+
+
+def is_secret_parameter(name: str) -> bool:
+    """Tell whether a query parameter named ``name`` carries a credential (API key, token, password …)."""
+    words = [word.lower() for word in _NAME_WORD.findall(name)]
+    if any(word in _SECRET_WORDS for word in words):
+        return True
+    compact = "".join(words)
+    return compact in _SECRET_WORDS or compact.endswith(_SECRET_SUFFIXES)
+
+
+def _selects_no_content(name: str) -> bool:
+    """A credential parameter that can be dropped from an article's identity."""
+    compact = "".join(word.lower() for word in _NAME_WORD.findall(name))
+    return is_secret_parameter(name) and compact not in _AMBIGUOUS_SECRET_NAMES
+
+
+def redact(text: str) -> str:
+    """``text`` with URL credentials replaced by ``***``.
+
+    Hides the password of ``user:password@`` (and a userinfo that is a lone token,
+    as in ``https://TOKEN@host``), and the values of query parameters whose name
+    says they carry a credential (``api_key``, ``access_token``, ``sig``,
+    ``password`` …, see ``is_secret_parameter``). Works on a bare URL and on any
+    text that contains URLs (error messages, log lines).
+
+    Args:
+        text: a URL or a message.
+
+    Returns:
+        The same text with every credential replaced by ``***``.
+    """
+    if "@" not in text and "=" not in text:
+        return text
+    return _PARAMETER.sub(_redact_parameter, _USERINFO.sub(_redact_userinfo, text))
+
+
+def redact_data(value: Any) -> Any:
+    """``redact`` applied to every string inside nested dicts, lists and tuples (e.g. a JSON summary)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {key: redact_data(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_data(item) for item in value]
+    return value
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without userinfo and without credential query parameters.
+
+    The base against which a fetched page's or feed's relative links are
+    resolved: links built from it inherit no password or key, so nothing that
+    is stored from them (article and image URLs) can carry one.
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc and not any(
+        is_secret_parameter(name) for name, _ in parse_qsl(parts.query, keep_blank_values=True)
+    ):
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if not is_secret_parameter(unquote(pair.partition("=")[0]))
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_userinfo(match: re.Match[str]) -> str:
+    user, colon, _ = match.group("info").partition(":")
+    # A lone userinfo is usually a token (https://TOKEN@github.com/…), not a user name.
+    return f"{user}:{REDACTED}@" if colon else f"{REDACTED}@"
+
+
+def _redact_parameter(match: re.Match[str]) -> str:
+    name = match.group("name")
+    if not match.group("value") or not is_secret_parameter(unquote(name)):
+        return match.group(0)
+    return f"{match.group('lead')}{name}={REDACTED}"
+
+
 def canonical_url(url: str) -> str:
     """Return the canonical form of an article URL.
 
-    Lower-cases scheme and host, drops default ports, fragments and tracking
-    parameters, sorts the remaining query, unwraps
+    Lower-cases scheme and host, drops userinfo, default ports, fragments,
+    tracking parameters and unambiguous credential parameters (``api_key``,
+    ``access_token``, ``X-Amz-Signature`` …: they authorise, they do not select
+    content, and the canonical URL is stored; a bare ``key`` or ``sid`` may be an
+    article's id, so it stays), sorts the remaining query, unwraps
     aggregator redirect links and maps AMP addresses (``/amp`` suffixes,
     ``amp.`` hosts, ``cdn.ampproject.org`` caches) to the article's own URL.
     URLs that are not http(s) are returned stripped but otherwise unchanged.
@@ -124,7 +266,7 @@ def canonical_url(url: str) -> str:
     query_pairs = [
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not _is_tracking_param(key)
+        if not _is_tracking_param(key) and not _selects_no_content(key)
     ]
     query = urlencode(sorted(query_pairs), doseq=True)
     return urlunsplit((scheme, netloc, path, query, ""))

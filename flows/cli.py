@@ -19,6 +19,7 @@ from typing import Any
 
 import typer
 
+from extractors.urls import redact
 from flows.config import Config, ConfigError, load_config
 from storage.database import Database, StorageError
 
@@ -514,7 +515,8 @@ def _source_row(
         str(state.get("items_last_run", "")),
         str(state.get("new_last_run", "")),
         _cell(state.get("failed_items_last_run")),
-        _cell(state.get("last_error")),
+        # Redacted again on display: a database written before redaction may still hold one.
+        _cell(redact(str(state.get("last_error") or ""))),
     ]
 
 

@@ -19,17 +19,22 @@ import importlib.util
 import ipaddress
 import logging
 import random
-import re
 import socket
 import ssl
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+import urllib.request
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple, TypeAlias
 
+import httpcore
 import httpx
 from protego import Protego
+
+# Re-exported: callers and tests know the fetcher's redact(); it lives with the URL helpers
+# so storage can use it too.
+from extractors.urls import redact as redact
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +59,23 @@ _ACCEPT = (
 )
 
 _IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class _RedactingFilter(logging.Filter):
+    """Redacts each record's message: httpx logs every request's full URL at INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+# A filter sits on the logger that creates the record, so it must be httpx's own; once,
+# however often this module is reloaded.
+if not any(isinstance(each, _RedactingFilter) for each in logging.getLogger("httpx").filters):
+    logging.getLogger("httpx").addFilter(_RedactingFilter())
 
 
 @dataclass(frozen=True)
@@ -129,23 +151,6 @@ class FetchFailure:
 
 
 FetchResult: TypeAlias = FetchedPage | FetchFailure
-
-
-# user:password@ in URLs, and query parameters whose name says they carry a credential.
-_USERINFO = re.compile(r"(?<=://)([^/@\s:]*):[^/@\s]*@")
-_SECRET_PARAMETER = re.compile(
-    r"([?&;][^=&#\s]*(?:token|key|secret|passw|pwd|auth|sig|session|credential)[^=&#\s]*=)[^&#\s]*",
-    re.IGNORECASE,
-)
-
-
-def redact(text: str) -> str:
-    """``text`` with URL passwords and credential-like query values replaced by ``***``.
-
-    Failure messages end up in logs, the run summary, the runs table and Prefect
-    artifacts; a feed URL carrying an API key or basic-auth password must not.
-    """
-    return _SECRET_PARAMETER.sub(r"\1***", _USERINFO.sub(r"\1:***@", text))
 
 
 def _is_transient(kind: str, status: int | None) -> bool:
@@ -370,6 +375,7 @@ async def afetch_all(
     limiter = _Limiter(settings)
     robots = _Robots(settings, limiter)
     client = httpx.AsyncClient(
+        transport=_PinnedTransport(settings),
         http1=True,
         http2=False,
         follow_redirects=False,
@@ -561,6 +567,8 @@ async def _request(
 
 
 def _classify(exc: Exception, url: str, settings: FetchSettings) -> _Failed:
+    if isinstance(exc, _RefusedAddress):
+        return _refused(url, exc.reason, exc.address)
     if isinstance(exc, TimeoutError):
         return _Failed(
             "timeout", f"timed out after {settings.total_timeout:g}s in total fetching {url}"
@@ -597,7 +605,13 @@ def _find_ssl_error(exc: BaseException) -> ssl.SSLError | None:
 
 
 async def _check_url(url: str, settings: FetchSettings) -> httpx.URL:
-    """Parse a URL and enforce the scheme and address policy; raises _Failed."""
+    """Parse a URL and enforce the scheme policy; raises _Failed.
+
+    The address policy is enforced where the connection is made (``_PinnedBackend``),
+    on the very addresses connected to. Only when an HTTP(S) proxy from the
+    environment may carry the request (the proxy resolves the name, so nothing
+    can be pinned) is the name also resolved and checked here, as a best effort.
+    """
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
@@ -606,36 +620,138 @@ async def _check_url(url: str, settings: FetchSettings) -> httpx.URL:
         raise _Failed("bad_url", f"unsupported scheme {parsed.scheme or 'none'!r} in {url}")
     if not parsed.host:
         raise _Failed("bad_url", f"no host in URL {url!r}")
-    if settings.allow_private_addresses:
+    if settings.allow_private_addresses or not urllib.request.getproxies():
         return parsed
-    for address in await _resolve(parsed, url, settings.connect_timeout):
+    host = parsed.raw_host.decode("ascii")
+    port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+    try:
+        addresses = await _resolve(host, port, settings.connect_timeout)
+    except httpcore.ConnectTimeout as exc:
+        raise _Failed("timeout", f"{exc} for {url}") from exc
+    except httpcore.ConnectError as exc:
+        raise _Failed("network", f"{exc} for {url}") from exc
+    for address in addresses:
         reason = _refusal_reason(address)
         if reason:
-            raise _Failed(
-                "refused_address",
-                f"refused: {url} resolves to {reason} address {address} "
-                "(set fetch.allow_private_addresses to allow)",
-            )
+            raise _refused(url, reason, address)
     return parsed
 
 
-async def _resolve(parsed: httpx.URL, url: str, timeout: float) -> list[_IPAddress]:
-    host = parsed.raw_host.decode("ascii")
+def _refused(url: str, reason: str, address: _IPAddress) -> _Failed:
+    return _Failed(
+        "refused_address",
+        f"refused: {url} resolves to {reason} address {address} "
+        "(set fetch.allow_private_addresses to allow)",
+    )
+
+
+async def _lookup(host: str, port: int) -> list[str]:
+    """The host's addresses from the system resolver, in its order of preference.
+
+    The one place names are resolved, so tests can stand in a resolver of their own.
+    """
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+async def _resolve(host: str, port: int, timeout: float | None) -> list[_IPAddress]:
+    """A host's addresses (an IP literal is its own); httpcore's connect errors on failure."""
     with contextlib.suppress(ValueError):
-        return [ipaddress.ip_address(host)]
-    port = parsed.port or _DEFAULT_PORTS[parsed.scheme]
+        return [ipaddress.ip_address(host.strip("[]"))]
     try:
         async with asyncio.timeout(timeout):
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, port, type=socket.SOCK_STREAM
-            )
+            found = await _lookup(host, port)
     except TimeoutError as exc:
-        raise _Failed(
-            "timeout", f"timed out after {timeout:g}s resolving {host} for {url}"
-        ) from exc
+        raise httpcore.ConnectTimeout(f"timed out after {timeout:g}s resolving {host}") from exc
     except OSError as exc:
-        raise _Failed("network", f"could not resolve {host} for {url}: {exc}") from exc
-    return [ipaddress.ip_address(str(info[4][0])) for info in infos]
+        raise httpcore.ConnectError(f"could not resolve {host}: {exc}") from exc
+    addresses = list(dict.fromkeys(ipaddress.ip_address(address) for address in found))
+    if not addresses:
+        raise httpcore.ConnectError(f"could not resolve {host}: no addresses")
+    return addresses
+
+
+class _RefusedAddress(Exception):
+    """A connection the address policy forbids; raised before any packet is sent."""
+
+    def __init__(self, reason: str, address: _IPAddress) -> None:
+        super().__init__(f"{reason} address {address}")
+        self.reason = reason
+        self.address = address
+
+
+class _PinnedBackend(httpcore.AsyncNetworkBackend):
+    """Resolves a host once, checks every address, and connects to those checked addresses.
+
+    Resolving for a check and letting the connection resolve again would let a name
+    answer a public address to the check and 127.0.0.1 to the connection (DNS
+    rebinding). Here the addresses checked are the addresses connected to, for every
+    connection, so every redirect hop too. TLS is unaffected: httpcore starts it on the
+    returned stream with the URL's host name for SNI and certificate checks, and httpx
+    sends the Host header from the URL.
+    """
+
+    def __init__(self, allow_private_addresses: bool) -> None:
+        self._allow_private = allow_private_addresses
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        addresses = await _resolve(host, port, timeout)
+        if not self._allow_private:
+            # One private answer refuses the host: which address would be used is the
+            # resolver's choice, and a name that mixes them is not a public site.
+            for address in addresses:
+                reason = _refusal_reason(address)
+                if reason:
+                    raise _RefusedAddress(reason, address)
+        failure: Exception | None = None
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    str(address), port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        assert failure is not None
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not used by the fetcher")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+class _PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport (request mapping, errors, streaming) over ``_PinnedBackend``."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        limits = httpx.Limits(max_connections=max(1, settings.concurrency))
+        super().__init__(http1=True, http2=False, limits=limits)
+        # httpx takes no network backend, so its pool is rebuilt with the same
+        # settings and ours; a failing hasattr here means an httpx upgrade moved it.
+        assert hasattr(self, "_pool"), "httpx.AsyncHTTPTransport no longer has _pool"
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=False,
+            network_backend=_PinnedBackend(settings.allow_private_addresses),
+        )
 
 
 def _refusal_reason(address: _IPAddress) -> str | None:

@@ -28,6 +28,7 @@ from extractors.discovery import (
 )
 from extractors.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
 from extractors.record import Image
+from extractors.urls import redact, strip_credentials
 from flows.config import Config, FeedSource, FolderSource, GdeltSource, SitemapSource
 from flows.http import FetchedPage, FetchFailure, FetchResult, FetchSettings, charset_of, fetch_all
 from flows.pipeline import Candidate, Document, ItemFailure, Listing, Window, fetch_settings
@@ -106,6 +107,11 @@ def list_sources(
                 listings[source.name] = _sitemap_listing(source, span, settings, cache)
         else:
             listings[source.name] = _folder_listing(source)
+    # Errors and warnings quote feed URLs and fetch errors; they go to the summary, the
+    # runs and sources tables, logs and artifacts, so no credential may remain in them.
+    for each in listings.values():
+        each.error = redact(each.error) if each.error else each.error
+        each.warnings = [redact(warning) for warning in each.warnings]
     return [listings[source.name] for source in sources]
 
 
@@ -247,7 +253,7 @@ def _sitemap_listing(
                 listing.warnings.append(f"child sitemap failed: {response.message}")
                 continue
             try:
-                sitemap = parse_sitemap(response.content, response.final_url)
+                sitemap = parse_sitemap(response.content, strip_credentials(response.final_url))
             except DiscoveryError as error:
                 if url == source.url:
                     listing.error = f"{url}: {error}"
@@ -305,7 +311,11 @@ def _feed_listing(
         listing.unchanged = True
         return listing
     try:
-        feed = parse_feed(response.content, response.final_url, response.content_type)
+        # Credentials in the feed's URL are for the feed: links resolved against it do not
+        # inherit them, so no article, image or feed link stored later can carry them.
+        feed = parse_feed(
+            response.content, strip_credentials(response.final_url), response.content_type
+        )
     except FeedError as error:
         listing.error = str(error)
         return listing

@@ -27,7 +27,7 @@ from extractors.feeds import FeedEntry, ParsedFeed, entry_to_record
 from extractors.html import ExtractionError
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
-from extractors.urls import is_http_url, url_key
+from extractors.urls import is_http_url, redact, redact_data, strip_credentials, url_key
 from flows.config import AnySource, Config, FetchConfig, FolderSource, GdeltSource
 from flows.http import FetchFailure, FetchSettings, fetch_all
 from storage.articles import known_articles, published_times, row_problem, save_batch
@@ -361,7 +361,7 @@ def extract_articles(
                 continue
             except Exception as error:
                 # MemoryError included: one item that cannot be handled fails alone.
-                logger.exception("unexpected error extracting %s", candidate.url)
+                logger.exception("unexpected error extracting %s", redact(candidate.url))
                 batch.failures.append(
                     ItemFailure(
                         candidate.url, f"{candidate.url}: internal error: {describe_error(error)}"
@@ -475,7 +475,8 @@ def store_batches(
             seen_ids=stored_ids,
             source=None if reextracted else update,
             rejected=[
-                (url_key(page.url), page.url, page.reason, page.detail) for page in batch.rejected
+                (url_key(page.url), redact(page.url), page.reason, redact(page.detail))
+                for page in batch.rejected
             ],
             dedup=dedup,
             raw_pages=() if reextracted else batch.raw,
@@ -525,15 +526,16 @@ def _raw_page(listing: Listing, candidate: Candidate, document: Document) -> Raw
             if feed is not None
             else None,
         }
+    # The fetch used the real URLs; what is kept for reprocessing carries no credential.
     return RawPage(
-        url=document.url,
-        final_url=document.final_url,
+        url=redact(document.url),
+        final_url=redact(document.final_url),
         status=document.status,
         headers=document.headers,
         fetched_at=document.fetched_at,
         content=document.content,
         source_name=listing.source.name,
-        hint=hint,
+        hint=redact_data(hint),
     )
 
 
@@ -587,7 +589,8 @@ def _extract_one(
     try:
         record, kind = extract_document(
             document.content,
-            url=document.final_url,
+            # Relative links (images, canonical) must not inherit a password or key.
+            url=strip_credentials(document.final_url),
             fetched_at=now,
             media_type=document.media_type,
             charset=document.charset,
@@ -602,13 +605,13 @@ def _extract_one(
             fetched_at=now,
             watch=watch,
             input_kind="feed",
-            original_url=candidate.url,
+            original_url=redact(candidate.url),
             provider=provider,
             boilerplate=boilerplate,
         )
     if not record.body and not record.title and (hint is None or not hint.body):
         raise ExtractionError("no article text or title found on the page")
-    original_url = candidate.url if is_http_url(candidate.url) else document.url
+    original_url = redact(candidate.url if is_http_url(candidate.url) else document.url)
     return build_article(
         record,
         source=source.name,
@@ -636,8 +639,9 @@ def _configured_provider(source: AnySource) -> Provider | None:
 
 
 def _location(source: AnySource) -> str:
+    """Where a source reads from, as stored in ``sources.location`` (credentials redacted)."""
     if isinstance(source, FolderSource):
         return source.path
     if isinstance(source, GdeltSource):
-        return f"{source.api_url} query={source.query!r}"
-    return source.url
+        return redact(f"{source.api_url} query={source.query!r}")
+    return redact(source.url)

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from extractors.urls import redact, redact_data
 from flows.pipeline import SourceReport
 from storage.publish import analytics_path
 from storage.report import StoryLine
@@ -69,7 +70,7 @@ class RunSummary:
 
     def as_json(self) -> dict[str, Any]:
         """Per-source counts and errors, for the runs table."""
-        return {"sources": [asdict(report) for report in self.sources]}
+        return {"sources": redact_data([asdict(report) for report in self.sources])}
 
     def as_text(self) -> str:
         """A plain-text table for the terminal and logs."""
@@ -133,7 +134,8 @@ class RunSummary:
             f"database: {self.db_path}",
             f"analytics copy (open this one): {analytics_path(self.db_path)}",
         ]
-        return "\n".join(lines)
+        # Errors and item failures quote URLs; a feed's password or key must not be shown.
+        return redact("\n".join(lines))
 
     def as_markdown(self, top_stories: Sequence[StoryLine] = ()) -> str:
         """A Markdown report for the Prefect artifact: counts, failing sources, top new stories."""
@@ -175,7 +177,7 @@ class RunSummary:
         problems = self._problem_lines()
         if problems:
             lines += ["", "## Problems", "", *(f"- {line.strip()}" for line in problems)]
-        return "\n".join(lines)
+        return redact("\n".join(lines))
 
     def _problem_lines(self) -> list[str]:
         lines = []

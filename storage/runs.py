@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from extractors.urls import redact, redact_data
 from storage.database import Database
 
 
@@ -81,7 +82,8 @@ def finish_run(
                 totals.items_duplicate,
                 totals.items_off_topic,
                 totals.items_failed,
-                json.dumps(summary, default=str),
+                # Errors in the summary quote URLs; the ledger must not keep their credentials.
+                json.dumps(redact_data(summary), default=str),
                 run_id,
             ],
         )
@@ -96,5 +98,5 @@ def fail_run(db: Database, *, run_id: str, finished_at: datetime, error: str) ->
     with db.transaction() as connection:
         connection.execute(
             "UPDATE runs SET status = 'failed', finished_at = ?, summary = ? WHERE run_id = ? AND status = 'running'",
-            [_naive(finished_at), json.dumps({"error": error}), run_id],
+            [_naive(finished_at), json.dumps({"error": redact(error)}), run_id],
         )

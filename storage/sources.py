@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 
+from extractors.urls import redact
 from storage.database import Database
 
 
@@ -75,7 +76,8 @@ def update_source(
         {
             "name": update.name,
             "kind": update.kind,
-            "location": update.location,
+            # Stored, then copied to the world-readable analytics file: never a credential.
+            "location": redact(update.location),
             "etag": update.etag,
             "last_modified": update.last_modified,
             "body_hash": update.body_hash,
@@ -83,7 +85,7 @@ def update_source(
             "run_id": run_id,
             "at": moment,
             "ok": update.ok,
-            "error": update.error,
+            "error": redact(update.error) if update.error else update.error,
             "items": update.items_seen,
             "new": update.new,
             "outcome": "failed" if not update.ok else "unchanged" if update.unchanged else "ok",

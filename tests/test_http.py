@@ -8,13 +8,14 @@ import gzip
 import itertools
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
-import httpx
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -461,27 +462,190 @@ def test_bad_urls(url: str, allow_private: bool) -> None:
     assert "\n" not in got.message
 
 
-def test_redirect_to_loopback_is_refused(
+# --- DNS pinning: the address checked is the address connected to -----------------------
+#
+# Nothing may leave loopback here, so 127.0.0.2 plays the public internet (the policy is
+# patched to call it public) and 127.0.0.1 the private network; Linux routes all of
+# 127/8 to loopback. Names are answered by a resolver the test controls.
+
+PUBLIC_STAND_IN = "127.0.0.2"
+
+
+def _fake_dns(
+    monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """Answer ``socket.getaddrinfo`` for the given names, one answer per call (the last repeats).
+
+    Patched at the socket level, the resolver every path uses (ours, httpx's, anyio's);
+    returns the log of which name got which answer.
+    """
+    real = socket.getaddrinfo
+    calls: dict[str, list[str]] = {}
+
+    def getaddrinfo(host: object, port: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name not in answers:
+            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        seen = calls.setdefault(name, [])
+        address = answers[name][min(len(seen), len(answers[name]) - 1)]
+        seen.append(address)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(str(port))))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    real_reason = fetch_mod._refusal_reason
+
+    def reason(address: object) -> str | None:
+        if str(address) == PUBLIC_STAND_IN:
+            return None
+        return real_reason(address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fetch_mod, "_refusal_reason", reason)
+    return calls
+
+
+@pytest.fixture
+def public_server(server: HTTPServer) -> Iterator[HTTPServer]:
+    """A server on 127.0.0.2 at the same port as ``server`` (127.0.0.1): one name, two hosts."""
+    public = LocalServer(host=PUBLIC_STAND_IN, port=server.port, threaded=True)
+    public.start()
+    yield public
+    public.clear()
+    public.stop()
+
+
+def test_a_name_rebinding_to_loopback_after_the_check_is_never_connected_to(
+    server: HTTPServer, public_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = respond_in_turn(server, "/page", Response("private"))
+    public = respond_in_turn(public_server, "/page", Response("public"))
+    calls = _fake_dns(monkeypatch, {"rebind.test": [PUBLIC_STAND_IN, "127.0.0.1"]})
+
+    got = page(
+        fetch_one(f"http://rebind.test:{server.port}/page", settings(allow_private_addresses=False))
+    )
+
+    assert got.content == b"public"
+    assert calls["rebind.test"] == [PUBLIC_STAND_IN], "resolved once, for check and connection"
+    assert public.count == 1 and private.count == 0
+    assert public.headers[0]["host"] == f"rebind.test:{server.port}"
+
+
+def test_a_name_answering_public_and_private_addresses_is_refused(
     server: HTTPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    secret = respond_in_turn(server, "/secret", Response("internal"))
-    respond_in_turn(server, "/start", redirect(server.url_for("/secret")))
-    start = server.url_for("/start")
-    check = fetch_mod._check_url
+    private = respond_in_turn(server, "/page", Response("private"))
+    real = socket.getaddrinfo
 
-    async def first_hop_allowed(url: str, config: FetchSettings) -> httpx.URL:
-        # Stands in for a public site: only the first hop is exempt from the policy.
-        if url == start:
-            config = dataclasses.replace(config, allow_private_addresses=True)
-        return await check(url, config)
+    def both(host: object, port: object, *args: object, **kwargs: object) -> object:
+        if host != "mixed.test":
+            return real(host, port, *args, **kwargs)  # type: ignore[arg-type]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(str(port))))
+            for address in (PUBLIC_STAND_IN, "127.0.0.1")
+        ]
 
-    monkeypatch.setattr(fetch_mod, "_check_url", first_hop_allowed)
+    _fake_dns(monkeypatch, {})
+    monkeypatch.setattr(socket, "getaddrinfo", both)
 
-    got = failure(fetch_one(start, STRICT))
+    got = failure(
+        fetch_one(f"http://mixed.test:{server.port}/page", settings(allow_private_addresses=False))
+    )
 
     assert got.kind == "refused_address"
-    assert server.url_for("/secret") in got.message
+    assert "loopback address 127.0.0.1" in got.message
+    assert private.count == 0
+
+
+def test_redirect_to_a_name_resolving_to_loopback_is_refused(
+    server: HTTPServer, public_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = respond_in_turn(server, "/secret", Response("internal"))
+    inside = f"http://intranet.test:{server.port}/secret"
+    start = respond_in_turn(public_server, "/start", redirect(inside))
+    _fake_dns(monkeypatch, {"public.test": [PUBLIC_STAND_IN], "intranet.test": ["127.0.0.1"]})
+
+    got = failure(
+        fetch_one(
+            f"http://public.test:{server.port}/start", settings(allow_private_addresses=False)
+        )
+    )
+
+    assert start.count == 1
+    assert got.kind == "refused_address"
+    assert f"refused: {inside} resolves to loopback address 127.0.0.1" in got.message
     assert secret.count == 0
+
+
+def test_https_to_a_pinned_address_keeps_sni_host_and_certificate_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = _self_signed(tmp_path, "secure.test")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server_names: list[str | None] = []
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)  # type: ignore[assignment,misc,return-value]
+    requests: list[bytes] = []
+    listener = socket.create_server((PUBLIC_STAND_IN, 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with context.wrap_socket(conn, server_side=True) as tls:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += tls.recv(4096)
+            requests.append(request)
+            tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nsecure")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    _fake_dns(monkeypatch, {"secure.test": [PUBLIC_STAND_IN]})
+    try:
+        got = page(
+            fetch_one(f"https://secure.test:{port}/page", settings(allow_private_addresses=False))
+        )
+    finally:
+        thread.join(timeout=5)
+        listener.close()
+
+    assert got.content == b"secure"
+    assert server_names == ["secure.test"]
+    assert f"host: secure.test:{port}".encode() in requests[0].lower()
+
+
+def _self_signed(directory: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for ``name`` (its own CA), and its key, as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
 
 
 # --- batches, concurrency, loops -----------------------------------------------------
