@@ -4,17 +4,50 @@ Connections are opened per unit of work and closed right after, because
 DuckDB lets one process hold a file for writing and locks every other process
 out meanwhile; holding it for a whole run would lock analysts out for longer
 than needed.
+
+Every connection is locked down when it is opened (see :data:`HARDENED_CONFIG`):
+it reaches no file but its own database (no ``COPY``, ``read_csv``, ``glob``,
+``ATTACH``), installs and loads no extension on its own, and no ``SET`` can
+undo that. Only an export is given one directory to write into.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+# Safe by construction rather than by parsing SQL: whatever a statement says, DuckDB
+# itself refuses to touch another file, to fetch or load an extension (opening a SQLite
+# file as the database would otherwise download one), or to change these settings.
+HARDENED_CONFIG: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    # No table is found by the name of a Python variable: batches are registered by name.
+    "python_enable_replacements": False,
+    "lock_configuration": True,
+    # Set per session after the configuration is locked (ICU's setting cannot be given
+    # at start-up); a session's time zone only changes how times are shown.
+    "allowed_configs": ["TimeZone"],
+}
+
+# DuckDB's words for a file that is not (or no longer) a whole database.
+_DAMAGE = re.compile(
+    r"could not read enough bytes|checksum|corrupt|not a valid duckdb database file"
+    r"|invalid (?:file|database) header",
+    re.IGNORECASE,
+)
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class StorageError(RuntimeError):
@@ -23,6 +56,10 @@ class StorageError(RuntimeError):
 
 class DatabaseBusyError(StorageError):
     """Another process holds the database file."""
+
+
+class DatabaseDamagedError(StorageError):
+    """The file is truncated, corrupted or not a DuckDB database: newswatch neither writes nor reads it."""
 
 
 class Database:
@@ -39,14 +76,23 @@ class Database:
         return f"Database({str(self.path)!r})"
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection with the schema up to date; closed on exit.
+    def connect(
+        self, read_only: bool = False, *, write_dir: Path | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A hardened connection with the schema up to date; closed on exit.
+
+        Args:
+            read_only: open the file read-only (what every reader does).
+            write_dir: the one directory (and what is below it) statements may write
+                into, for an export; no other file outside the database is reachable.
 
         Raises:
             DatabaseBusyError: another process holds the file.
+            DatabaseDamagedError: the file is truncated or corrupted (also when the
+                damage only shows while reading it).
             StorageError: a missing file in read-only mode, or a newer schema.
         """
-        connection = self._open(read_only)
+        connection = self._open(read_only, write_dir)
         try:
             connection.execute("SET TimeZone = 'UTC'")
             if read_only:
@@ -54,6 +100,10 @@ class Database:
             else:
                 self._migrate(connection)
             yield connection
+        except duckdb.Error as error:
+            if _DAMAGE.search(str(error)):
+                raise self._damaged(error) from None
+            raise
         finally:
             connection.close()
 
@@ -74,24 +124,89 @@ class Database:
         with self.connect(read_only=True) as connection:
             return _recorded_version(connection)
 
-    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+    def _open(self, read_only: bool, write_dir: Path | None) -> duckdb.DuckDBPyConnection:
         if read_only and not self.path.exists():
             raise StorageError(
                 f"database {self.path} does not exist yet: run `newswatch run` first"
             )
+        if self._is_sqlite():
+            raise StorageError(
+                f"{self.path} is a SQLite database, not a newswatch DuckDB file; "
+                "point --db at the .duckdb file newswatch writes"
+            )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = dict(HARDENED_CONFIG)
+        if write_dir is not None:
+            # DuckDB takes the allowed paths only while external access is still on:
+            # they are set and then everything is locked before the connection is used.
+            del config["enable_external_access"], config["lock_configuration"]
         try:
-            return duckdb.connect(str(self.path), read_only=read_only)
+            connection = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
-                raise DatabaseBusyError(
-                    f"database {self.path} is in use by another process ({_first_line(error)}); "
-                    "close the other connection or wait for the running pipeline to finish"
-                ) from None
+                raise self._busy(error, read_only) from None
+            if _DAMAGE.search(str(error)):
+                raise self._damaged(error) from None
             raise StorageError(f"cannot open database {self.path}: {_first_line(error)}") from None
         except duckdb.Error as error:
+            if _DAMAGE.search(str(error)):
+                raise self._damaged(error) from None
             raise StorageError(f"cannot open database {self.path}: {_first_line(error)}") from None
+        if write_dir is not None:
+            directory = str(Path(write_dir).resolve())
+            try:
+                connection.execute("SET allowed_paths = ?", [[directory]])
+                connection.execute("SET allowed_directories = ?", [[directory + os.sep]])
+                connection.execute("SET enable_external_access = false")
+                connection.execute("SET lock_configuration = true")
+            except BaseException:
+                connection.close()
+                raise
+        return connection
+
+    def _is_sqlite(self) -> bool:
+        try:
+            with self.path.open("rb") as handle:
+                return handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+        except OSError:
+            return False
+
+    def _busy(self, error: duckdb.Error, read_only: bool) -> DatabaseBusyError:
+        """Which process holds the file, and what to do about it."""
+        holder = _LOCK_HOLDER.search(str(error))
+        if holder is None:
+            who = f"another process ({_first_line(error)})"
+            pid = None
+        else:
+            pid = int(holder["pid"])
+            program = _command_line(pid) or holder["program"]
+            who = f"process {pid} ({program if len(program) <= 60 else program[:59] + '…'})"
+        if pid is not None and "newswatch" in _command_line(pid):
+            return DatabaseBusyError(
+                f"database {self.path} is in use by {who}, another newswatch run; "
+                "wait for it to finish and try again"
+            )
+        if read_only:
+            return DatabaseBusyError(
+                f"database {self.path} is being written by {who}; "
+                "try again when it has closed the file"
+            )
+        from storage.publish import analytics_path  # publish builds on this module
+
+        return DatabaseBusyError(
+            f"database {self.path} is held open by {who}, so newswatch cannot write it; "
+            f"that program should open the analytics copy {analytics_path(self.path)} instead "
+            "(read-only, replaced at the end of every run): close the working file there "
+            "and run again"
+        )
+
+    def _damaged(self, error: BaseException) -> DatabaseDamagedError:
+        return DatabaseDamagedError(
+            f"database {self.path} is damaged ({_first_line(error)}); newswatch will not "
+            "read or write it. Restore it from a backup (the analytics copy, if any, holds "
+            "the last published run)"
+        )
 
     def _check_version(self, connection: duckdb.DuckDBPyConnection) -> None:
         version = _recorded_version(connection)
@@ -136,6 +251,15 @@ def _recorded_version(connection: duckdb.DuckDBPyConnection) -> int:
         "SELECT value FROM schema_info WHERE key = 'schema_version'"
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+def _command_line(pid: int) -> str:
+    """The command line of a local process, or "" when it cannot be read."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    return " ".join(part for part in raw.decode(errors="replace").split("\0") if part)
 
 
 def _first_line(error: BaseException) -> str:

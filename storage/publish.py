@@ -134,8 +134,8 @@ def publication_info(db: Database) -> dict[str, str]:
 
 def _stamp(path: Path, run_id: str | None, published_at: datetime) -> None:
     """Record in the copy which run it shows and when it was published."""
-    connection = duckdb.connect(str(path))
-    try:
+    # Through Database: the same locked-down connection as every other one newswatch opens.
+    with Database(path).connect() as connection:
         connection.executemany(
             "INSERT OR REPLACE INTO schema_info VALUES (?, ?)",
             [
@@ -144,8 +144,6 @@ def _stamp(path: Path, run_id: str | None, published_at: datetime) -> None:
             ],
         )
         connection.execute("CHECKPOINT")
-    finally:
-        connection.close()
     _discard(Path(f"{path}.wal"))
 
 
