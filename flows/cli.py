@@ -90,6 +90,20 @@ def _reader(db: str | None, config_path: str) -> Database:
     return reader_database(_database(db, config_path))
 
 
+def _check_writable(db_path: str) -> None:
+    """Open the working file for writing once before Prefect starts.
+
+    A file another program holds, or a damaged one, is then one line naming the file
+    and the process, instead of a flow run failing with a traceback after the
+    Prefect start-up; nothing is written.
+    """
+    try:
+        with Database(db_path).connect():
+            pass
+    except StorageError as error:
+        raise _fail(str(error), code=1) from None
+
+
 def _prefect_environment() -> None:
     # Set before Prefect is imported: it reads settings on import.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -124,6 +138,7 @@ def run(
 ) -> None:
     """Run the daily monitor once now (a Prefect flow run; no server needed)."""
     settings = _load(config)
+    _check_writable(db or settings.storage.db)
     _prefect_environment()
     from flows.monitor import daily_monitor
 
@@ -160,6 +175,7 @@ def backfill(
     until_day: date | None = until.date() if until else None
     if until_day and until_day < since.date():
         raise _fail(f"--until {until_day} is before --since {since.date()}")
+    _check_writable(db or settings.storage.db)
     _prefect_environment()
     from flows.monitor import backfill as backfill_flow
 
@@ -191,6 +207,7 @@ def reprocess(
 ) -> None:
     """Re-extract the stored raw pages (after an extractor change) without fetching."""
     settings = _load(config)
+    _check_writable(db or settings.storage.db)
     _prefect_environment()
     from flows.monitor import reprocess as reprocess_flow
 

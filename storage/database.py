@@ -101,7 +101,7 @@ class Database:
                 self._migrate(connection)
             yield connection
         except duckdb.Error as error:
-            if _DAMAGE.search(str(error)):
+            if is_damage(error):
                 raise self._damaged(error) from None
             raise
         finally:
@@ -202,10 +202,18 @@ class Database:
         )
 
     def _damaged(self, error: BaseException) -> DatabaseDamagedError:
+        from storage.publish import ANALYTICS_SUFFIX, analytics_path
+
+        if self.path.name.endswith(ANALYTICS_SUFFIX):
+            remedy = "`newswatch publish` copies the working file over it again"
+        else:
+            remedy = (
+                "restore it from a backup; the analytics copy "
+                f"{analytics_path(self.path)}, if there is one, holds the last published run"
+            )
         return DatabaseDamagedError(
             f"database {self.path} is damaged ({_first_line(error)}); newswatch will not "
-            "read or write it. Restore it from a backup (the analytics copy, if any, holds "
-            "the last published run)"
+            f"read or write it: {remedy}"
         )
 
     def _check_version(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -241,6 +249,11 @@ class Database:
             connection.execute("COMMIT")
 
 
+def is_damage(error: BaseException) -> bool:
+    """Whether a DuckDB error says the file is truncated or corrupted (not a bad statement)."""
+    return bool(_DAMAGE.search(str(error)))
+
+
 def _recorded_version(connection: duckdb.DuckDBPyConnection) -> int:
     has_table = connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_info' AND schema_name = 'main'"
@@ -259,7 +272,8 @@ def _command_line(pid: int) -> str:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return ""
-    return " ".join(part for part in raw.decode(errors="replace").split("\0") if part)
+    # Arguments joined by single spaces: a message stays on one line.
+    return " ".join(raw.decode(errors="replace").replace("\0", " ").split())
 
 
 def _first_line(error: BaseException) -> str:

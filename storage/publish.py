@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import stat
 import time
@@ -25,9 +26,11 @@ from pathlib import Path
 import duckdb
 
 from storage.database import Database, StorageError
+from storage.processes import is_gone
 
 ANALYTICS_SUFFIX = "-analytics.duckdb"
 _READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+_LEFTOVER_PID = re.compile(r"\.tmp-(\d+)(?:\.wal)?$")
 
 # The copy step, a module attribute so that a test can make it fail like a full disk.
 _copy_file = shutil.copyfile
@@ -72,7 +75,8 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
         db: the pipeline's database (opened read-write for a moment: no other
             writer can change it while it is copied).
         run_id: the run whose end this publication marks, recorded in the copy's
-            ``schema_info`` as ``published_run_id``.
+            ``schema_info`` as ``published_run_id``; by default (a publication by
+            hand) the latest finished run in the ledger.
         target: the copy's path (default: :func:`analytics_path`).
 
     Returns:
@@ -91,6 +95,8 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
             # Everything committed goes into the main file; the open connection keeps
             # other writers out until the copy is complete.
             connection.execute("CHECKPOINT")
+            if run_id is None:
+                run_id = _latest_finished_run(connection)
             _remove_leftovers(target)
             _copy_file(db.path, temporary)
         _stamp(temporary, run_id, published_at)
@@ -132,6 +138,14 @@ def publication_info(db: Database) -> dict[str, str]:
     return {str(key): str(value) for key, value in rows}
 
 
+def _latest_finished_run(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The run whose result the file holds when it is published by hand: the latest one done."""
+    row = connection.execute(
+        "SELECT run_id FROM runs WHERE status <> 'running' ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
 def _stamp(path: Path, run_id: str | None, published_at: datetime) -> None:
     """Record in the copy which run it shows and when it was published."""
     # Through Database: the same locked-down connection as every other one newswatch opens.
@@ -148,13 +162,22 @@ def _stamp(path: Path, run_id: str | None, published_at: datetime) -> None:
 
 
 def _remove_leftovers(target: Path) -> None:
-    """Temporary copies left by publications that crashed an hour or more ago."""
+    """Temporary copies left by publications whose process died (killed, crashed).
+
+    A temporary copy is named after its publisher's pid. Its file may still be in use
+    only while that process lives: the copy is stamped and renamed after the working
+    file's lock is released, so another publication may be in that step right now.
+    One whose process cannot be looked at (another host on a shared folder) is removed
+    once it is an hour old.
+    """
     if not target.parent.exists():
         return
     for leftover in target.parent.glob(f".{target.name}.tmp-*"):
+        owner = _LEFTOVER_PID.search(leftover.name)
         with contextlib.suppress(FileNotFoundError):
-            if time.time() - leftover.stat().st_mtime > 3600:
-                _discard(leftover)
+            dead = owner is not None and is_gone(int(owner[1]))
+            if dead or time.time() - leftover.stat().st_mtime > 3600:
+                leftover.unlink()
 
 
 def _discard(path: Path) -> None:

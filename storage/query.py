@@ -12,7 +12,7 @@ import duckdb
 
 from extractors.seedformat import dump_seed_document
 from storage.articles import read_records
-from storage.database import Database, StorageError
+from storage.database import Database, StorageError, is_damage
 
 # What a query may be: a SELECT (also FROM …, DESCRIBE, SUMMARIZE, SHOW), or an EXPLAIN
 # of one. This only gives clear refusals; what makes a query read-only is the connection
@@ -47,6 +47,8 @@ def run_query(db: Database, sql: str) -> QueryResult:
             columns = [column[0] for column in cursor.description or []]
             return QueryResult(columns, cursor.fetchall())
         except duckdb.Error as error:
+            if is_damage(error):
+                raise  # the connection reports the file as damaged, not the query as wrong
             raise StorageError(f"query failed ({statement_type}): {_one_line(error)}") from None
 
 
