@@ -59,7 +59,16 @@ class DatabaseBusyError(StorageError):
 
 
 class DatabaseDamagedError(StorageError):
-    """The file is truncated, corrupted or not a DuckDB database: newswatch neither writes nor reads it."""
+    """The file is truncated, corrupted or not a DuckDB database: newswatch neither writes nor reads it.
+
+    Args:
+        message: the whole message, naming the file and what to do.
+        detail: DuckDB's own words for the damage.
+    """
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class Database:
@@ -211,9 +220,11 @@ class Database:
                 "restore it from a backup; the analytics copy "
                 f"{analytics_path(self.path)}, if there is one, holds the last published run"
             )
+        detail = _first_line(error)
         return DatabaseDamagedError(
-            f"database {self.path} is damaged ({_first_line(error)}); newswatch will not "
-            f"read or write it: {remedy}"
+            f"database {self.path} is damaged ({detail}); newswatch will not "
+            f"read or write it: {remedy}",
+            detail,
         )
 
     def _check_version(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -247,6 +258,23 @@ class Database:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+
+
+def read_everything(connection: duckdb.DuckDBPyConnection) -> None:
+    """Read every column of every table, so that DuckDB checks every data block's checksum.
+
+    Opening a file reads only its header and catalogue; a damaged data block shows
+    only when it is read. Costs one full scan (about 1 s per 100 MB here).
+
+    Raises:
+        duckdb.Error: a damaged block (see :func:`is_damage`).
+    """
+    tables = connection.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary"
+    ).fetchall()
+    for schema, table in tables:
+        name = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+        connection.execute(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {name}").fetchall()
 
 
 def is_damage(error: BaseException) -> bool:

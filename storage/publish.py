@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from storage.database import Database, StorageError
+from storage.database import Database, DatabaseDamagedError, StorageError, read_everything
 from storage.processes import is_gone
 
 ANALYTICS_SUFFIX = "-analytics.duckdb"
@@ -99,7 +99,16 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
                 run_id = _latest_finished_run(connection)
             _remove_leftovers(target)
             _copy_file(db.path, temporary)
-        _stamp(temporary, run_id, published_at)
+        try:
+            _stamp(temporary, run_id, published_at)
+        except DatabaseDamagedError as error:
+            # The copy is the working file as it is: a damaged block there must not
+            # replace the analysts' last good copy.
+            raise PublishError(
+                f"the working file {db.path} is damaged ({error.detail}); "
+                f"nothing was published and {_kept(target)}; restore the working file "
+                "from a backup"
+            ) from None
         with temporary.open("rb") as handle:
             os.fsync(handle.fileno())
         temporary.chmod(_READ_ONLY_MODE)
@@ -108,13 +117,8 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
     except (OSError, duckdb.Error) as error:
         _discard(temporary)
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        kept = (
-            f"the previous copy {target} is unchanged"
-            if target.exists()
-            else "no analytics copy exists yet"
-        )
         raise PublishError(
-            f"could not publish the analytics copy of {db.path} ({detail}); {kept}. "
+            f"could not publish the analytics copy of {db.path} ({detail}); {_kept(target)}. "
             "The run's data is stored; `newswatch publish` retries."
         ) from error
     except BaseException:
@@ -138,6 +142,14 @@ def publication_info(db: Database) -> dict[str, str]:
     return {str(key): str(value) for key, value in rows}
 
 
+def _kept(target: Path) -> str:
+    return (
+        f"the previous copy {target} is unchanged"
+        if target.exists()
+        else "no analytics copy exists yet"
+    )
+
+
 def _latest_finished_run(connection: duckdb.DuckDBPyConnection) -> str | None:
     """The run whose result the file holds when it is published by hand: the latest one done."""
     row = connection.execute(
@@ -150,6 +162,7 @@ def _stamp(path: Path, run_id: str | None, published_at: datetime) -> None:
     """Record in the copy which run it shows and when it was published."""
     # Through Database: the same locked-down connection as every other one newswatch opens.
     with Database(path).connect() as connection:
+        read_everything(connection)
         connection.executemany(
             "INSERT OR REPLACE INTO schema_info VALUES (?, ?)",
             [

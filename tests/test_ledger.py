@@ -233,11 +233,8 @@ def test_query_and_report_say_a_damaged_copy_is_damaged(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "5" in result.output
 
 
-def test_damage_found_while_reading_is_reported_as_damage_not_a_partial_answer(
-    tmp_path: Path,
-) -> None:
-    db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+def damaged_in_the_middle(db: Database) -> None:
+    """A file that opens (header and catalogue intact) with a damaged data block."""
     # Enough data that the middle of the file is a data block, not the catalogue.
     with duckdb.connect(str(db.path)) as connection:
         connection.execute(
@@ -247,9 +244,35 @@ def test_damage_found_while_reading_is_reported_as_damage_not_a_partial_answer(
     with db.path.open("r+b") as handle:
         handle.seek(size // 2)
         handle.write(os.urandom(4096))
+
+
+def test_damage_found_while_reading_is_reported_as_damage_not_a_partial_answer(
+    tmp_path: Path,
+) -> None:
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    damaged_in_the_middle(db)
     result = runner.invoke(
         app, ["query", "SELECT count(*), sum(length(s)) FROM filler", "--db", str(db.path)]
     )
     assert result.exit_code == 2, result.output
     assert result.output.startswith(f"newswatch: database {db.path} is damaged")
     assert "checksum" in result.output and result.output.count("\n") == 1
+
+
+def test_a_damaged_working_file_never_replaces_the_last_good_copy(tmp_path: Path) -> None:
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    copy = publish(db, run_id="r1").path
+    good = digest(copy)
+    damaged_in_the_middle(db)
+    result = runner.invoke(app, ["publish", "--db", str(db.path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"newswatch: the working file {db.path} is damaged")
+    assert f"the previous copy {copy} is unchanged" in result.output
+    assert "checksum" in result.output and result.output.count("\n") == 1
+    assert digest(copy) == good
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "news-analytics.duckdb",
+        "news.duckdb",
+    ]
