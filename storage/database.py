@@ -40,12 +40,14 @@ HARDENED_CONFIG: dict[str, Any] = {
     "allowed_configs": ["TimeZone"],
 }
 
-# DuckDB's words for a file that is not (or no longer) a whole database.
+# DuckDB's words for a file that is not (or no longer) a whole database, in the kinds
+# of error it raises for them (a statement's own error may quote any text).
 _DAMAGE = re.compile(
-    r"could not read enough bytes|checksum|corrupt|not a valid duckdb database file"
-    r"|invalid (?:file|database) header",
+    r"could not read enough bytes|does not match stored checksum|corrupt database file"
+    r"|not a valid duckdb database file",
     re.IGNORECASE,
 )
+_DAMAGE_KINDS = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -155,11 +157,11 @@ class Database:
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
                 raise self._busy(error, read_only) from None
-            if _DAMAGE.search(str(error)):
+            if is_damage(error):
                 raise self._damaged(error) from None
             raise StorageError(f"cannot open database {self.path}: {_first_line(error)}") from None
         except duckdb.Error as error:
-            if _DAMAGE.search(str(error)):
+            if is_damage(error):
                 raise self._damaged(error) from None
             raise StorageError(f"cannot open database {self.path}: {_first_line(error)}") from None
         if write_dir is not None:
@@ -279,7 +281,8 @@ def read_everything(connection: duckdb.DuckDBPyConnection) -> None:
 
 def is_damage(error: BaseException) -> bool:
     """Whether a DuckDB error says the file is truncated or corrupted (not a bad statement)."""
-    return bool(_DAMAGE.search(str(error)))
+    kind = isinstance(error, _DAMAGE_KINDS) or type(error) is duckdb.Error
+    return kind and bool(_DAMAGE.search(str(error)))
 
 
 def _recorded_version(connection: duckdb.DuckDBPyConnection) -> int:

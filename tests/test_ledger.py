@@ -276,3 +276,13 @@ def test_a_damaged_working_file_never_replaces_the_last_good_copy(tmp_path: Path
         "news-analytics.duckdb",
         "news.duckdb",
     ]
+
+
+def test_a_query_error_that_quotes_damage_words_is_a_query_error(tmp_path: Path) -> None:
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    result = runner.invoke(
+        app, ["query", 'SELECT * FROM "Corrupt database file"', "--db", str(db.path)]
+    )
+    assert result.exit_code == 2
+    assert result.output.startswith("newswatch: query failed (SELECT): Catalog Error")
