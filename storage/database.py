@@ -193,7 +193,7 @@ class Database:
             pid = int(holder["pid"])
             program = _command_line(pid) or holder["program"]
             who = f"process {pid} ({program if len(program) <= 60 else program[:59] + '…'})"
-        if pid is not None and "newswatch" in _command_line(pid):
+        if pid is not None and _is_newswatch(pid):
             return DatabaseBusyError(
                 f"database {self.path} is in use by {who}, another newswatch run; "
                 "wait for it to finish and try again"
@@ -305,6 +305,15 @@ def _command_line(pid: int) -> str:
         return ""
     # Arguments joined by single spaces: a message stays on one line.
     return " ".join(raw.decode(errors="replace").replace("\0", " ").split())
+
+
+def _is_newswatch(pid: int) -> bool:
+    """Whether a local process is a ``newswatch`` command (not just a Python of its venv)."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return False
+    return any(Path(each).name == "newswatch" or each == "flows.cli" for each in arguments[:3])
 
 
 def _first_line(error: BaseException) -> str:
