@@ -286,3 +286,29 @@ def test_a_query_error_that_quotes_damage_words_is_a_query_error(tmp_path: Path)
     )
     assert result.exit_code == 2
     assert result.output.startswith("newswatch: query failed (SELECT): Catalog Error")
+
+
+def test_a_file_held_by_another_newswatch_command_says_to_wait_for_it(tmp_path: Path) -> None:
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles()[:1])
+    # Run the way the console script runs: `python …/bin/newswatch ARGS`.
+    script = tmp_path / "bin" / "newswatch"
+    script.parent.mkdir()
+    script.write_text(
+        "import sys, time, duckdb\n"
+        "connection = duckdb.connect(sys.argv[2])\n"
+        "print('writing', flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    other = subprocess.Popen(
+        [sys.executable, str(script), "run", str(db.path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "writing"
+        result = runner.invoke(app, ["publish", "--db", str(db.path)])
+    finally:
+        other.kill()
+        other.wait()
+    assert result.exit_code == 1
+    assert f"in use by process {other.pid} (" in result.output
+    assert "another newswatch run; wait for it to finish" in result.output
