@@ -31,14 +31,30 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's rich panels show flags as taking a `<bool>` value and read
+    # square brackets in help texts as markup (dropping them, leaving stray spaces).
+    rich_markup_mode=None,
 )
 
-ConfigOption = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="The sources.yaml to use.")
+ConfigOption = typer.Option(
+    DEFAULT_CONFIG, "--config", "-c", metavar="PATH", help="The sources.yaml to use."
+)
+# The reading commands take the config only for its storage.db: without --config they read
+# the default config when it is there, and data/newswatch.duckdb when it is not; a --config
+# that names a missing file is an error (a typo must not silently open another database).
+ReadConfigOption = typer.Option(
+    None,
+    "--config",
+    "-c",
+    metavar="PATH",
+    help=f"The sources.yaml whose storage.db to read (default: {DEFAULT_CONFIG}, if present).",
+)
 DbOption = typer.Option(
     None,
     "--db",
     envvar="NEWSWATCH_DB",
-    help="DuckDB file [default: the config's storage.db, else data/newswatch.duckdb].",
+    metavar="PATH",
+    help="DuckDB file (default: the config's storage.db, else data/newswatch.duckdb).",
 )
 
 
@@ -74,16 +90,23 @@ def _load(config_path: str) -> Config:
         raise _fail(str(error)) from None
 
 
-def _database(db: str | None, config_path: str) -> Database:
-    """--db, then NEWSWATCH_DB (typer fills ``db`` from it), then the config, then the default."""
+def _database(db: str | None, config_path: str | None) -> Database:
+    """--db, then NEWSWATCH_DB (typer fills ``db`` from it), then the config, then the default.
+
+    A ``config_path`` given on the command line must exist, even with --db; without one the
+    default config is used when it exists.
+    """
+    if config_path is not None:
+        settings = _load(config_path)
+        return Database(db or settings.storage.db)
     if db:
         return Database(db)
-    if Path(config_path).exists():
-        return Database(_load(config_path).storage.db)
+    if Path(DEFAULT_CONFIG).exists():
+        return Database(_load(DEFAULT_CONFIG).storage.db)
     return Database(DEFAULT_DB)
 
 
-def _reader(db: str | None, config_path: str) -> Database:
+def _reader(db: str | None, config_path: str | None) -> Database:
     """The analytics copy of the database when one was published, else the database itself."""
     from storage.publish import reader_database
 
@@ -102,6 +125,21 @@ def _check_writable(db_path: str) -> None:
             pass
     except StorageError as error:
         raise _fail(str(error), code=1) from None
+
+
+def _check_sources(config: str, settings: Config, names: list[str]) -> None:
+    """Refuse --source names the config does not define."""
+    unknown = sorted(set(names) - {s.name for s in settings.sources})
+    if unknown:
+        raise _fail(
+            f"{config}: no source named {', '.join(unknown)} (known: {', '.join(s.name for s in settings.sources)})"
+        )
+
+
+def _check_range(since: date | None, until: date | None) -> None:
+    """Refuse an empty --since/--until range before Prefect starts."""
+    if since and until and until < since:
+        raise _fail(f"--until {until} is before --since {since}")
 
 
 def _prefect_environment() -> None:
@@ -124,7 +162,8 @@ def _finish_flow(state: Any) -> None:
         return
     if isinstance(result, AllSourcesFailedError):
         typer.echo(result.summary.as_text())
-        raise _fail("every source failed", code=1)
+        backing_off = " or is backing off" if result.summary.skipped_sources else ""
+        raise _fail(f"every source failed{backing_off}", code=1)
     raise _fail(f"run failed: {result}", code=1)
 
 
@@ -151,13 +190,25 @@ def run(
 @app.command()
 def backfill(
     since: datetime = typer.Option(
-        ..., "--since", formats=["%Y-%m-%d"], help="First publication day (UTC)."
+        ...,
+        "--since",
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help="First publication day (UTC).",
     ),
     until: datetime | None = typer.Option(
-        None, "--until", formats=["%Y-%m-%d"], help="Last publication day (UTC) [default: today]."
+        None,
+        "--until",
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help="Last publication day (UTC) (default: today).",
     ),
     source: list[str] = typer.Option(
-        [], "--source", "-s", help="Source name; repeat for several [default: all]."
+        [],
+        "--source",
+        "-s",
+        metavar="NAME",
+        help="Source name; repeat for several (default: all).",
     ),
     config: str = ConfigOption,
     db: str | None = DbOption,
@@ -167,14 +218,12 @@ def backfill(
 ) -> None:
     """Store what the sources published in a date range."""
     settings = _load(config)
-    unknown = sorted(set(source) - {s.name for s in settings.sources})
-    if unknown:
-        raise _fail(
-            f"{config}: no source named {', '.join(unknown)} (known: {', '.join(s.name for s in settings.sources)})"
-        )
+    _check_sources(config, settings, source)
     until_day: date | None = until.date() if until else None
-    if until_day and until_day < since.date():
-        raise _fail(f"--until {until_day} is before --since {since.date()}")
+    _check_range(since.date(), until_day)
+    today = datetime.now(UTC).date()
+    if since.date() > today:
+        raise _fail(f"--since {since.date()} is in the future (today is {today} UTC)")
     _check_writable(db or settings.storage.db)
     _prefect_environment()
     from flows.monitor import backfill as backfill_flow
@@ -194,19 +243,33 @@ def backfill(
 @app.command()
 def reprocess(
     since: datetime | None = typer.Option(
-        None, "--since", formats=["%Y-%m-%d"], help="First fetch day (UTC) [default: all]."
+        None,
+        "--since",
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help="First fetch day (UTC) (default: all).",
     ),
     until: datetime | None = typer.Option(
-        None, "--until", formats=["%Y-%m-%d"], help="Last fetch day (UTC) [default: today]."
+        None,
+        "--until",
+        formats=["%Y-%m-%d"],
+        metavar="YYYY-MM-DD",
+        help="Last fetch day (UTC) (default: today).",
     ),
     source: list[str] = typer.Option(
-        [], "--source", "-s", help="Source name; repeat for several [default: all]."
+        [],
+        "--source",
+        "-s",
+        metavar="NAME",
+        help="Source name; repeat for several (default: all).",
     ),
     config: str = ConfigOption,
     db: str | None = DbOption,
 ) -> None:
     """Re-extract the stored raw pages (after an extractor change) without fetching."""
     settings = _load(config)
+    _check_sources(config, settings, source)
+    _check_range(since.date() if since else None, until.date() if until else None)
     _check_writable(db or settings.storage.db)
     _prefect_environment()
     from flows.monitor import reprocess as reprocess_flow
@@ -243,9 +306,11 @@ def serve(
 
 @app.command()
 def normalize(
-    paths: list[Path] = typer.Argument(..., help="HTML, plain-text or seed-format files."),
+    paths: list[Path] = typer.Argument(
+        ..., metavar="FILE", help="HTML, plain-text or seed-format files."
+    ),
     out: Path | None = typer.Option(
-        None, "--out", "-o", help="Folder for NAME.md outputs [default: print to stdout]."
+        None, "--out", "-o", help="Folder for NAME.md outputs (default: print to stdout)."
     ),
     explain: bool = typer.Option(
         False, "--explain", help="List every removed line with its reason code."
@@ -318,12 +383,12 @@ def _explanation(path: Path, removed: Any) -> str:
 
 @app.command()
 def query(
-    sql: str = typer.Argument(..., help="One read-only SQL statement."),
+    sql: str = typer.Argument(..., metavar="SQL", help="One read-only SQL statement."),
     output: OutputFormat = typer.Option(
         OutputFormat.table, "--format", "-f", help="Output format."
     ),
     db: str | None = DbOption,
-    config: str = ConfigOption,
+    config: str | None = ReadConfigOption,
 ) -> None:
     """Run one read-only SQL query against the database."""
     from storage.query import run_query
@@ -356,7 +421,7 @@ def export(
         False, "--overwrite", help="Replace the contents of a non-empty folder."
     ),
     db: str | None = DbOption,
-    config: str = ConfigOption,
+    config: str | None = ReadConfigOption,
 ) -> None:
     """Export every article as Parquet or as seed-format files."""
     from storage.query import export_parquet, export_seed
@@ -376,7 +441,7 @@ def report(
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="The HTML file to write."),
     days: int = typer.Option(60, "--days", min=1, help="Days of coverage the charts span."),
     db: str | None = DbOption,
-    config: str = ConfigOption,
+    config: str | None = ReadConfigOption,
 ) -> None:
     """Write one self-contained HTML page with charts: coverage, providers, stories, source health."""
     from flows.report import write_report
@@ -395,7 +460,7 @@ def report(
 
 
 @app.command()
-def publish(config: str = ConfigOption, db: str | None = DbOption) -> None:
+def publish(config: str | None = ReadConfigOption, db: str | None = DbOption) -> None:
     """Publish the read-only analytics copy now (every run does this at its end)."""
     from storage.publish import publish as publish_copy
 

@@ -122,18 +122,86 @@ def _domain(value: str) -> str:
 
 
 _CRON_FIELDS = "minute hour day-of-month month day-of-week"
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# (name in messages, lowest, highest, names counted from `lowest`) per cron field.
+_CRON_RANGES: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day-of-month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 0, 7, _WEEKDAYS),
+)
+_CRON_ITEM = re.compile(
+    r"(?P<start>\*|\?|\w+)(?:-(?P<end>\w+))?(?:/(?P<step>\d+))?(?:#(?P<nth>\d+))?"
+)
 
 
 def _cron(value: str) -> str:
-    count = len(value.split())
-    if count != 5:
-        raise ValueError(f"expected 5 cron fields ({_CRON_FIELDS}), got {count} in {value!r}")
+    # Checked here, not when `newswatch serve` builds its schedule: a bad cron must stop at
+    # load time with the file and line, not after a Prefect server was started. The syntax
+    # accepted is the one Prefect's cron schedules accept (tests/test_config.py compares).
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected 5 cron fields ({_CRON_FIELDS}), got {len(fields)} in {value!r}")
+    for text, (name, low, high, names) in zip(fields, _CRON_RANGES, strict=True):
+        for item in text.split(","):
+            problem = _cron_item_problem(item, name, low, high, names)
+            if problem:
+                raise ValueError(f"invalid cron expression {value!r}: {problem}")
     return value
+
+
+def _cron_item_problem(
+    item: str, name: str, low: int, high: int, names: tuple[str, ...]
+) -> str | None:
+    """What is wrong with one comma-separated item of a cron field, or None."""
+    if name == "day-of-month" and item == "L":
+        return None  # the last day of the month
+    match = _CRON_ITEM.fullmatch(item)
+    if match is None:
+        return f"{name} {item!r} is not a number, range, list or step"
+    start, end, step, nth = match["start"], match["end"], match["step"], match["nth"]
+    if start == "?" and name not in ("day-of-month", "day-of-week"):
+        return f"'?' is allowed only in day-of-month and day-of-week, not in {name}"
+    if start in ("*", "?"):
+        if end is not None or nth is not None or (start == "?" and step is not None):
+            return f"{name} {item!r} is not a number, range, list or step"
+    else:
+        for bound in (start, end):
+            if bound is None:
+                continue
+            number = _cron_number(bound, low, names)
+            if number is None:
+                return f"{name} {bound!r} is not a number" + (
+                    f" or a name ({', '.join(names)})" if names else ""
+                )
+            if not low <= number <= high:
+                return f"{name} {bound} is out of range {low}-{high}"
+    if step is not None and int(step) == 0:
+        return f"{name} step 0 in {item!r} must be at least 1"
+    if nth is not None:
+        if name != "day-of-week" or end is not None or step is not None or start == "*":
+            return f"'#' is allowed only as day-of-week DAY#N, not in {item!r}"
+        if not 1 <= int(nth) <= 5:
+            return f"day-of-week {item!r}: the week number after '#' must be 1-5"
+    return None
+
+
+def _cron_number(text: str, low: int, names: tuple[str, ...]) -> int | None:
+    if text.isdigit():
+        return int(text)
+    lowered = text.lower()
+    return names.index(lowered) + low if lowered in names else None
 
 
 def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
+        # ZoneInfo also opens files outside the IANA list ("posixrules", "right/UTC"), which
+        # Prefect's schedules refuse: `newswatch serve` would fail after starting a server.
+        if value not in available_timezones():
+            raise ZoneInfoNotFoundError(value)
     except (ZoneInfoNotFoundError, ValueError):
         # ValueError covers names ZoneInfo refuses outright, such as absolute or '..' paths.
         message = f"unknown time zone {value!r}"
@@ -813,7 +881,11 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         path: The YAML file, e.g. ``seeds/sources.yaml``; used as given in messages.
 
     Returns:
-        The validated configuration. Relative paths inside it are left as written.
+        The validated configuration. Relative paths written in it (a folder source's
+        ``path``, ``storage.db``) are resolved against the directory of the config file,
+        so a run finds the same files from any working directory. ``storage.db`` left
+        unset stays the default ``data/newswatch.duckdb``, relative to the working
+        directory like ``--db``.
 
     Raises:
         ConfigError: The file is missing, unreadable, not UTF-8, not valid YAML or does not
@@ -831,7 +903,26 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return parse_config(text, name)
+    return _relative_to(parse_config(text, name), os.path.dirname(name))
+
+
+def _relative_to(config: Config, directory: str) -> Config:
+    """``config`` with its relative file paths taken relative to ``directory``."""
+
+    def resolve(path: str) -> str:
+        # normpath keeps `seeds/../data/x.duckdb` out of messages; it is "data/x.duckdb".
+        return path if os.path.isabs(path) else os.path.normpath(os.path.join(directory, path))
+
+    sources = [
+        source.model_copy(update={"path": resolve(source.path)})
+        if isinstance(source, FolderSource)
+        else source
+        for source in config.sources
+    ]
+    storage = config.storage
+    if "db" in storage.model_fields_set:
+        storage = storage.model_copy(update={"db": resolve(storage.db)})
+    return config.model_copy(update={"sources": sources, "storage": storage})
 
 
 def _yaml_error_message(exc: yaml.MarkedYAMLError, source_name: str) -> str:

@@ -76,8 +76,8 @@ def list_sources(
             failures = states[source.name].get("consecutive_failures", 0)
             listings[source.name] = Listing(
                 source,
-                error=f"skipped: failed {failures} runs in a row, backing off until "
-                f"{until:%Y-%m-%d %H:%M} UTC (last error: {states[source.name].get('last_error')})",
+                error=f"backing off until {until:%Y-%m-%d %H:%M} UTC after failing {failures} runs "
+                f"in a row (last error: {states[source.name].get('last_error')})",
                 skipped=True,
             )
     feeds = [

@@ -18,6 +18,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Failed, State
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
@@ -39,7 +40,7 @@ DEFAULT_CONFIG = "seeds/sources.yaml"
 
 
 class AllSourcesFailedError(RuntimeError):
-    """Every source failed: the flow run ends Failed so that alerting fires."""
+    """Every source failed: the data of the Failed state the flow run ends in (so alerting fires)."""
 
     def __init__(self, summary: RunSummary) -> None:
         super().__init__(summary.as_text())
@@ -219,8 +220,8 @@ def run_pipeline(
     window: Window,
     sources: Sequence[str] = (),
     refresh: bool = False,
-) -> RunSummary:
-    """The stages shared by both flows, in order."""
+) -> RunSummary | State:
+    """The stages shared by both flows, in order; a Failed state when every source failed."""
     config = load_settings(config_path)
     db = Database(db_path or config.storage.db)
     run_id, started_at = begin_run(db, flow_name, config_path, window)
@@ -261,7 +262,11 @@ def run_pipeline(
     report_run(db, summary)
     _publish(db, run_id)
     if summary.all_failed:
-        raise AllSourcesFailedError(summary)
+        # Returned, not raised: the flow run still ends Failed (alerting fires), but Prefect
+        # logs no traceback for what is a reported outcome (e.g. a missing folder), not a crash.
+        return Failed(
+            message=summary.as_text().splitlines()[0], data=AllSourcesFailedError(summary)
+        )
     return summary
 
 
@@ -314,7 +319,7 @@ def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
 @flow(name="daily-monitor", log_prints=True)
 def daily_monitor(
     config_path: str = DEFAULT_CONFIG, db_path: str | None = None, refresh: bool = False
-) -> RunSummary:
+) -> RunSummary | State:
     """Fetch what is new in every enabled source and store it.
 
     Args:
@@ -333,7 +338,7 @@ def backfill(
     config_path: str = DEFAULT_CONFIG,
     db_path: str | None = None,
     refresh: bool = False,
-) -> RunSummary:
+) -> RunSummary | State:
     """Store the items published in [since, until] from the given (or all) sources.
 
     Args:
@@ -411,7 +416,7 @@ def date_window(since: date, until: date | None) -> Window:
     """The UTC window from the start of ``since`` to the end of ``until`` (inclusive days)."""
     last_day = until or datetime.now(UTC).date()
     if last_day < since:
-        raise ValueError(f"backfill range is empty: until {last_day} is before since {since}")
+        raise ValueError(f"the date range is empty: until {last_day} is before since {since}")
     return Window(
         since=datetime.combine(since, time.min, tzinfo=UTC),
         until=datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=UTC),

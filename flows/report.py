@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
@@ -65,10 +66,27 @@ def render_report(data: ReportData, source: str = "", now: datetime | None = Non
         _section(
             "coverage",
             f"Coverage per day by topic (last {totals.get('window_days')} days)",
-            coverage_chart(data),
+            coverage_chart(data)
+            + _aside(
+                totals.get("undated_articles"), "undated article", "not drawn (no publication date)"
+            ),
         ),
-        _section("providers", "Top providers", providers_chart(data)),
-        _section("stories", "Biggest stories and their timelines", stories_chart(data)),
+        _section(
+            "providers",
+            "Top providers",
+            providers_chart(data)
+            + _aside(
+                totals.get("unknown_provider_articles"),
+                "article",
+                "from an unknown provider, not ranked",
+            ),
+        ),
+        _section(
+            "stories",
+            "Biggest stories and their timelines",
+            stories_chart(data)
+            + _aside(totals.get("untitled_stories"), "untitled story", "not listed", "stories"),
+        ),
         _section("health", "Source health", health_chart(data) + runs_chart(data)),
     ]
     return f"""<!DOCTYPE html>
@@ -101,11 +119,20 @@ def _empty(message: str) -> str:
     return f'<p class="empty">{escape(message)}</p>'
 
 
+def _aside(count: object, noun: str, what: str, plural: str = "") -> str:
+    """A note under a chart for what it leaves out (undated, unknown, untitled); '' for none."""
+    if not isinstance(count, int) or count <= 0:
+        return ""
+    many = plural or noun + "s"
+    label = f"{count:,} {noun if count == 1 else many}"
+    return f'<p class="aside">Plus {escape(label)} {escape(what)}.</p>'
+
+
 # ------------------------------------------------------------------ charts
 
 
 def coverage_chart(data: ReportData) -> str:
-    """Stacked bars: unique articles per day, one colour per topic."""
+    """Stacked bars: unique articles per day, each counted once, coloured by its first topic."""
     if not data.coverage:
         return _empty("No on-topic articles in this period.")
     per_topic: dict[str, int] = defaultdict(int)
@@ -138,13 +165,14 @@ def coverage_chart(data: ReportData) -> str:
             marks.append(
                 f'<rect class="mark" x="{left + index * step:.1f}" y="{y:.1f}" width="{bar:.1f}" '
                 f'height="{h:.1f}" fill="{fill}"><title>{day:%a %d %b %Y} · {escape(topic)}: '
-                f"{count}</title></rect>"
+                f"{count} article{'s' if count != 1 else ''}</title></rect>"
             )
     axis = _y_axis(top, left, top_pad, plot_h, width) + _date_axis(
         days, left, step, top_pad + plot_h
     )
     legend = _legend(colour)
-    return _svg(width, height, "coverage per day by topic", axis + "".join(marks)) + legend
+    note = '<p class="aside">Each article counts once, under the first of its topics.</p>'
+    return _svg(width, height, "coverage per day by topic", axis + "".join(marks)) + legend + note
 
 
 def providers_chart(data: ReportData) -> str:
@@ -196,7 +224,7 @@ def stories_chart(data: ReportData) -> str:
     for index, story in enumerate(stories):
         y = 10 + index * row
         centre = y + row / 2
-        label = _clip(story.title or "(untitled)", 52)
+        label = _clip(story.title, 52)
         marks.append(
             f'<text x="{left - 10}" y="{centre - 2:.1f}" text-anchor="end">{escape(label)}</text>'
             f'<text x="{left - 10}" y="{centre + 13:.1f}" text-anchor="end" class="note">heat {story.heat}'
@@ -278,9 +306,10 @@ def runs_chart(data: ReportData) -> str:
             f"{run.items_new} new, {run.items_failed} failed items, {run.sources_failed} failed sources"
             "</title></rect>"
         )
+    label = _day_label([run.started_at.date() for run in data.runs])
     labels = "".join(
         f'<text x="{left + (index + 0.4) * step:.1f}" y="{top_pad + plot_h + 16}" text-anchor="middle" '
-        f'class="note">{run.started_at:%d %b}</text>'
+        f'class="note">{label(index, run.started_at.date())}</text>'
         for index, run in enumerate(data.runs)
         if index % max(1, len(data.runs) // 8) == 0
     )
@@ -324,12 +353,24 @@ def _y_axis(top: int, left: int, top_pad: int, plot_h: int, width: int) -> str:
 
 def _date_axis(days: list[date], left: int, step: float, y: float) -> str:
     every = max(1, math.ceil(len(days) / 10))
+    label = _day_label(days)
     return "".join(
         f'<text x="{left + (index + 0.5) * step:.1f}" y="{y + 18:.1f}" text-anchor="middle" '
-        f'class="note">{day:%d %b}</text>'
+        f'class="note">{label(index, day)}</text>'
         for index, day in enumerate(days)
         if index % every == 0
     )
+
+
+def _day_label(days: list[date]) -> Callable[[int, date], str]:
+    """How to label the days of one axis: the year on every label when the days span more
+    than one year (else "28 Dec", "03 Jan" would read backwards), else on the first only."""
+    crosses = bool(days) and days[0].year != days[-1].year
+
+    def label(index: int, day: date) -> str:
+        return f"{day:%d %b %Y}" if crosses or index == 0 else f"{day:%d %b}"
+
+    return label
 
 
 def _ticks(top: int) -> list[int]:
@@ -384,4 +425,5 @@ svg .grid{stroke:#e4e4e4;stroke-width:1}
 table{border-collapse:collapse;width:100%;margin-top:10px;font-size:12px}
 th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #eee;vertical-align:top}
 .empty{color:#888;font-style:italic}
+.aside{color:#666;font-size:12px;margin:6px 0 0}
 """

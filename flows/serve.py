@@ -70,10 +70,21 @@ def deployments(config: Config, *, config_path: str, db_path: str) -> list[Runne
     from flows.monitor import backfill, daily_monitor, reprocess
 
     parameters = {"config_path": config_path, "db_path": db_path}
+    try:
+        schedule = Cron(config.schedule.cron, timezone=config.schedule.timezone)
+    except ValueError as error:
+        # The config check accepts what Prefect accepts (tests/test_config.py); should the two
+        # ever differ, say so in one line instead of a traceback.
+        details = getattr(error, "errors", None)  # a pydantic ValidationError lists its errors
+        reason = details()[0]["msg"] if callable(details) else str(error).strip()
+        raise RuntimeError(
+            f"Prefect cannot schedule cron {config.schedule.cron!r} in "
+            f"{config.schedule.timezone}: {reason}"
+        ) from None
     return [
         daily_monitor.to_deployment(
             name="daily-monitor",
-            schedule=Cron(config.schedule.cron, timezone=config.schedule.timezone),
+            schedule=schedule,
             parameters=parameters,
             description="Fetch what is new in every enabled source and store it.",
         ),

@@ -26,20 +26,26 @@ class RunSummary:
 
     @property
     def failed_sources(self) -> list[SourceReport]:
-        """Sources that failed as a whole."""
-        return [report for report in self.sources if report.error]
+        """Sources that were tried and failed as a whole (not those backing off)."""
+        return [report for report in self.sources if report.error and not report.skipped]
+
+    @property
+    def skipped_sources(self) -> list[SourceReport]:
+        """Sources not tried because they are backing off after failing runs in a row."""
+        return [report for report in self.sources if report.skipped]
 
     @property
     def all_failed(self) -> bool:
-        """True when there were sources and every one of them failed."""
-        return bool(self.sources) and len(self.failed_sources) == len(self.sources)
+        """True when there were sources and every one of them failed or was skipped."""
+        unproductive = len(self.failed_sources) + len(self.skipped_sources)
+        return bool(self.sources) and unproductive == len(self.sources)
 
     @property
     def status(self) -> str:
         """completed, partial or failed."""
         if self.all_failed:
             return "failed"
-        return "partial" if self.failed_sources else "completed"
+        return "partial" if self.failed_sources or self.skipped_sources else "completed"
 
     def totals(self) -> RunTotals:
         """The counts stored in the runs table."""
@@ -61,9 +67,11 @@ class RunSummary:
     def as_text(self) -> str:
         """A plain-text table for the terminal and logs."""
         totals = self.totals()
+        skipped = len(self.skipped_sources)
         header = (
             f"newswatch {self.flow} run {self.run_id}: {self.status} "
-            f"({totals.sources_failed} of {totals.sources_total} sources failed)"
+            f"({totals.sources_failed} of {totals.sources_total} sources failed"
+            + (f", {skipped} skipped while backing off)" if skipped else ")")
         )
         rows = [("source", "seen", "new", "duplicate", "off-topic", "failed")]
         rows += [

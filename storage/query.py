@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
-import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,17 +100,94 @@ def _one_line(error: BaseException) -> str:
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
+# Written last into every export directory: what the export wrote, so that --overwrite can
+# delete exactly that and nothing a user put beside it.
+EXPORT_MANIFEST = ".newswatch-export.json"
+
+
 def prepare_output_dir(out: Path, overwrite: bool) -> None:
-    """Create ``out``; refuse a non-empty one unless ``overwrite``, which empties it."""
+    """Create ``out``; refuse a non-empty one unless ``overwrite``.
+
+    With ``overwrite``, the files an earlier export wrote (listed in its manifest) are
+    deleted; anything else in the directory (a file or folder the export did not write, or
+    an exported file that was changed since) makes the export refuse, and nothing is deleted.
+
+    Raises:
+        StorageError: ``out`` is not a directory, is not empty (without ``overwrite``), or
+            holds something an earlier export did not write.
+    """
     if out.exists() and not out.is_dir():
         raise StorageError(f"export target {out} exists and is not a directory")
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise StorageError(
-                f"export directory {out} is not empty; pass --overwrite to replace its contents"
+                f"export directory {out} is not empty; pass --overwrite to replace an earlier "
+                "export in it"
             )
-        shutil.rmtree(out)
+        _remove_earlier_export(out)
     out.mkdir(parents=True, exist_ok=True)
+
+
+def _remove_earlier_export(out: Path) -> None:
+    """Delete what the manifest of an earlier export lists, if that is all ``out`` holds."""
+    manifest = out / EXPORT_MANIFEST
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        files = {str(name): int(size) for name, size in listed.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise StorageError(
+            f"export directory {out} was not written by `newswatch export` (no valid "
+            f"{EXPORT_MANIFEST}); --overwrite deletes only an earlier export: empty it "
+            "yourself or choose another --out"
+        ) from None
+    # Folders an export creates: the parents of its files (Parquet's partition folders).
+    folders = {parent for name in files for parent in Path(name).parents if parent != Path(".")}
+    foreign = []
+    for path in sorted(out.rglob("*")):
+        relative = path.relative_to(out)
+        if path == manifest:
+            continue
+        if path.is_symlink():
+            foreign.append(relative)
+        elif path.is_dir():
+            if relative not in folders:
+                foreign.append(relative)
+        elif relative.as_posix() not in files:
+            foreign.append(relative)
+        elif path.stat().st_size != files[relative.as_posix()]:
+            foreign.append(relative)  # an exported file someone edited since
+    if foreign:
+        more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
+        raise StorageError(
+            f"export directory {out} holds {foreign[0]}{more}, not written (or changed since) "
+            "by the earlier export; --overwrite deletes only an earlier export's files: move "
+            "them away or choose another --out"
+        )
+    for name in files:
+        (out / name).unlink(missing_ok=True)
+    for folder in sorted(folders, key=lambda folder: len(folder.parts), reverse=True):
+        with contextlib.suppress(FileNotFoundError):
+            (out / folder).rmdir()
+    manifest.unlink()
+
+
+def _write_manifest(out: Path, export_format: str, count: int) -> None:
+    """Record every file the export just wrote into ``out`` (which it found empty)."""
+    files = {
+        path.relative_to(out).as_posix(): path.stat().st_size
+        for path in sorted(out.rglob("*"))
+        if path.is_file() and path.name != EXPORT_MANIFEST
+    }
+    manifest = {
+        "written_by": "newswatch export",
+        "format": export_format,
+        "articles": count,
+        "written_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "files": files,
+    }
+    temporary = out / f"{EXPORT_MANIFEST}.tmp"
+    temporary.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    temporary.replace(out / EXPORT_MANIFEST)
 
 
 def export_parquet(db: Database, out: Path, overwrite: bool = False) -> int:
@@ -132,6 +211,7 @@ def export_parquet(db: Database, out: Path, overwrite: bool = False) -> int:
                 ) TO '{target}' (FORMAT parquet, PARTITION_BY (published_date), OVERWRITE_OR_IGNORE)
                 """
             )
+    _write_manifest(out, "parquet", count)
     return count
 
 
@@ -141,4 +221,5 @@ def export_seed(db: Database, out: Path, overwrite: bool = False) -> int:
     records = read_records(db)
     for article_id, record in records:
         (out / f"{article_id}.md").write_text(dump_seed_document(record), encoding="utf-8")
+    _write_manifest(out, "seed", len(records))
     return len(records)

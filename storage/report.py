@@ -57,7 +57,13 @@ class RunPoint:
 
 @dataclass(frozen=True)
 class ReportData:
-    """Everything the HTML report draws."""
+    """Everything the HTML report draws.
+
+    ``coverage`` counts each dated article once, under its first topic; ``providers``
+    and ``stories`` rank only named providers and titled stories. What they leave out is
+    counted in ``totals``: ``undated_articles``, ``unknown_provider_articles`` and
+    ``untitled_stories``.
+    """
 
     totals: dict[str, Any]
     coverage: list[tuple[date, str, int]]
@@ -69,7 +75,7 @@ class ReportData:
 
 
 def top_new_stories(db: Database, run_id: str, limit: int = 10) -> list[StoryLine]:
-    """The biggest on-topic stories a run added articles to, hottest first."""
+    """The biggest titled on-topic stories a run added articles to, hottest first."""
     with db.connect(read_only=True) as connection:
         return _stories(
             connection,
@@ -114,39 +120,51 @@ def report_data(db: Database, days: int = 60, stories: int = 8, providers: int =
             "window_end": end,
             "window_days": days,
         }
+        # One count per article: an article with several topics is counted under its first
+        # (counting each topic would add up to more articles than there are). Undated
+        # articles have no day to be drawn on; they are counted apart.
         coverage = [
             (row[0], str(row[1]), int(row[2]))
             for row in connection.execute(
                 f"""
-                SELECT coalesce(published_at, first_seen_at)::DATE AS day,
-                       coalesce(topic, '(no topic)') AS topic, count(*) AS articles
-                FROM (SELECT published_at, first_seen_at,
-                             unnest(CASE WHEN len(topics) = 0 THEN [NULL] ELSE topics END) AS topic
-                      FROM unique_articles WHERE {since})
+                SELECT published_at::DATE AS day,
+                       coalesce(topics[1], '(no topic)') AS topic, count(*) AS articles
+                FROM unique_articles WHERE published_at IS NOT NULL AND {since}
                 GROUP BY ALL ORDER BY day, topic
                 """,
                 window,
             ).fetchall()
         ]
+        totals["undated_articles"] = _scalar(
+            connection,
+            f"SELECT count(*) FROM unique_articles WHERE published_at IS NULL AND {since}",
+            window,
+        )
+        provider = "coalesce(nullif(provider_name, ''), nullif(provider_domain, ''))"
         top_providers = [
             (str(row[0]), int(row[1]), int(row[2]))
             for row in connection.execute(
                 f"""
-                SELECT coalesce(nullif(provider_name, ''), nullif(provider_domain, ''), '(unknown)') AS provider,
+                SELECT {provider} AS provider,
                        count(*) FILTER (WHERE duplicate_of IS NULL) AS articles,
                        count(*) FILTER (WHERE duplicate_of IS NOT NULL) AS copies
-                FROM articles WHERE on_topic AND {since}
+                FROM articles WHERE on_topic AND {since} AND {provider} IS NOT NULL
                 GROUP BY ALL ORDER BY count(*) DESC, provider LIMIT $limit
                 """,
                 {**window, "limit": providers},
             ).fetchall()
         ]
-        biggest = _stories(
+        totals["unknown_provider_articles"] = _scalar(
             connection,
-            f"on_topic AND story_id IN (SELECT story_id FROM articles WHERE {since})",
+            f"SELECT count(*) FROM articles WHERE on_topic AND {since} AND {provider} IS NULL",
             window,
-            stories,
-            with_timeline=True,
+        )
+        in_window = f"on_topic AND story_id IN (SELECT story_id FROM articles WHERE {since})"
+        biggest = _stories(connection, in_window, window, stories, with_timeline=True)
+        totals["untitled_stories"] = _scalar(
+            connection,
+            f"SELECT count(*) FROM stories WHERE {in_window} AND coalesce(title, '') = ''",
+            window,
         )
         health = [
             SourceHealth(
@@ -198,7 +216,7 @@ def _stories(
         f"""
         SELECT story_id, coalesce(title, ''), heat, providers, coverage, first_seen, last_seen,
                list_sort(provider_list)
-        FROM stories WHERE on_topic AND {where}
+        FROM stories WHERE on_topic AND coalesce(title, '') <> '' AND {where}
         ORDER BY heat DESC, providers DESC, coverage DESC, first_seen DESC, story_id
         LIMIT $limit
         """,

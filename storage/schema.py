@@ -6,6 +6,7 @@ version is below N. Never edit a released migration: add the next one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -566,11 +567,83 @@ _V5_STATEMENTS = (
 )
 
 
+# ---------------------------------------------------------- view columns (issue [6] #13)
+# Views had a comment but their columns had none. A view lists the columns it had when it
+# was created, so unique_articles (SELECT * FROM articles, created in migration 1) is created
+# again to list the columns added since (removed_lines, related_input); CREATE OR REPLACE
+# drops a view's comments, so the view's own comment is set again too. A later migration
+# that replaces a view must comment its columns again (view_column_comments).
+
+_VIEW_COLUMN_COMMENTS: dict[str, dict[str, str]] = {
+    "syndication": {
+        "article_id": "id of the kept article (articles.id).",
+        "title": "Headline of the kept article.",
+        "provider_name": "Publisher of the kept article.",
+        "published_at": "Publication time of the kept article in UTC; NULL when unknown.",
+        "copies": "Number of stored copies of it (articles whose duplicate_of is this article); 0 when none.",
+        "copy_domains": "Publisher domains of the copies, sorted; one entry per copy.",
+        "copy_urls": "Canonical URLs of the copies, sorted.",
+    },
+    "stories": {
+        "story_id": "Story id: the id of the story's earliest article (articles.story_id).",
+        "title": "Headline of the story's earliest kept article.",
+        "articles": "Kept articles (not copies) covering the story.",
+        "coverage": "All stored articles covering the story, copies included.",
+        "providers": "Distinct publishers (by domain, else name) covering the story.",
+        "provider_list": "Those publishers (domain, else name).",
+        "heat": "Distinct providers within dedup.heat_window_hours of the story's first article; -1 when unknown.",
+        "first_seen": "Earliest publication time in UTC (first-seen time for undated articles).",
+        "last_seen": "Latest publication time in UTC (first-seen time for undated articles).",
+        "on_topic": "True when at least one of its articles is on topic.",
+    },
+}
+
+_ARTICLE_COLUMN_COMMENT = re.compile(r"COMMENT ON COLUMN articles\.(\w+) IS '((?:[^']|'')*)'", re.S)
+
+
+def _article_column_comments(migrations: tuple[Migration, ...]) -> dict[str, str]:
+    """Each articles column's comment as the earlier migrations set it (the last one wins)."""
+    comments: dict[str, str] = {}
+    for migration in migrations:
+        for statement in migration.statements:
+            for column, text in _ARTICLE_COLUMN_COMMENT.findall(statement):
+                comments[column] = text.replace("''", "'")
+    return comments
+
+
+def view_column_comments(view: str, comments: dict[str, str]) -> tuple[str, ...]:
+    """``COMMENT ON COLUMN`` statements for the columns of one view."""
+    return tuple(
+        f"COMMENT ON COLUMN {view}.{column} IS {_sql_string(text)}"
+        for column, text in comments.items()
+    )
+
+
+def _v6_statements(earlier: tuple[Migration, ...]) -> tuple[str, ...]:
+    article_comments = _article_column_comments(earlier)
+    return (
+        """
+        CREATE OR REPLACE VIEW unique_articles AS
+        SELECT * FROM articles WHERE duplicate_of IS NULL AND on_topic
+        """,
+        "COMMENT ON VIEW unique_articles IS "
+        + _sql_string(
+            "On-topic articles without duplicates: the view to count and chart coverage from."
+        ),
+        *view_column_comments("unique_articles", article_comments),
+        *(
+            statement
+            for view, comments in _VIEW_COLUMN_COMMENTS.items()
+            for statement in view_column_comments(view, comments)
+        ),
+    )
+
+
 # ------------------------------------------------------------------ hardening (issue 11)
 # A run records which process runs it, so that a later run can tell a run that died
 # (SIGKILL, power loss) from one still going in another process, and close it as crashed.
 
-_V6_RUN_COLUMNS = {
+_V7_RUN_COLUMNS = {
     "pid": (
         "INTEGER",
         "Process id of the newswatch process that ran it; with host and process_start, how a "
@@ -589,11 +662,11 @@ _V6_RUN_COLUMNS = {
     ),
 }
 
-_V6_STATEMENTS = (
-    *(f"ALTER TABLE runs ADD COLUMN {name} {kind}" for name, (kind, _) in _V6_RUN_COLUMNS.items()),
+_V7_STATEMENTS = (
+    *(f"ALTER TABLE runs ADD COLUMN {name} {kind}" for name, (kind, _) in _V7_RUN_COLUMNS.items()),
     *(
         f"COMMENT ON COLUMN runs.{name} IS {_sql_string(text)}"
-        for name, (_, text) in _V6_RUN_COLUMNS.items()
+        for name, (_, text) in _V7_RUN_COLUMNS.items()
     ),
     "COMMENT ON COLUMN runs.status IS "
     + _sql_string(
@@ -605,7 +678,7 @@ _V6_STATEMENTS = (
 )
 
 
-MIGRATIONS: tuple[Migration, ...] = (
+_MIGRATIONS_1_TO_5: tuple[Migration, ...] = (
     Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
     Migration(2, "removed lines, provider boilerplate memory, rejected pages", _V2_STATEMENTS),
     Migration(
@@ -619,6 +692,14 @@ MIGRATIONS: tuple[Migration, ...] = (
         _V4_STATEMENTS,
     ),
     Migration(5, "syndication view: copies grouped before the join", _V5_STATEMENTS),
-    Migration(6, "run ledger: the process of each run, crashed runs", _V6_STATEMENTS),
+)
+MIGRATIONS: tuple[Migration, ...] = (
+    *_MIGRATIONS_1_TO_5,
+    Migration(
+        6,
+        "view columns described; unique_articles lists every articles column",
+        _v6_statements(_MIGRATIONS_1_TO_5),
+    ),
+    Migration(7, "run ledger: the process of each run, crashed runs", _V7_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

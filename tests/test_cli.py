@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -106,12 +108,19 @@ def test_query_formats_and_refusals(filled_db: Path) -> None:
 
 
 def test_db_from_environment_variable(filled_db: Path, tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        f"sources:\n  - name: inbox\n    kind: folder\n    path: {SEEDS}\n"
+        "storage:\n  db: elsewhere.duckdb\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(
         app,
-        ["query", "SELECT count(*) FROM articles", "--config", str(tmp_path / "none.yaml")],
+        ["query", "SELECT count(*) FROM articles", "--config", str(config)],
         env={"NEWSWATCH_DB": str(filled_db)},
     )
     assert result.exit_code == 0 and "5" in result.output
+    assert not (tmp_path / "elsewhere.duckdb").exists()
 
 
 def test_export_refuses_non_empty_dir_without_overwrite(filled_db: Path, tmp_path: Path) -> None:
@@ -123,6 +132,12 @@ def test_export_refuses_non_empty_dir_without_overwrite(filled_db: Path, tmp_pat
     )
     assert refused.exit_code == 2 and "not empty" in refused.output
     assert (out / "keep.txt").read_text() == "analyst notes"
+    # --overwrite replaces an earlier export only; keep.txt is not one (tests/test_export.py).
+    (out / "keep.txt").unlink()
+    first = runner.invoke(
+        app, ["export", "--format", "seed", "--out", str(out), "--db", str(filled_db)]
+    )
+    assert first.exit_code == 0, first.output
     done = runner.invoke(
         app,
         ["export", "--format", "seed", "--out", str(out), "--db", str(filled_db), "--overwrite"],
@@ -239,3 +254,130 @@ def test_query_errors_keep_duckdb_hints(filled_db: Path) -> None:
     assert column.exit_code == 2
     assert "Candidate bindings" in column.output and '"title"' in column.output
     assert column.output.count("\n") == 1
+
+
+# ------------------------------------------------------------- user errors, paths, --help
+
+NEWSWATCH = str(Path(sys.executable).with_name("newswatch"))
+
+
+def newswatch_process(
+    cwd: Path, *args: str, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """The installed `newswatch` command, as a user runs it (Prefect state kept under cwd)."""
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(cwd / ".prefect-home"),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+    }
+    env.pop("NEWSWATCH_DB", None)
+    return subprocess.run(
+        [NEWSWATCH, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+def assert_one_line_error(completed: subprocess.CompletedProcess[str], *fragments: str) -> str:
+    """A user error: exit 2, one `newswatch: …` line on stderr, no traceback."""
+    assert "Traceback" not in completed.stderr + completed.stdout, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("newswatch: "), completed.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert completed.returncode == 2
+    return lines[0]
+
+
+def test_backfill_since_in_the_future_is_a_one_line_error(tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"sources:\n  - name: inbox\n    kind: folder\n    path: {SEEDS}\n")
+    completed = newswatch_process(
+        tmp_path, "backfill", "--since", "2999-01-01", "--config", str(config)
+    )
+    assert_one_line_error(completed, "--since 2999-01-01 is in the future")
+    assert not (tmp_path / ".prefect-home").exists(), "Prefect must not start for a user error"
+
+
+def test_reprocess_since_after_until_is_a_one_line_error(tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text(f"sources:\n  - name: inbox\n    kind: folder\n    path: {SEEDS}\n")
+    completed = newswatch_process(
+        tmp_path,
+        "reprocess",
+        "--since",
+        "2026-07-10",
+        "--until",
+        "2026-07-01",
+        "--config",
+        str(config),
+    )
+    line = assert_one_line_error(completed, "--until 2026-07-01 is before --since 2026-07-10")
+    assert "backfill" not in line
+    unknown = runner.invoke(app, ["reprocess", "--source", "nope", "--config", str(config)])
+    assert unknown.exit_code == 2 and f"{config}: no source named nope" in unknown.output
+
+
+def test_a_run_whose_every_source_failed_prints_no_traceback(tmp_path: Path) -> None:
+    # The config's relative folder is looked for beside the config, not in the working directory.
+    project = tmp_path / "project"
+    project.mkdir()
+    config = project / "sources.yaml"
+    config.write_text(
+        "sources:\n  - name: inbox\n    kind: folder\n    path: inbox\n"
+        "storage:\n  db: news.duckdb\n",
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    completed = newswatch_process(elsewhere, "run", "--config", str(config), timeout=300)
+    assert completed.returncode == 1, completed.stderr
+    assert f"inbox: FAILED: folder {project / 'inbox'} does not exist" in completed.stdout
+    assert "Traceback" not in completed.stderr + completed.stdout, completed.stderr
+    assert completed.stderr.strip().splitlines()[-1] == "newswatch: every source failed"
+    assert (project / "news.duckdb").exists() and not (elsewhere / "data").exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["query", "SELECT 1"],
+        ["report", "--out", "{tmp}/report.html"],
+        ["export", "--format", "seed", "--out", "{tmp}/export"],
+        ["publish"],
+        ["sources"],
+    ],
+)
+def test_reading_commands_refuse_a_config_that_does_not_exist(
+    command: list[str], filled_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "typo.yaml"
+    arguments = [part.replace("{tmp}", str(tmp_path)) for part in command]
+    result = runner.invoke(app, [*arguments, "--config", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert f"newswatch: config file not found: {missing}" in result.output
+    assert not (tmp_path / "data").exists(), "no fallback to data/newswatch.duckdb"
+    # Named on the command line, a missing config is an error even with --db ...
+    result = runner.invoke(app, [*arguments, "--config", str(missing), "--db", str(filled_db)])
+    assert result.exit_code == 2 and "config file not found" in result.output
+    if command[0] == "sources":
+        return  # sources lists the config's sources: it always needs one
+    # ... while the default config (absent from this directory) is not needed with --db.
+    result = runner.invoke(app, [*arguments, "--db", str(filled_db)])
+    assert result.exit_code == 0, result.output
+
+
+def _commands() -> list[list[str]]:
+    names = [command.name or command.callback.__name__ for command in app.registered_commands]  # type: ignore[union-attr]
+    return [[], *([name] for name in names)]
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda command: " ".join(command) or "main")
+def test_help_has_no_stray_spaces_and_no_bool_values(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    assert "<bool>" not in result.output
+    assert not re.search(r"\s[.,;:](\s|$)", result.output), result.output
+    if command:
+        # Each flag (--refresh, --overwrite, --explain) is listed without a value.
+        for flag in re.findall(r"(--(?:refresh|overwrite|explain))\b(.*)", result.output):
+            assert not flag[1].lstrip().startswith("<"), flag

@@ -310,7 +310,10 @@ def test_load_config_uses_the_path_as_given(
 def test_load_config_reads_a_valid_file(tmp_path: Path) -> None:
     path = tmp_path / "sources.yaml"
     path.write_text(FULL, encoding="utf-8")
-    assert load_config(path) == parse_config(FULL, NAME)
+    # Only the folder's relative path differs: it is taken relative to the file's directory.
+    parsed = parse_config(FULL, NAME)
+    folder = parsed.sources[0].model_copy(update={"path": str(tmp_path / "seeds" / "documents")})
+    assert load_config(path) == parsed.model_copy(update={"sources": [folder, *parsed.sources[1:]]})
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -865,3 +868,129 @@ def test_dedup_window_must_be_a_positive_whole_number_of_days() -> None:
     assert "dedup.window_days" in _only_error(MINIMAL + "dedup:\n  window_days: 0\n")
     assert "dedup.window_days" in _only_error(MINIMAL + 'dedup:\n  window_days: "30"\n')
     assert "dedup.windw_days" in _only_error(MINIMAL + "dedup:\n  windw_days: 3\n")
+
+
+# ------------------------------------------------------------------ schedule and paths
+
+
+@pytest.mark.parametrize(
+    ("cron", "problem"),
+    [
+        ("0 25 * * *", "hour 25 is out of range 0-23"),
+        ("60 6 * * *", "minute 60 is out of range 0-59"),
+        ("0 6 0 * *", "day-of-month 0 is out of range 1-31"),
+        ("0 6 * 13 *", "month 13 is out of range 1-12"),
+        ("0 6 * * 8", "day-of-week 8 is out of range 0-7"),
+        ("0 6 * * funday", "day-of-week 'funday' is not a number or a name"),
+        ("*/0 * * * *", "minute step 0 in '*/0' must be at least 1"),
+    ],
+)
+def test_schedule_cron_values_are_checked_when_the_config_is_loaded(
+    cron: str, problem: str
+) -> None:
+    error = _only_error(MINIMAL + f'schedule:\n  cron: "{cron}"\n')
+    assert error.startswith(
+        f"seeds/sources.yaml:6: schedule.cron: invalid cron expression {cron!r}: {problem}"
+    )
+
+
+CRON_SAMPLES = [
+    "0 6 * * *",
+    "*/15 6-18 * * 1-5",
+    "0 6 * * MON-FRI",
+    "0 6 L * *",
+    "0 6 * * 5#3",
+    "0 6 ? * *",
+    "0 6 * JAN-MAR *",
+    "0 6 * * 7",
+    "0 6 5-1 * *",
+    "0 6 * * Sun,Sat",
+    "0-59/60 * * * *",
+    "0 06 * * 07",
+    "0 25 * * *",
+    "60 6 * * *",
+    "0 6 0 * *",
+    "0 6 32 * *",
+    "0 6 * 13 *",
+    "0 6 * 0 *",
+    "0 6 * * 8",
+    "0 6 * * 5L",
+    "0 6 LW * *",
+    "0 6 * * 5#6",
+    "0 6 * * 1-5#2",
+    "? 6 * * *",
+    "0 6 ?/2 * *",
+    "0 6 */2/3 * *",
+    "0 6 * * 1,",
+    "a b c d e",
+]
+
+
+@pytest.mark.parametrize("cron", CRON_SAMPLES)
+def test_schedule_cron_check_agrees_with_prefect(cron: str) -> None:
+    # What the config accepts is what `newswatch serve` can schedule, and nothing more.
+    from prefect._internal.schemas.validators import validate_cron_string
+
+    try:
+        validate_cron_string(cron)
+        prefect_accepts = True
+    except ValueError:
+        prefect_accepts = False
+    try:
+        ScheduleConfig(cron=cron)
+        we_accept = True
+    except pydantic.ValidationError:
+        we_accept = False
+    assert we_accept == prefect_accepts
+
+
+@pytest.mark.parametrize("zone", ["posixrules", "right/UTC", "posix/Europe/Paris"])
+def test_schedule_timezone_must_be_one_prefect_schedules_accept(zone: str) -> None:
+    # zoneinfo opens these files, but they are not IANA names and Prefect refuses them.
+    error = _only_error(MINIMAL + f'schedule:\n  timezone: "{zone}"\n')
+    assert error.startswith(f"seeds/sources.yaml:6: schedule.timezone: unknown time zone {zone!r}")
+
+
+def test_relative_paths_in_a_config_file_are_relative_to_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "sources.yaml").write_text(
+        "sources:\n  - name: inbox\n    kind: folder\n    path: inbox\n"
+        "  - name: abs\n    kind: folder\n    path: /srv/news\n"
+        "storage:\n  db: ../shared/news.duckdb\n",
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    config = load_config(project / "sources.yaml")
+    assert [source.path for source in config.sources] == [str(project / "inbox"), "/srv/news"]  # type: ignore[union-attr]
+    assert config.storage.db == str(tmp_path / "shared" / "news.duckdb")
+
+    # Given relative to the working directory, the results stay relative (and short).
+    monkeypatch.chdir(tmp_path)
+    config = load_config("project/sources.yaml")
+    assert config.sources[0].path == "project/inbox"  # type: ignore[union-attr]
+    assert config.storage.db == "shared/news.duckdb"
+
+
+def test_the_default_database_stays_relative_to_the_working_directory(tmp_path: Path) -> None:
+    # storage.db left out is the built-in default, like --db: not a path written in the file.
+    path = tmp_path / "sources.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    assert load_config(path).storage.db == "data/newswatch.duckdb"
+
+
+def test_repository_config_resolves_to_the_repository_layout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # `make run` (from the repository root, default config) keeps reading seeds/documents and
+    # writing data/newswatch.duckdb.
+    repo = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(repo)
+    config = load_config("seeds/sources.yaml")
+    assert config.source("seed-documents").path == "seeds/documents"  # type: ignore[union-attr]
+    assert config.storage.db == "data/newswatch.duckdb"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -17,6 +19,7 @@ from flows.cli import app
 from storage.articles import read_records, save_batch
 from storage.database import Database
 from storage.publish import publish
+from storage.query import EXPORT_MANIFEST
 from tests.test_storage import NOW, seed_articles
 
 runner = CliRunner()
@@ -38,12 +41,13 @@ def test_parquet_export_is_hive_partitioned_and_read_alike_by_duckdb_pandas_and_
         app, ["export", "--format", "parquet", "--out", str(out), "--db", str(synthetic_db)]
     )
     assert result.exit_code == 0 and "exported 1500 articles" in result.output, result.output
-    partitions = sorted(path.name for path in out.iterdir())
+    partitions = sorted(path.name for path in out.iterdir() if path.is_dir())
     assert (
         partitions[0] == "published_date=2026-10-23"
         and partitions[-1] == "published_date=2026-11-22"
     )
-    assert all(list(path.glob("*.parquet")) for path in out.iterdir())
+    assert all(list((out / name).glob("*.parquet")) for name in partitions)
+    assert sorted(path.name for path in out.iterdir() if path.is_file()) == [EXPORT_MANIFEST]
 
     with duckdb.connect() as connection:
         by_day = connection.execute(
@@ -83,7 +87,8 @@ def test_seed_export_reads_back_through_normalize_to_the_same_records(tmp_path: 
         app,
         [
             "normalize",
-            *map(str, sorted(exported.iterdir())),
+            # What `normalize DIR/*` passes: the shell's glob skips the dot-file manifest.
+            *(str(path) for path in sorted(exported.iterdir()) if not path.name.startswith(".")),
             "--out",
             str(normalized),
             "--config",
@@ -113,7 +118,8 @@ def test_export_into_a_non_empty_directory_is_refused_unless_overwrite(
         )
         assert refused.exit_code == 2 and "not empty; pass --overwrite" in refused.output
         assert sorted(path.name for path in out.iterdir()) == ["notes.txt"]
-    done = runner.invoke(
+    # --overwrite replaces only an earlier export: the analyst's notes are not one.
+    kept = runner.invoke(
         app,
         [
             "export",
@@ -126,10 +132,76 @@ def test_export_into_a_non_empty_directory_is_refused_unless_overwrite(
             "--overwrite",
         ],
     )
-    assert done.exit_code == 0 and not (out / "notes.txt").exists()
+    assert kept.exit_code == 2 and "not written by `newswatch export`" in kept.output
+    assert (out / "notes.txt").read_text() == "analyst notes"
     a_file = tmp_path / "file.txt"
     a_file.write_text("x")
     refused = runner.invoke(
         app, ["export", "--format", "seed", "--out", str(a_file), "--db", str(synthetic_db)]
     )
     assert refused.exit_code == 2 and "not a directory" in refused.output
+
+
+def _export(db: Path, fmt: str, out: Path, *options: str) -> Any:
+    return runner.invoke(
+        app, ["export", "--format", fmt, "--out", str(out), "--db", str(db), *options]
+    )
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "seed"])
+def test_overwrite_replaces_an_earlier_export_and_nothing_else(
+    fmt: str, synthetic_db: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "export"
+    assert _export(synthetic_db, fmt, out).exit_code == 0
+    manifest = json.loads((out / EXPORT_MANIFEST).read_text(encoding="utf-8"))
+    written = sorted(
+        path.relative_to(out).as_posix()
+        for path in out.rglob("*")
+        if path.is_file() and path.name != EXPORT_MANIFEST
+    )
+    assert sorted(manifest["files"]) == written and manifest["articles"] == 1500
+    assert manifest["format"] == fmt
+
+    # A file and a folder the user put beside the export: --overwrite deletes nothing.
+    (out / "notes.txt").write_text("analyst notes")
+    (out / "charts").mkdir()
+    (out / "charts" / "plot.png").write_bytes(b"png")
+    refused = _export(synthetic_db, fmt, out, "--overwrite")
+    assert refused.exit_code == 2, refused.output
+    assert "holds charts and 2 more" in refused.output
+    assert (out / "notes.txt").read_text() == "analyst notes"
+    assert (out / "charts" / "plot.png").read_bytes() == b"png"
+    assert all((out / name).exists() for name in written), "the earlier export is untouched"
+
+    # An exported file edited since is not the export's any more either.
+    (out / "notes.txt").unlink()
+    (out / "charts" / "plot.png").unlink()
+    (out / "charts").rmdir()
+    with (out / written[0]).open("ab") as edited:
+        edited.write(b"\nmy edit\n")
+    refused = _export(synthetic_db, fmt, out, "--overwrite")
+    assert refused.exit_code == 2 and written[0] in refused.output, refused.output
+    (out / written[0]).unlink()
+
+    # Only the earlier export left (minus the deleted file): replaced, with a fresh manifest.
+    done = _export(synthetic_db, fmt, out, "--overwrite")
+    assert done.exit_code == 0, done.output
+    again = sorted(
+        path.relative_to(out).as_posix()
+        for path in out.rglob("*")
+        if path.is_file() and path.name != EXPORT_MANIFEST
+    )
+    assert again == written
+    if fmt == "parquet":
+        # Readers of the folder skip the dot-file manifest.
+        assert len(pd.read_parquet(out, engine="pyarrow")) == 1500
+
+
+def test_overwrite_refuses_a_folder_no_export_wrote(synthetic_db: Path, tmp_path: Path) -> None:
+    out = tmp_path / "documents"
+    (out / "old").mkdir(parents=True)
+    (out / "old" / "data_0.parquet").write_bytes(b"PAR1 mine")
+    refused = _export(synthetic_db, "parquet", out, "--overwrite")
+    assert refused.exit_code == 2 and EXPORT_MANIFEST in refused.output
+    assert (out / "old" / "data_0.parquet").read_bytes() == b"PAR1 mine"

@@ -165,7 +165,12 @@ def test_a_source_failing_runs_in_a_row_is_backed_off_then_retried(
     assert state(db, "broken")["consecutive_failures"] == 3  # a skipped run is not a failure
     summary = RunSummary("r", "daily-monitor", NOW, NOW, "db", tuple(reports.values()))
     assert summary.status == "partial"
-    assert "broken: SKIPPED: skipped: failed 3 runs in a row" in summary.as_text()
+    text = summary.as_text()
+    # Backing off is not failing: said once, and not counted among the failed sources.
+    assert "broken: SKIPPED: backing off until" in text and "after failing 3 runs in a row" in text
+    assert "skipped: skipped" not in text.lower() and "SKIPPED: skipped" not in text
+    assert "(0 of 2 sources failed, 1 skipped while backing off)" in text.splitlines()[0]
+    assert summary.totals().sources_failed == 0
 
     # Naming the source explicitly tries it anyway (a fourth failure: 2 days' pause).
     explicit = NOW + 2 * day + timedelta(hours=13)

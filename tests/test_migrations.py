@@ -90,6 +90,15 @@ def test_a_version_1_database_is_upgraded_in_place_and_keeps_its_rows(v1_copy: P
     assert rows(
         v1_copy, "SELECT count(*) FROM duckdb_tables() WHERE comment IS NULL OR comment = ''"
     ) == [(0,)]
+    view_columns = """
+        SELECT count(*), count(comment) FROM duckdb_columns()
+        WHERE table_name IN ('unique_articles', 'stories', 'syndication')
+    """
+    [(listed, commented)] = rows(v1_copy, view_columns)
+    assert listed == commented == 36 + 10 + 7
+    assert rows(
+        v1_copy, "SELECT count(*) FROM duckdb_views() WHERE NOT internal AND comment IS NULL"
+    ) == [(0,)]
     # The upgraded file works like a new one: records read back, new batches store.
     assert {article_id for article_id, _ in read_records(db)} == {
         "a1b2c3d4e5f60718",

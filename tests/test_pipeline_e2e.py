@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from extractors.urls import article_id
 from flows.cli import app
-from tests.conftest import NewsSite, slow_handler
+from tests.conftest import SEEDS, NewsSite, slow_handler
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
@@ -205,9 +205,40 @@ def test_every_source_failing_fails_the_run(news_site: NewsSite, tmp_path: Path)
     result = newswatch("run", "--config", str(config))
     assert result.exit_code == 1
     assert "every source failed" in result.output
+    # A missing folder is that source's failure, said in one line (no traceback: see
+    # tests/test_cli.py, which runs the real command).
+    assert f"seed-documents: FAILED: folder {tmp_path / 'no-such-folder'} does not exist" in (
+        result.output
+    )
     assert rows(tmp_path / "news.duckdb", "SELECT status, sources_failed FROM runs") == [
         ("failed", 2)
     ]
+
+
+def test_relative_paths_in_the_config_work_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    (project / "inbox").mkdir(parents=True)
+    for seed in sorted(SEEDS.iterdir())[:2]:
+        (project / "inbox" / seed.name).write_bytes(seed.read_bytes())
+    config = project / "sources.yaml"
+    config.write_text(
+        "sources:\n  - name: inbox\n    kind: folder\n    path: inbox\n"
+        "storage:\n  db: data/news.duckdb\n",
+        encoding="utf-8",
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    result = newswatch("run", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    assert rows(project / "data" / "news.duckdb", "SELECT count(*) FROM articles") == [(2,)]
+    assert list(elsewhere.iterdir()) == [], "nothing is written to the working directory"
+    # The reading commands find the same database through the same config.
+    query = newswatch("query", "SELECT count(*) AS n FROM articles", "--config", str(config))
+    assert query.exit_code == 0 and "2" in query.output
 
 
 def test_bad_article_pages_fail_alone(news_site: NewsSite, tmp_path: Path) -> None:

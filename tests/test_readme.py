@@ -110,13 +110,30 @@ def test_every_table_view_and_column_is_documented_in_the_database_and_the_readm
         views = connection.execute(
             "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal ORDER BY 1"
         ).fetchall()
+        # Views' columns too: DBeaver and duckdb_columns() show them like a table's.
         undocumented = connection.execute(
             """
             SELECT table_name || '.' || column_name FROM duckdb_columns()
             WHERE (comment IS NULL OR comment = '')
-              AND table_name IN (SELECT table_name FROM duckdb_tables())
+              AND table_name IN (SELECT table_name FROM duckdb_tables()
+                                 UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal)
             """
         ).fetchall()
+        # A view lists (and can comment) only the columns it had when created: each view's
+        # listed columns must be the columns a query of it returns.
+        for view, _ in views:
+            listed = [
+                row[0]
+                for row in connection.execute(
+                    "SELECT column_name FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index",
+                    [view],
+                ).fetchall()
+            ]
+            returned = [
+                column[0]
+                for column in connection.execute(f"SELECT * FROM {view} LIMIT 0").description
+            ]
+            assert listed == returned, view
     assert undocumented == []
     for name, comment in tables + views:
         assert comment, f"{name} has no COMMENT ON"

@@ -5,16 +5,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from bench.synthetic import fill_synthetic
 from flows.cli import app
+from flows.report import coverage_chart, render_report
 from storage.database import Database
 from storage.publish import publish
-from storage.report import report_data, top_new_stories
+from storage.report import ReportData, report_data, top_new_stories
 from tests.conftest import NewsSite
 
 runner = CliRunner()
@@ -182,3 +185,91 @@ def test_each_run_leaves_an_artifact_with_counts_failing_sources_and_top_stories
     assert "## Top new stories" in markdown
     top = markdown.split("## Top new stories")[1]
     assert "| story | heat |" in top and "AI" in top
+
+
+def test_coverage_per_day_counts_articles_not_topic_tags(synthetic_db: Path) -> None:
+    # Synthetic articles have one or two topics: counting tags would add up to more articles.
+    data = report_data(Database(synthetic_db))
+    with duckdb.connect(str(synthetic_db), read_only=True) as connection:
+        row = connection.execute(
+            """
+            SELECT count(*), count(*) FILTER (WHERE len(topics) > 1) FROM unique_articles
+            WHERE published_at > $end::DATE - to_days($days::INTEGER)
+            """,
+            {"end": data.totals["window_end"], "days": data.totals["window_days"]},
+        ).fetchone()
+    assert row is not None
+    articles, with_several_topics = row
+    assert with_several_topics > 0
+    assert sum(count for _, _, count in data.coverage) == articles
+
+
+@pytest.fixture
+def patchy_db(tmp_path: Path) -> Path:
+    """Synthetic articles, some undated, some without a provider, the hottest story untitled."""
+    db = Database(tmp_path / "patchy.duckdb")
+    fill_synthetic(db, 600, days=30)
+    with duckdb.connect(str(db.path)) as connection:
+        connection.execute(
+            # more articles without a provider than any named provider has
+            "UPDATE articles SET provider_name = '', provider_domain = '' WHERE hash(id) % 4 = 0"
+        )
+        connection.execute("UPDATE articles SET published_at = NULL WHERE hash(id) % 10 = 1")
+        connection.execute(
+            """
+            UPDATE articles SET title = '' WHERE story_id = (
+                SELECT story_id FROM stories WHERE on_topic ORDER BY heat DESC, coverage DESC LIMIT 1)
+            """
+        )
+    return db.path
+
+
+def test_undated_unknown_and_untitled_are_counted_apart_not_ranked(
+    patchy_db: Path, tmp_path: Path
+) -> None:
+    data = report_data(Database(patchy_db))
+    with duckdb.connect(str(patchy_db), read_only=True) as connection:
+        undated = connection.execute(
+            "SELECT count(*) FROM unique_articles WHERE published_at IS NULL"
+        ).fetchall()[0][0]
+        dated = connection.execute(
+            "SELECT count(*) FROM unique_articles WHERE published_at IS NOT NULL"
+        ).fetchall()[0][0]
+    assert undated > 0 and data.totals["undated_articles"] == undated
+    assert sum(count for _, _, count in data.coverage) == dated
+    assert data.totals["unknown_provider_articles"] > max(a + c for _, a, c in data.providers)
+    assert all(provider not in ("", "(unknown)") for provider, _, _ in data.providers)
+    assert data.stories and all(story.title for story in data.stories)
+    assert data.totals["untitled_stories"] >= 1
+
+    out = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", "--db", str(patchy_db), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text(encoding="utf-8")
+    assert "(unknown)" not in html and "(untitled)" not in html
+    assert f"Plus {undated:,} undated articles not drawn" in html
+    assert "from an unknown provider, not ranked" in html and "untitled stor" in html
+
+
+def _axis_labels(svg: str) -> list[str]:
+    return re.findall(r'<text [^>]*class="note">([^<]*)</text>', svg)
+
+
+def test_time_axes_carry_the_year_when_the_range_crosses_one() -> None:
+    start = date(2026, 12, 10)
+    coverage = [(start + timedelta(days=offset), "AI regulation", 1) for offset in range(40)]
+    data = ReportData({"window_days": 40}, coverage, [], [], [], [], {})
+    labels = [label for label in _axis_labels(coverage_chart(data)) if not label.isdigit()]
+    assert labels and all(re.fullmatch(r"\d\d \w{3} 20\d\d", label) for label in labels), labels
+    assert labels[0].endswith("2026") and labels[-1].endswith("2027")
+
+    within = [
+        (date(2026, 3, 1) + timedelta(days=offset), "AI regulation", 1) for offset in range(40)
+    ]
+    labels = [
+        label
+        for label in _axis_labels(coverage_chart(ReportData({}, within, [], [], [], [], {})))
+        if not label.isdigit()
+    ]
+    assert labels[0] == "01 Mar 2026" and all(not label.endswith("2026") for label in labels[1:])
+    assert "2026" in render_report(ReportData({}, within, [], [], [], [], {}))

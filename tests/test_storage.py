@@ -273,7 +273,8 @@ def test_export_seed_reads_back_to_the_same_records(tmp_path: Path) -> None:
     out = tmp_path / "seed-export"
     assert export_seed(db, out) == 5
     stored = dict(read_records(db))
-    for path in out.iterdir():
+    assert sorted(path.stem for path in out.glob("*.md")) == sorted(stored)
+    for path in out.glob("*.md"):  # beside them only the export's manifest, a dot-file
         assert (
             parse_seed_document(path.read_text(encoding="utf-8"), name=str(path))
             == stored[path.stem]
