@@ -125,6 +125,10 @@ def _check_writable(db_path: str) -> None:
             pass
     except StorageError as error:
         raise _fail(str(error), code=1) from None
+    except OSError as error:
+        raise _fail(
+            f"cannot create database {db_path}: {error.strerror or error}", code=1
+        ) from None
 
 
 def _check_sources(config: str, settings: Config, names: list[str]) -> None:

@@ -312,3 +312,18 @@ def test_a_file_held_by_another_newswatch_command_says_to_wait_for_it(tmp_path: 
     assert result.exit_code == 1
     assert f"in use by process {other.pid} (" in result.output
     assert "another newswatch run; wait for it to finish" in result.output
+
+
+def test_a_working_file_that_cannot_be_created_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database's folder should be")
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        f"sources:\n  - name: seed-documents\n    kind: folder\n    path: {SEEDS}\n"
+        f"storage:\n  db: {blocker / 'news.duckdb'}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["run", "--config", str(config)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"newswatch: cannot create database {blocker / 'news.duckdb'}")
+    assert result.output.count("\n") == 1
