@@ -316,7 +316,7 @@ def _fill(connection: Any, count: int, rng: np.random.Generator) -> None:
             (NOW - timedelta(days=float(day))).replace(tzinfo=None)
             for day in rng.uniform(0, 29, size=size)
         ]
-        rows = pa.table(  # noqa: F841 - read by DuckDB by name
+        rows = pa.table(
             {
                 "article_id": ids,
                 "article_key": keys,
@@ -328,13 +328,15 @@ def _fill(connection: Any, count: int, rng: np.random.Generator) -> None:
             },
             schema=SIGNATURE_SCHEMA,
         )
+        connection.register("rows", rows)
         connection.execute("INSERT INTO article_signatures SELECT * FROM rows")
-        bands = pa.table(  # noqa: F841 - read by DuckDB by name
+        bands = pa.table(
             {
                 "band_key": band_keys(matrix).reshape(-1),
                 "article_key": np.repeat(np.array(keys, dtype=np.int64), BANDS),
             }
         )
+        connection.register("bands", bands)
         connection.execute("INSERT INTO article_bands SELECT * FROM bands")
         # Their articles rows: metadata only (no body is read unless one becomes a candidate).
         connection.execute(

@@ -114,6 +114,24 @@ def _reader(db: str | None, config_path: str | None) -> Database:
     return reader_database(_database(db, config_path))
 
 
+def _check_writable(db_path: str) -> None:
+    """Open the working file for writing once before Prefect starts.
+
+    A file another program holds, or a damaged one, is then one line naming the file
+    and the process, instead of a flow run failing with a traceback after the
+    Prefect start-up; nothing is written.
+    """
+    try:
+        with Database(db_path).connect():
+            pass
+    except StorageError as error:
+        raise _fail(str(error), code=1) from None
+    except OSError as error:
+        raise _fail(
+            f"cannot create database {db_path}: {error.strerror or error}", code=1
+        ) from None
+
+
 def _check_sources(config: str, settings: Config, names: list[str]) -> None:
     """Refuse --source names the config does not define."""
     unknown = sorted(set(names) - {s.name for s in settings.sources})
@@ -166,6 +184,7 @@ def run(
 ) -> None:
     """Run the daily monitor once now (a Prefect flow run; no server needed)."""
     settings = _load(config)
+    _check_writable(db or settings.storage.db)
     _prefect_environment()
     from flows.monitor import daily_monitor
 
@@ -212,6 +231,7 @@ def backfill(
     today = datetime.now(UTC).date()
     if since.date() > today:
         raise _fail(f"--since {since.date()} is in the future (today is {today} UTC)")
+    _check_writable(db or settings.storage.db)
     _prefect_environment()
     from flows.monitor import backfill as backfill_flow
 
@@ -257,6 +277,7 @@ def reprocess(
     settings = _load(config)
     _check_sources(config, settings, source)
     _check_range(since.date() if since else None, until.date() if until else None)
+    _check_writable(db or settings.storage.db)
     _prefect_environment()
     from flows.monitor import reprocess as reprocess_flow
 

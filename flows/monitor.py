@@ -33,7 +33,7 @@ from storage.database import Database, StorageError
 from storage.publish import Publication, publish
 from storage.raw import load_raw_pages, prune_raw_pages
 from storage.report import top_new_stories
-from storage.runs import fail_run, finish_run, start_run
+from storage.runs import fail_publication, fail_run, finish_run, start_run
 from storage.sources import source_states_by_name
 
 DEFAULT_CONFIG = "seeds/sources.yaml"
@@ -262,7 +262,7 @@ def run_pipeline(
         run_id, flow_name, started_at, datetime.now(UTC), str(db.path), tuple(reports)
     )
     report_run(db, summary)
-    publish_analytics(db, run_id)
+    _publish(db, run_id)
     if summary.all_failed:
         # Returned, not raised: the flow run still ends Failed (alerting fires), but Prefect
         # logs no traceback for what is a reported outcome (e.g. a missing folder), not a crash.
@@ -293,6 +293,18 @@ def _stages(
         db, config, quote(listings), quote(documents), window, started_at, quote(memo)
     )
     return store_articles(config, db, run_id, quote(batches), started_at)
+
+
+def _publish(db: Database, run_id: str) -> None:
+    """Publish the analytics copy; a run whose copy could not be published ends failed."""
+    try:
+        publish_analytics(db, run_id)
+    except StorageError as error:
+        # The ledger must not say completed while the command exits 1; a database that
+        # is itself the problem (held, damaged) cannot take the note either.
+        with contextlib.suppress(StorageError):
+            fail_publication(db, run_id=run_id, error=str(error))
+        raise
 
 
 def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
@@ -399,7 +411,7 @@ def reprocess(
     )
     report_run(db, summary)
     # Re-extracted bodies reach analysts the same way a run's new articles do.
-    publish_analytics(db, run_id)
+    _publish(db, run_id)
     return summary
 
 

@@ -290,7 +290,8 @@ def _copies_among(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> list
 def _insert_rows(connection: duckdb.DuckDBPyConnection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    new_rows = pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA)  # noqa: F841 - read by DuckDB by name
+    new_rows = pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA)
+    connection.register("new_rows", new_rows)
     columns = ", ".join(ARTICLE_COLUMNS)
     connection.execute(f"INSERT INTO articles ({columns}) SELECT {columns} FROM new_rows")
 
@@ -300,9 +301,10 @@ def _update_content(
 ) -> None:
     if not articles:
         return
-    changed = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB by name
+    changed = pa.Table.from_pylist(
         [_row(article, "", seen, None) for article in articles], schema=_ARROW_SCHEMA
     )
+    connection.register("changed", changed)
     assignments = ", ".join(f"{column} = changed.{column}" for column in _CONTENT_COLUMNS)
     connection.execute(
         f"""

@@ -4,17 +4,52 @@ Connections are opened per unit of work and closed right after, because
 DuckDB lets one process hold a file for writing and locks every other process
 out meanwhile; holding it for a whole run would lock analysts out for longer
 than needed.
+
+Every connection is locked down when it is opened (see :data:`HARDENED_CONFIG`):
+it reaches no file but its own database (no ``COPY``, ``read_csv``, ``glob``,
+``ATTACH``), installs and loads no extension on its own, and no ``SET`` can
+undo that. Only an export is given one directory to write into.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
+
+# Safe by construction rather than by parsing SQL: whatever a statement says, DuckDB
+# itself refuses to touch another file, to fetch or load an extension (opening a SQLite
+# file as the database would otherwise download one), or to change these settings.
+HARDENED_CONFIG: dict[str, Any] = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    # No table is found by the name of a Python variable: batches are registered by name.
+    "python_enable_replacements": False,
+    "lock_configuration": True,
+    # Set per session after the configuration is locked (ICU's setting cannot be given
+    # at start-up); a session's time zone only changes how times are shown.
+    "allowed_configs": ["TimeZone"],
+}
+
+# DuckDB's words for a file that is not (or no longer) a whole database, in the kinds
+# of error it raises for them (a statement's own error may quote any text).
+_DAMAGE = re.compile(
+    r"could not read enough bytes|does not match stored checksum|corrupt database file"
+    r"|not a valid duckdb database file",
+    re.IGNORECASE,
+)
+_DAMAGE_KINDS = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException)
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class StorageError(RuntimeError):
@@ -23,6 +58,19 @@ class StorageError(RuntimeError):
 
 class DatabaseBusyError(StorageError):
     """Another process holds the database file."""
+
+
+class DatabaseDamagedError(StorageError):
+    """The file is truncated, corrupted or not a DuckDB database: newswatch neither writes nor reads it.
+
+    Args:
+        message: the whole message, naming the file and what to do.
+        detail: DuckDB's own words for the damage.
+    """
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
 
 
 class Database:
@@ -39,14 +87,23 @@ class Database:
         return f"Database({str(self.path)!r})"
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection with the schema up to date; closed on exit.
+    def connect(
+        self, read_only: bool = False, *, write_dir: Path | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A hardened connection with the schema up to date; closed on exit.
+
+        Args:
+            read_only: open the file read-only (what every reader does).
+            write_dir: the one directory (and what is below it) statements may write
+                into, for an export; no other file outside the database is reachable.
 
         Raises:
             DatabaseBusyError: another process holds the file.
+            DatabaseDamagedError: the file is truncated or corrupted (also when the
+                damage only shows while reading it).
             StorageError: a missing file in read-only mode, or a newer schema.
         """
-        connection = self._open(read_only)
+        connection = self._open(read_only, write_dir)
         try:
             connection.execute("SET TimeZone = 'UTC'")
             if read_only:
@@ -54,6 +111,10 @@ class Database:
             else:
                 self._migrate(connection)
             yield connection
+        except duckdb.Error as error:
+            if is_damage(error):
+                raise self._damaged(error) from None
+            raise
         finally:
             connection.close()
 
@@ -74,24 +135,99 @@ class Database:
         with self.connect(read_only=True) as connection:
             return _recorded_version(connection)
 
-    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+    def _open(self, read_only: bool, write_dir: Path | None) -> duckdb.DuckDBPyConnection:
         if read_only and not self.path.exists():
             raise StorageError(
                 f"database {self.path} does not exist yet: run `newswatch run` first"
             )
+        if self._is_sqlite():
+            raise StorageError(
+                f"{self.path} is a SQLite database, not a newswatch DuckDB file; "
+                "point --db at the .duckdb file newswatch writes"
+            )
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+        config = dict(HARDENED_CONFIG)
+        if write_dir is not None:
+            # DuckDB takes the allowed paths only while external access is still on:
+            # they are set and then everything is locked before the connection is used.
+            del config["enable_external_access"], config["lock_configuration"]
         try:
-            return duckdb.connect(str(self.path), read_only=read_only)
+            connection = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as error:
             if "lock" in str(error).lower():
-                raise DatabaseBusyError(
-                    f"database {self.path} is in use by another process ({_first_line(error)}); "
-                    "close the other connection or wait for the running pipeline to finish"
-                ) from None
+                raise self._busy(error, read_only) from None
+            if is_damage(error):
+                raise self._damaged(error) from None
             raise StorageError(f"cannot open database {self.path}: {_first_line(error)}") from None
         except duckdb.Error as error:
+            if is_damage(error):
+                raise self._damaged(error) from None
             raise StorageError(f"cannot open database {self.path}: {_first_line(error)}") from None
+        if write_dir is not None:
+            directory = str(Path(write_dir).resolve())
+            try:
+                connection.execute("SET allowed_paths = ?", [[directory]])
+                connection.execute("SET allowed_directories = ?", [[directory + os.sep]])
+                connection.execute("SET enable_external_access = false")
+                connection.execute("SET lock_configuration = true")
+            except BaseException:
+                connection.close()
+                raise
+        return connection
+
+    def _is_sqlite(self) -> bool:
+        try:
+            with self.path.open("rb") as handle:
+                return handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+        except OSError:
+            return False
+
+    def _busy(self, error: duckdb.Error, read_only: bool) -> DatabaseBusyError:
+        """Which process holds the file, and what to do about it."""
+        holder = _LOCK_HOLDER.search(str(error))
+        if holder is None:
+            who = f"another process ({_first_line(error)})"
+            pid = None
+        else:
+            pid = int(holder["pid"])
+            program = _command_line(pid) or holder["program"]
+            who = f"process {pid} ({program if len(program) <= 60 else program[:59] + '…'})"
+        if pid is not None and _is_newswatch(pid):
+            return DatabaseBusyError(
+                f"database {self.path} is in use by {who}, another newswatch run; "
+                "wait for it to finish and try again"
+            )
+        if read_only:
+            return DatabaseBusyError(
+                f"database {self.path} is being written by {who}; "
+                "try again when it has closed the file"
+            )
+        from storage.publish import analytics_path  # publish builds on this module
+
+        return DatabaseBusyError(
+            f"database {self.path} is held open by {who}, so newswatch cannot write it; "
+            f"that program should open the analytics copy {analytics_path(self.path)} instead "
+            "(read-only, replaced at the end of every run): close the working file there "
+            "and run again"
+        )
+
+    def _damaged(self, error: BaseException) -> DatabaseDamagedError:
+        from storage.publish import ANALYTICS_SUFFIX, analytics_path
+
+        if self.path.name.endswith(ANALYTICS_SUFFIX):
+            remedy = "`newswatch publish` copies the working file over it again"
+        else:
+            remedy = (
+                "restore it from a backup; the analytics copy "
+                f"{analytics_path(self.path)}, if there is one, holds the last published run"
+            )
+        detail = _first_line(error)
+        return DatabaseDamagedError(
+            f"database {self.path} is damaged ({detail}); newswatch will not "
+            f"read or write it: {remedy}",
+            detail,
+        )
 
     def _check_version(self, connection: duckdb.DuckDBPyConnection) -> None:
         version = _recorded_version(connection)
@@ -126,6 +262,29 @@ class Database:
             connection.execute("COMMIT")
 
 
+def read_everything(connection: duckdb.DuckDBPyConnection) -> None:
+    """Read every column of every table, so that DuckDB checks every data block's checksum.
+
+    Opening a file reads only its header and catalogue; a damaged data block shows
+    only when it is read. Costs one full scan (about 1 s per 100 MB here).
+
+    Raises:
+        duckdb.Error: a damaged block (see :func:`is_damage`).
+    """
+    tables = connection.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal AND NOT temporary"
+    ).fetchall()
+    for schema, table in tables:
+        name = ".".join('"' + part.replace('"', '""') + '"' for part in (schema, table))
+        connection.execute(f"SELECT bit_xor(hash(COLUMNS(*))) FROM {name}").fetchall()
+
+
+def is_damage(error: BaseException) -> bool:
+    """Whether a DuckDB error says the file is truncated or corrupted (not a bad statement)."""
+    kind = isinstance(error, _DAMAGE_KINDS) or type(error) is duckdb.Error
+    return kind and bool(_DAMAGE.search(str(error)))
+
+
 def _recorded_version(connection: duckdb.DuckDBPyConnection) -> int:
     has_table = connection.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_info' AND schema_name = 'main'"
@@ -136,6 +295,25 @@ def _recorded_version(connection: duckdb.DuckDBPyConnection) -> int:
         "SELECT value FROM schema_info WHERE key = 'schema_version'"
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+def _command_line(pid: int) -> str:
+    """The command line of a local process, or "" when it cannot be read."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return ""
+    # Arguments joined by single spaces: a message stays on one line.
+    return " ".join(raw.decode(errors="replace").replace("\0", " ").split())
+
+
+def _is_newswatch(pid: int) -> bool:
+    """Whether a local process is a ``newswatch`` command (not just a Python of its venv)."""
+    try:
+        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return False
+    return any(Path(each).name == "newswatch" or each == "flows.cli" for each in arguments[:3])
 
 
 def _first_line(error: BaseException) -> str:

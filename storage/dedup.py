@@ -143,10 +143,11 @@ def recluster(connection: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None
         kept = kept_copy([info[member] for member in sorted(component) if member in info])
         for member in component:
             updates[member] = None if member == kept else kept
-    cluster_updates = pa.table(  # noqa: F841 - read by DuckDB by name
+    cluster_updates = pa.table(
         {"id": list(updates), "duplicate_of": list(updates.values())},
         schema=pa.schema([("id", pa.string()), ("duplicate_of", pa.string())]),
     )
+    connection.register("cluster_updates", cluster_updates)
     connection.execute(
         """
         UPDATE articles SET duplicate_of = u.duplicate_of
@@ -246,7 +247,7 @@ def _insert_fingerprints(
         fp.article_id: row.astype("<u4").tobytes()
         for fp, row in zip(with_text, matrix, strict=True)
     }
-    new_signatures = pa.table(  # noqa: F841 - read by DuckDB by name
+    new_signatures = pa.table(
         {
             "article_id": [fp.article_id for fp in fingerprints],
             "article_key": [fp.article_key for fp in fingerprints],
@@ -258,14 +259,14 @@ def _insert_fingerprints(
         },
         schema=SIGNATURE_SCHEMA,
     )
+    connection.register("new_signatures", new_signatures)
     connection.execute("INSERT INTO article_signatures SELECT * FROM new_signatures")
     if not with_text:
         return
     keys = band_keys(matrix)
     owners = np.repeat(np.array([fp.article_key for fp in with_text], dtype=np.int64), BANDS)
-    new_bands = pa.table(  # noqa: F841 - read by DuckDB by name
-        {"band_key": keys.reshape(-1), "article_key": owners}
-    )
+    new_bands = pa.table({"band_key": keys.reshape(-1), "article_key": owners})
+    connection.register("new_bands", new_bands)
     connection.execute("INSERT INTO article_bands SELECT band_key, article_key FROM new_bands")
 
 
@@ -357,7 +358,7 @@ def _insert_edges(
 ) -> None:
     if not edges:
         return
-    new_edges = pa.table(  # noqa: F841 - read by DuckDB by name
+    new_edges = pa.table(
         {
             "article_id": [edge[0] for edge in edges],
             "other_id": [edge[1] for edge in edges],
@@ -375,6 +376,7 @@ def _insert_edges(
             ]
         ),
     )
+    connection.register("new_edges", new_edges)
     connection.execute("INSERT INTO near_copies SELECT * FROM new_edges ON CONFLICT DO NOTHING")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import stat
 import time
@@ -24,10 +25,12 @@ from pathlib import Path
 
 import duckdb
 
-from storage.database import Database, StorageError
+from storage.database import Database, DatabaseDamagedError, StorageError, read_everything
+from storage.processes import is_gone
 
 ANALYTICS_SUFFIX = "-analytics.duckdb"
 _READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+_LEFTOVER_PID = re.compile(r"\.tmp-(\d+)(?:\.wal)?$")
 
 # The copy step, a module attribute so that a test can make it fail like a full disk.
 _copy_file = shutil.copyfile
@@ -72,7 +75,8 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
         db: the pipeline's database (opened read-write for a moment: no other
             writer can change it while it is copied).
         run_id: the run whose end this publication marks, recorded in the copy's
-            ``schema_info`` as ``published_run_id``.
+            ``schema_info`` as ``published_run_id``; by default (a publication by
+            hand) the latest finished run in the ledger.
         target: the copy's path (default: :func:`analytics_path`).
 
     Returns:
@@ -91,9 +95,20 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
             # Everything committed goes into the main file; the open connection keeps
             # other writers out until the copy is complete.
             connection.execute("CHECKPOINT")
+            if run_id is None:
+                run_id = _latest_finished_run(connection)
             _remove_leftovers(target)
             _copy_file(db.path, temporary)
-        _stamp(temporary, run_id, published_at)
+        try:
+            _stamp(temporary, run_id, published_at)
+        except DatabaseDamagedError as error:
+            # The copy is the working file as it is: a damaged block there must not
+            # replace the analysts' last good copy.
+            raise PublishError(
+                f"the working file {db.path} is damaged ({error.detail}); "
+                f"nothing was published and {_kept(target)}; restore the working file "
+                "from a backup"
+            ) from None
         with temporary.open("rb") as handle:
             os.fsync(handle.fileno())
         temporary.chmod(_READ_ONLY_MODE)
@@ -102,13 +117,8 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
     except (OSError, duckdb.Error) as error:
         _discard(temporary)
         detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        kept = (
-            f"the previous copy {target} is unchanged"
-            if target.exists()
-            else "no analytics copy exists yet"
-        )
         raise PublishError(
-            f"could not publish the analytics copy of {db.path} ({detail}); {kept}. "
+            f"could not publish the analytics copy of {db.path} ({detail}); {_kept(target)}. "
             "The run's data is stored; `newswatch publish` retries."
         ) from error
     except BaseException:
@@ -132,10 +142,27 @@ def publication_info(db: Database) -> dict[str, str]:
     return {str(key): str(value) for key, value in rows}
 
 
+def _kept(target: Path) -> str:
+    return (
+        f"the previous copy {target} is unchanged"
+        if target.exists()
+        else "no analytics copy exists yet"
+    )
+
+
+def _latest_finished_run(connection: duckdb.DuckDBPyConnection) -> str | None:
+    """The run whose result the file holds when it is published by hand: the latest one done."""
+    row = connection.execute(
+        "SELECT run_id FROM runs WHERE status <> 'running' ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
 def _stamp(path: Path, run_id: str | None, published_at: datetime) -> None:
     """Record in the copy which run it shows and when it was published."""
-    connection = duckdb.connect(str(path))
-    try:
+    # Through Database: the same locked-down connection as every other one newswatch opens.
+    with Database(path).connect() as connection:
+        read_everything(connection)
         connection.executemany(
             "INSERT OR REPLACE INTO schema_info VALUES (?, ?)",
             [
@@ -144,19 +171,26 @@ def _stamp(path: Path, run_id: str | None, published_at: datetime) -> None:
             ],
         )
         connection.execute("CHECKPOINT")
-    finally:
-        connection.close()
     _discard(Path(f"{path}.wal"))
 
 
 def _remove_leftovers(target: Path) -> None:
-    """Temporary copies left by publications that crashed an hour or more ago."""
+    """Temporary copies left by publications whose process died (killed, crashed).
+
+    A temporary copy is named after its publisher's pid. Its file may still be in use
+    only while that process lives: the copy is stamped and renamed after the working
+    file's lock is released, so another publication may be in that step right now.
+    One whose process cannot be looked at (another host on a shared folder) is removed
+    once it is an hour old.
+    """
     if not target.parent.exists():
         return
     for leftover in target.parent.glob(f".{target.name}.tmp-*"):
+        owner = _LEFTOVER_PID.search(leftover.name)
         with contextlib.suppress(FileNotFoundError):
-            if time.time() - leftover.stat().st_mtime > 3600:
-                _discard(leftover)
+            dead = owner is not None and is_gone(int(owner[1]))
+            if dead or time.time() - leftover.stat().st_mtime > 3600:
+                leftover.unlink()
 
 
 def _discard(path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,11 +14,13 @@ import duckdb
 
 from extractors.seedformat import dump_seed_document
 from storage.articles import read_records
-from storage.database import Database, StorageError
+from storage.database import Database, StorageError, is_damage
 
-# Statement types that only read. Anything else (INSERT, COPY … TO, ATTACH,
-# SET …) is refused before it reaches DuckDB, even on a read-only connection.
-_READ_ONLY_TYPES = frozenset({"SELECT", "EXPLAIN", "PRAGMA", "RELATION"})
+# What a query may be: a SELECT (also FROM …, DESCRIBE, SUMMARIZE, SHOW), or an EXPLAIN
+# of one. This only gives clear refusals; what makes a query read-only is the connection
+# (read-only, no access to any other file, configuration locked: storage.database).
+_ALLOWED_TYPES = frozenset({"SELECT", "EXPLAIN"})
+_EXPLAIN_PREFIX = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
 
 
 class QueryRefusedError(StorageError):
@@ -46,8 +49,9 @@ def run_query(db: Database, sql: str) -> QueryResult:
             columns = [column[0] for column in cursor.description or []]
             return QueryResult(columns, cursor.fetchall())
         except duckdb.Error as error:
-            message = str(error).strip().splitlines()[0]
-            raise StorageError(f"query failed ({statement_type}): {message}") from None
+            if is_damage(error):
+                raise  # the connection reports the file as damaged, not the query as wrong
+            raise StorageError(f"query failed ({statement_type}): {_one_line(error)}") from None
 
 
 def check_read_only(sql: str) -> str:
@@ -65,12 +69,35 @@ def check_read_only(sql: str) -> str:
             f"expected exactly one SQL statement, got {len(statements)}; run them one at a time"
         )
     statement_type = statements[0].type.name
-    if statement_type not in _READ_ONLY_TYPES:
+    if statement_type == "EXPLAIN":
+        # EXPLAIN ANALYZE runs the statement it explains: that one must be a read too.
+        explained = _EXPLAIN_PREFIX.sub("", statements[0].query, count=1)
+        try:
+            inner = [each.type.name for each in duckdb.extract_statements(explained)]
+        except duckdb.Error:
+            inner = []
+        if inner != ["SELECT"]:
+            raise QueryRefusedError(
+                "refused: `newswatch query` is read-only and only explains a SELECT; "
+                "the pipeline is the only writer of the database"
+            )
+    elif statement_type not in _ALLOWED_TYPES:
         raise QueryRefusedError(
             f"refused: `newswatch query` is read-only and this is a {statement_type} statement; "
             "the pipeline is the only writer of the database"
         )
     return statement_type
+
+
+def _one_line(error: BaseException) -> str:
+    """DuckDB's message on one line, with its hints (Did you mean …, Candidate bindings …).
+
+    The ``LINE n:`` excerpt with its caret is left out: it only makes sense laid out
+    over several lines.
+    """
+    text = str(error).strip()
+    text = re.split(r"\n\s*LINE \d+:", text, maxsplit=1)[0]
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 # Written last into every export directory: what the export wrote, so that --overwrite can
@@ -170,11 +197,12 @@ def export_parquet(db: Database, out: Path, overwrite: bool = False) -> int:
     not known). Returns the number of articles written.
     """
     prepare_output_dir(out, overwrite)
-    with db.connect(read_only=True) as connection:
+    # The one place a connection may write a file: the export directory, nothing else.
+    with db.connect(read_only=True, write_dir=out) as connection:
         row = connection.execute("SELECT count(*) FROM articles").fetchone()
         count = int(row[0]) if row else 0
         if count:
-            target = str(out).replace("'", "''")
+            target = str(out.resolve()).replace("'", "''")
             connection.execute(
                 f"""
                 COPY (

@@ -1,15 +1,27 @@
-"""The run ledger: one row per pipeline run."""
+"""The run ledger: one row per pipeline run.
+
+A run that dies without closing its row (SIGKILL, power loss, out of memory) would
+stay ``running`` forever. Each run records its process (pid, host, the process's
+start as the kernel counts it), and the next run to start closes every ``running``
+row of this host whose process is gone as ``crashed``, with when it noticed. A row
+of another host is left alone: its process cannot be looked at from here.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
+
 from extractors.urls import redact, redact_data
 from storage.database import Database
+from storage.processes import is_gone, process_start
 
 
 @dataclass(frozen=True)
@@ -36,13 +48,21 @@ def start_run(
     window_since: datetime | None = None,
     window_until: datetime | None = None,
 ) -> None:
-    """Record that a run started (status ``running``)."""
+    """Record that a run started (status ``running``) and close the rows of dead runs.
+
+    Runs of this host still marked ``running`` whose process is gone are marked
+    ``crashed``, with when it was noticed, in the same transaction.
+    """
+    pid = os.getpid()
     with db.transaction() as connection:
+        _close_crashed(connection, run_id, datetime.now(UTC))
         connection.execute(
             """
-            INSERT INTO runs (run_id, flow, status, started_at, window_since, window_until, config_path)
-            VALUES (?, ?, 'running', ?, ?, ?, ?)
-            ON CONFLICT (run_id) DO UPDATE SET status = 'running', started_at = excluded.started_at
+            INSERT INTO runs (run_id, flow, status, started_at, window_since, window_until,
+                              config_path, pid, host, process_start)
+            VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id) DO UPDATE SET status = 'running', started_at = excluded.started_at,
+                pid = excluded.pid, host = excluded.host, process_start = excluded.process_start
             """,
             [
                 run_id,
@@ -51,8 +71,50 @@ def start_run(
                 _naive(window_since),
                 _naive(window_until),
                 config_path,
+                pid,
+                socket.gethostname(),
+                process_start(pid),
             ],
         )
+
+
+def _close_crashed(
+    connection: duckdb.DuckDBPyConnection, current: str | None, now: datetime
+) -> list[str]:
+    rows = connection.execute(
+        "SELECT run_id, pid, host, process_start FROM runs WHERE status = 'running'"
+    ).fetchall()
+    host = socket.gethostname()
+    dead = [
+        run_id
+        for run_id, pid, run_host, started in rows
+        if run_id != current and _is_gone(pid, run_host, started, host)
+    ]
+    for run_id in dead:
+        connection.execute(
+            """
+            UPDATE runs SET status = 'crashed', crash_noticed_at = ?,
+                summary = json_merge_patch(coalesce(summary, '{}'), ?::JSON)
+            WHERE run_id = ? AND status = 'running'
+            """,
+            [
+                _naive(now),
+                json.dumps({"error": "the run's process ended without closing the run"}),
+                run_id,
+            ],
+        )
+    return dead
+
+
+def _is_gone(pid: int | None, run_host: str | None, started: str | None, host: str) -> bool:
+    """Whether the process of a ``running`` row is certainly no longer running it."""
+    if pid is None:
+        # Started by a newswatch older than this ledger column: the newer one that
+        # migrated the file cannot tell, and that older run cannot record it anyway.
+        return True
+    if run_host != host:
+        return False
+    return is_gone(pid, started or "")
 
 
 def finish_run(
@@ -91,6 +153,22 @@ def finish_run(
 
 def _naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
+
+
+def fail_publication(db: Database, *, run_id: str, error: str) -> None:
+    """Record that a finished run's analytics copy could not be published: the run failed.
+
+    Its counts stay; ``summary.error`` says what went wrong.
+    """
+    with db.transaction() as connection:
+        connection.execute(
+            """
+            UPDATE runs SET status = 'failed',
+                summary = json_merge_patch(coalesce(summary, '{}'), ?::JSON)
+            WHERE run_id = ?
+            """,
+            [json.dumps({"error": error}), run_id],
+        )
 
 
 def fail_run(db: Database, *, run_id: str, finished_at: datetime, error: str) -> None:

@@ -639,6 +639,45 @@ def _v6_statements(earlier: tuple[Migration, ...]) -> tuple[str, ...]:
     )
 
 
+# ------------------------------------------------------------------ hardening (issue 11)
+# A run records which process runs it, so that a later run can tell a run that died
+# (SIGKILL, power loss) from one still going in another process, and close it as crashed.
+
+_V7_RUN_COLUMNS = {
+    "pid": (
+        "INTEGER",
+        "Process id of the newswatch process that ran it; with host and process_start, how a "
+        "later run tells a run whose process died from one still going.",
+    ),
+    "host": ("VARCHAR", "Host name of the machine the run's process ran on."),
+    "process_start": (
+        "VARCHAR",
+        "When the run's process started, as the kernel counts it (boot id and start tick): a "
+        "later process that reuses the pid is not mistaken for it. Empty where unknown.",
+    ),
+    "crash_noticed_at": (
+        "TIMESTAMP",
+        "UTC time a later run found this run's process gone while the run was still "
+        "running, and marked it crashed; NULL otherwise.",
+    ),
+}
+
+_V7_STATEMENTS = (
+    *(f"ALTER TABLE runs ADD COLUMN {name} {kind}" for name, (kind, _) in _V7_RUN_COLUMNS.items()),
+    *(
+        f"COMMENT ON COLUMN runs.{name} IS {_sql_string(text)}"
+        for name, (_, text) in _V7_RUN_COLUMNS.items()
+    ),
+    "COMMENT ON COLUMN runs.status IS "
+    + _sql_string(
+        "running, completed (every source ok), partial (some sources failed), failed (all "
+        "sources failed, an error stopped it, or its analytics copy could not be published; "
+        "summary.error says why) or crashed (its process died while running; see "
+        "crash_noticed_at)."
+    ),
+)
+
+
 _MIGRATIONS_1_TO_5: tuple[Migration, ...] = (
     Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
     Migration(2, "removed lines, provider boilerplate memory, rejected pages", _V2_STATEMENTS),
@@ -661,5 +700,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         "view columns described; unique_articles lists every articles column",
         _v6_statements(_MIGRATIONS_1_TO_5),
     ),
+    Migration(7, "run ledger: the process of each run, crashed runs", _V7_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -92,13 +92,14 @@ def update_stories(
         if score is not None:
             links.append((first, second, score))
     if links:
-        new_links = pa.table(  # noqa: F841 - read by DuckDB by name
+        new_links = pa.table(
             {
                 "article_id": [link[0] for link in links],
                 "other_id": [link[1] for link in links],
                 "score": [link[2] for link in links],
             }
         )
+        connection.register("new_links", new_links)
         connection.execute("INSERT INTO story_links SELECT * FROM new_links ON CONFLICT DO NOTHING")
     affected = set(ids) | touched | previous | {node for link in links for node in link[:2]}
     _assign(connection, affected, heat_window_hours)
@@ -146,9 +147,8 @@ def _insert_terms(
             keys.append(term in indexed)
     if not terms:
         return
-    new_terms = pa.table(  # noqa: F841 - read by DuckDB by name
-        {"term": terms, "article_id": owners, "weight": weights, "key": keys}
-    )
+    new_terms = pa.table({"term": terms, "article_id": owners, "weight": weights, "key": keys})
+    connection.register("new_terms", new_terms)
     connection.execute(
         "INSERT INTO story_terms SELECT term, article_id, weight, key FROM new_terms"
     )
@@ -270,7 +270,7 @@ def _assign(connection: duckdb.DuckDBPyConnection, ids: set[str], heat_window_ho
             updates[member] = (story_id, heat, json.dumps(related, ensure_ascii=False))
     if not updates:
         return
-    story_updates = pa.table(  # noqa: F841 - read by DuckDB by name
+    story_updates = pa.table(
         {
             "id": list(updates),
             "story_id": [value[0] for value in updates.values()],
@@ -286,6 +286,7 @@ def _assign(connection: duckdb.DuckDBPyConnection, ids: set[str], heat_window_ho
             ]
         ),
     )
+    connection.register("story_updates", story_updates)
     connection.execute(
         """
         UPDATE articles SET story_id = u.story_id, heat = u.heat, related = u.related::JSON

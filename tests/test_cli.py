@@ -189,6 +189,73 @@ def test_commands_other_than_run_never_import_prefect(
     assert completed.returncode == 0, completed.stderr + completed.stdout
 
 
+# Each of these once wrote a file, read one, or tried to fetch an extension through
+# `newswatch query` (issue 11, item 1). All must be refused with the files untouched.
+BYPASSES = [
+    "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{db}' (FORMAT csv)",
+    "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{copy}' (FORMAT csv)",
+    "EXPLAIN ANALYZE COPY (SELECT 'x') TO '{tmp}/written.csv' (FORMAT csv)",
+    "COPY (SELECT 'x') TO '{db}' (FORMAT csv)",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT content FROM read_blob('{db}')",
+    "SELECT * FROM glob('/root/**')",
+    "SELECT * FROM glob('{tmp}/*')",
+    "SET enable_external_access = true",
+    "RESET enable_external_access",
+    "SET lock_configuration = false",
+    "ATTACH '{tmp}/other.duckdb' AS other",
+    "INSTALL sqlite",
+    "LOAD sqlite",
+    "PRAGMA database_size",
+    "SELECT 1; COPY (SELECT 'x') TO '{tmp}/written.csv'",
+    "EXPORT DATABASE '{tmp}/exported'",
+]
+
+
+@pytest.mark.parametrize("sql", BYPASSES)
+def test_query_cannot_write_read_other_files_or_change_its_settings(
+    filled_db: Path, tmp_path: Path, sql: str
+) -> None:
+    from storage.publish import analytics_path, publish
+
+    publish(Database(filled_db), run_id="r1")
+    copy = analytics_path(filled_db)
+    before = {path: path.read_bytes() for path in (filled_db, copy)}
+    listing = sorted(tmp_path.iterdir())
+    statement = sql.format(db=filled_db, copy=copy, tmp=tmp_path)
+    result = runner.invoke(app, ["query", statement, "--db", str(filled_db)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("newswatch: ") and result.output.count("\n") == 1
+    assert "root:" not in result.output, "no line of /etc/passwd is shown"
+    assert {path: path.read_bytes() for path in before} == before, "the database files are intact"
+    assert sorted(tmp_path.iterdir()) == listing, "no file was written"
+
+
+def test_query_of_a_sqlite_file_fetches_no_extension(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "news.duckdb"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE articles (id TEXT)")
+    before = path.read_bytes()
+    result = runner.invoke(app, ["query", "SELECT * FROM articles", "--db", str(path)])
+    assert result.exit_code == 2
+    assert f"{path} is a SQLite database" in result.output
+    assert "download" not in result.output.lower() and "http" not in result.output
+    assert path.read_bytes() == before
+
+
+def test_query_errors_keep_duckdb_hints(filled_db: Path) -> None:
+    table = runner.invoke(app, ["query", "SELECT * FROM artcles", "--db", str(filled_db)])
+    assert table.exit_code == 2
+    assert 'Did you mean "articles"' in table.output and table.output.count("\n") == 1
+    column = runner.invoke(app, ["query", "SELECT titel FROM articles", "--db", str(filled_db)])
+    assert column.exit_code == 2
+    assert "Candidate bindings" in column.output and '"title"' in column.output
+    assert column.output.count("\n") == 1
+
+
 # ------------------------------------------------------------- user errors, paths, --help
 
 NEWSWATCH = str(Path(sys.executable).with_name("newswatch"))

@@ -54,6 +54,9 @@ def test_a_version_1_database_is_upgraded_in_place_and_keeps_its_rows(v1_copy: P
         v1_copy, "SELECT id, title, body, duplicate_of, topics, extra FROM articles ORDER BY id"
     )
     runs_before = rows(v1_copy, "SELECT * FROM runs ORDER BY run_id")
+    v1_run_columns = ", ".join(
+        name for (name,) in rows(v1_copy, "SELECT name FROM pragma_table_info('runs')")
+    )
     sources_before = rows(v1_copy, "SELECT * FROM sources ORDER BY name")
     v1_source_columns = ", ".join(
         name for (name,) in rows(v1_copy, "SELECT name FROM pragma_table_info('sources')")
@@ -68,7 +71,10 @@ def test_a_version_1_database_is_upgraded_in_place_and_keeps_its_rows(v1_copy: P
         )
         == before
     )
-    assert rows(v1_copy, "SELECT * FROM runs ORDER BY run_id") == runs_before
+    assert rows(v1_copy, f"SELECT {v1_run_columns} FROM runs ORDER BY run_id") == runs_before
+    assert rows(v1_copy, "SELECT pid, host, crash_noticed_at FROM runs") == [
+        (None, None, None)
+    ] * len(runs_before)
     assert rows(v1_copy, f"SELECT {v1_source_columns} FROM sources ORDER BY name") == sources_before
     # Later migrations' columns, tables and views are there, and documented.
     assert rows(v1_copy, "SELECT last_outcome, backoff_until FROM sources ORDER BY name") == [

@@ -248,8 +248,79 @@ def test_a_run_whose_publication_fails_says_so_and_leaves_the_previous_copy(
     assert "could not publish the analytics copy" in second.output
     assert "No space left on device" in second.output and "unchanged" in second.output
     assert digest(copy) == before
-    # The run itself stored and closed its ledger row: only the publication is missing.
-    assert (
-        count(tmp_path / "news.duckdb", "SELECT count(*) FROM runs WHERE status = 'completed'") == 2
-    )
+    # The run stored its articles, and its ledger row says it failed, and why.
+    db = tmp_path / "news.duckdb"
+    assert count(db, "SELECT count(*) FROM runs WHERE status = 'completed'") == 1
+    assert count(db, "SELECT count(*) FROM runs WHERE status = 'failed'") == 1
+    error = count(db, "SELECT summary->>'error' FROM runs WHERE status = 'failed'")
+    assert "could not publish the analytics copy" in error and "No space left" in error
+    assert count(db, "SELECT count(*) FROM runs WHERE status = 'failed' AND items_seen = 5") == 1
     assert count(copy, "SELECT count(*) FROM runs") == 1
+
+
+# A publication killed while copying: the copy step writes half the file, then hangs.
+KILLED_PUBLISHER = """
+import sys, time
+from pathlib import Path
+from storage import publish as publish_module
+from storage.database import Database
+
+def half_then_hang(source, destination):
+    data = Path(source).read_bytes()
+    Path(destination).write_bytes(data[: len(data) // 2])
+    print("copying", flush=True)
+    time.sleep(120)
+
+publish_module._copy_file = half_then_hang
+publish_module.publish(Database(sys.argv[1]), run_id="killed")
+"""
+
+
+def test_a_leftover_of_a_killed_publication_is_removed_by_the_next(tmp_path: Path) -> None:
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    killed = subprocess.Popen(
+        [sys.executable, "-c", KILLED_PUBLISHER, str(db.path)],
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert killed.stdout is not None and killed.stdout.readline().strip() == "copying"
+    killed.kill()
+    killed.wait()
+    leftover = tmp_path / f".news-analytics.duckdb.tmp-{killed.pid}"
+    assert leftover.exists(), "the killed publication left its half copy"
+    # The temporary copy of a publication still going in another process is not touched.
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    in_progress = tmp_path / f".news-analytics.duckdb.tmp-{alive.pid}"
+    in_progress.write_bytes(b"being written")
+    try:
+        publish(db, run_id="r2")
+    finally:
+        alive.kill()
+        alive.wait()
+    assert not leftover.exists()
+    assert in_progress.exists()
+    in_progress.unlink()
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "news-analytics.duckdb",
+        "news.duckdb",
+    ]
+
+
+def test_a_publication_by_hand_names_the_run_it_shows(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from storage.runs import RunTotals, finish_run, start_run
+
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    totals = RunTotals("completed", 1, 0, 5, 5, 0, 0, 0)
+    for offset, run_id in enumerate(["older", "latest"]):
+        started = NOW + timedelta(hours=offset)
+        start_run(db, run_id=run_id, flow="daily-monitor", started_at=started, config_path="x")
+        finish_run(db, run_id=run_id, finished_at=started, totals=totals, summary={})
+    result = runner.invoke(app, ["publish", "--db", str(db.path)])
+    assert result.exit_code == 0, result.output
+    copy = analytics_path(db.path)
+    assert count(copy, "SELECT value FROM schema_info WHERE key = 'published_run_id'") == "latest"

@@ -209,7 +209,10 @@ def test_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
         assert connection.execute("SELECT count(*) FROM sources").fetchone() == (0,)
 
 
-def test_database_held_by_another_process_gives_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("holder_mode", ["read_only=True", "read_only=False"])
+def test_database_held_by_another_process_names_it_and_the_analytics_copy(
+    tmp_path: Path, holder_mode: str
+) -> None:
     import subprocess
     import sys
 
@@ -219,18 +222,21 @@ def test_database_held_by_another_process_gives_a_clear_error(tmp_path: Path) ->
         [
             sys.executable,
             "-c",
-            f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(30)",
+            f"import duckdb,time; c=duckdb.connect({str(path)!r}, {holder_mode}); print('ready', flush=True); time.sleep(30)",
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        with (
-            pytest.raises(DatabaseBusyError, match="in use by another process"),
-            Database(path).connect(),
-        ):
+        with pytest.raises(DatabaseBusyError) as raised, Database(path).connect():
             pass
+        message = str(raised.value)
+        assert f"held open by process {holder.pid} (" in message and str(path) in message
+        # Not DuckDB's hint to open the working file read-only: that would block the next run too.
+        assert "read-only mode" not in message
+        assert f"open the analytics copy {tmp_path / 'busy-analytics.duckdb'} instead" in message
+        assert "\n" not in message
     finally:
         holder.kill()
         holder.wait()
@@ -291,3 +297,45 @@ def test_export_parquet_is_hive_partitioned_by_day(tmp_path: Path) -> None:
         f"SELECT count(*) FROM read_parquet('{out}/**/*.parquet', hive_partitioning = true)"
     ).fetchall()
     assert count == [(5,)]
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_every_connection_is_locked_down_whatever_the_sql(tmp_path: Path, read_only: bool) -> None:
+    """Not by parsing: a statement that reaches DuckDB still cannot touch another file."""
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r", seen_at=NOW, articles=seed_articles())
+    outside = tmp_path / "outside.csv"
+    outside.write_text("a,b\n1,2\n")
+    statements = [
+        f"EXPLAIN ANALYZE COPY (SELECT 'x') TO '{tmp_path / 'written.csv'}' (FORMAT csv)",
+        f"SELECT * FROM read_csv('{outside}')",
+        "SELECT * FROM read_text('/etc/passwd')",
+        f"SELECT * FROM glob('{tmp_path}/*')",
+        f"ATTACH '{tmp_path / 'other.duckdb'}' AS other",
+        "INSTALL sqlite",
+        "LOAD sqlite",
+        "SET enable_external_access = true",
+        "RESET enable_external_access",
+        "SET autoinstall_known_extensions = true",
+    ]
+    with db.connect(read_only=read_only) as connection:
+        for statement in statements:
+            with pytest.raises(duckdb.Error):
+                connection.execute(statement)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["news.duckdb", "outside.csv"]
+
+
+def test_the_export_connection_writes_only_into_its_directory(tmp_path: Path) -> None:
+    db = Database(tmp_path / "news.duckdb")
+    save_batch(db, run_id="r", seen_at=NOW, articles=seed_articles())
+    out = tmp_path / "export"
+    out.mkdir()
+    with db.connect(read_only=True, write_dir=out) as connection:
+        connection.execute(f"COPY (SELECT 1 AS a) TO '{out / 'a.csv'}'")
+        for target in (tmp_path / "b.csv", out / ".." / "c.csv", tmp_path / "exportx.csv"):
+            with pytest.raises(duckdb.Error):
+                connection.execute(f"COPY (SELECT 1 AS a) TO '{target}'")
+        with pytest.raises(duckdb.Error):
+            connection.execute("SET enable_external_access = true")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["export", "news.duckdb"]
+    assert [path.name for path in out.iterdir()] == ["a.csv"]
