@@ -155,7 +155,8 @@ def entry_to_record(entry: FeedEntry, feed: ParsedFeed, provider: Provider | Non
         paragraphs = _without_echoes(paragraphs, title, entry.source_name)
     summary_text = " ".join(html_fragment_to_text(entry.summary).split()) if entry.summary else ""
     if entry.source_name and summary_text:
-        summary_text = " ".join(_without_echoes([summary_text], title, entry.source_name))
+        lines = split_paragraphs(html_fragment_to_text(entry.summary))
+        summary_text = " ".join(_without_echoes(lines, title, entry.source_name))
     web_url = canonical_url(entry.link)
     excerpt = (
         make_excerpt([summary_text]) if summary_text else make_excerpt(paragraphs, entry.title)

@@ -107,7 +107,7 @@ def resolve_links(
         candidate = listing.candidates[index]
         state = states[gnews_id]
         listing.google_links[candidate.url] = state
-        if gnews_id in tried and state.last_attempt_at == now:
+        if gnews_id in tried:
             tried.discard(gnews_id)  # counted once, for the first source listing it
             if state.status == DECODED:
                 listing.links_decoded += 1
@@ -123,7 +123,7 @@ def resolve_links(
                 via=candidate.url,
                 unresolved=state.last_error or "Google News link not decoded",
             )
-            if state.last_attempt_at == now and state.last_error:
+            if gnews_id in wanted and settings.decode and state.last_error:
                 listing.decode_problem = listing.decode_problem or state.last_error
     return list(listings)
 

@@ -220,6 +220,13 @@ def save_batch(
         _remember_urls(connection, batch, seen)
         _repoint_urls(connection, replaced)
         save_links(connection, links)
+        # A link leading to an article stored earlier (from the publisher's own feed) is
+        # one more of its URL forms.
+        _insert_url_forms(
+            connection,
+            {url_key(link.link): (link.article_id, link.link) for link in links if link.article_id},
+            seen,
+        )
         remember_lines(connection, [*fresh, *changed])
         if rejected and source is not None:
             remember_rejected(
@@ -383,6 +390,13 @@ def _remember_urls(
         ):
             if isinstance(url, str) and url:
                 forms.setdefault(url_key(url), (article.id, url))
+    _insert_url_forms(connection, forms, seen)
+
+
+def _insert_url_forms(
+    connection: duckdb.DuckDBPyConnection, forms: Mapping[str, tuple[str, str]], seen: datetime
+) -> None:
+    """Insert ``{url_key: (article_id, url)}``; a key already known keeps its article."""
     if not forms:
         return
     keys = sorted(forms)
