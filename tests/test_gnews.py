@@ -17,7 +17,8 @@ from extractors.feeds import entry_to_record, parse_feed
 from extractors.urls import article_id, canonical_url, unwrap_aggregator_link
 from flows.config import parse_config
 from flows.gnews import resolve_links
-from flows.http import FetchedPage, FetchFailure, FetchSettings, Request as FetchRequest, send_all
+from flows.http import FetchedPage, FetchFailure, FetchSettings, send_all
+from flows.http import Request as FetchRequest
 from flows.pipeline import Candidate, Listing, Window
 from storage.database import Database
 
@@ -164,7 +165,7 @@ def test_batchexecute_answers_are_matched_by_request_id_in_both_framings() -> No
 def test_batchexecute_answers_with_missing_or_bad_urls_decode_only_the_good_ones() -> None:
     rows = [_row("javascript:alert(1)", "0"), ["wrb.fr", "Fbv4je", None, None, None, "1"]]
     assert gnews.parse_batchexecute(
-        framed(rows + [_row("https://c.example/", "2")]), ["a", "b", "c"]
+        framed([*rows, _row("https://c.example/", "2")]), ["a", "b", "c"]
     ) == {"c": "https://c.example/"}
 
 
