@@ -219,7 +219,7 @@ def save_batch(
         _touch(connection, sorted(touched), run_id, seen)
         _remember_urls(connection, batch, seen)
         _repoint_urls(connection, replaced)
-        save_links(connection, links)
+        save_links(connection, links, seen)
         # A link leading to an article stored earlier (from the publisher's own feed) is
         # one more of its URL forms.
         _insert_url_forms(

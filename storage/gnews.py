@@ -103,8 +103,13 @@ def links_to_retry(db: Database, source_names: Sequence[str]) -> list[GoogleLink
     return [_link(row) for row in rows]
 
 
-def save_links(connection: duckdb.DuckDBPyConnection, links: Sequence[GoogleLink]) -> None:
-    """Upsert links inside the caller's transaction (a repeated id keeps its last state)."""
+def save_links(
+    connection: duckdb.DuckDBPyConnection, links: Sequence[GoogleLink], seen: datetime
+) -> None:
+    """Upsert links inside the caller's transaction (a repeated id keeps its last state).
+
+    ``seen`` (the run's clock) is the first-seen time of links that do not carry one.
+    """
     if not links:
         return
     latest = {link.gnews_id: link for link in links}
@@ -135,7 +140,7 @@ def save_links(connection: duckdb.DuckDBPyConnection, links: Sequence[GoogleLink
                 link.attempts,
                 link.last_error,
                 json.dumps(link.entry, ensure_ascii=False, default=str) if link.entry else None,
-                _naive(link.first_seen_at),
+                _naive(link.first_seen_at or seen),
                 _naive(link.last_attempt_at),
                 _naive(link.decoded_at),
             ],

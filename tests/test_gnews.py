@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace as dataclasses_replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import duckdb
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from extractors import gnews
+from extractors.article import Article, build_article
 from extractors.feeds import entry_to_record, parse_feed
+from extractors.record import Provider, Record
+from extractors.relevance import Watch
 from extractors.urls import article_id, canonical_url, unwrap_aggregator_link
 from flows.config import parse_config
 from flows.gnews import resolve_links
 from flows.http import FetchedPage, FetchFailure, FetchSettings, send_all
 from flows.http import Request as FetchRequest
 from flows.pipeline import Candidate, Listing, Window
+from storage.articles import save_batch
 from storage.database import Database
+from storage.gnews import DECODED, PENDING, GoogleLink
 
 BASE = "https://news.google.com"
 GID = "CBMiWkFVX3lxTE1hV0Y3c0JkUHRmZXh4UmRWN3pJWmxmVGZwV0dNdzVRa2lPUUJxYlBTbHpB0gFfQVVfeXFM"
@@ -332,3 +339,98 @@ def test_post_to_a_private_address_is_refused_by_default(httpserver: HTTPServer)
     )
     assert isinstance(result, FetchFailure) and result.kind == "refused_address"
     assert not httpserver.log
+
+
+# ------------------------------------------------------------------ replacing a feed-only record
+
+
+def _record_article(
+    url: str, title: str, body: str, original: str = "", kind: str = "html"
+) -> Article:
+    record = Record(
+        title=title,
+        body=body,
+        web_url=url,
+        original_url=original or url,
+        published_at=datetime(2026, 11, 21, 14, 5, tzinfo=UTC),
+        provider=Provider("Reuters", "reuters.com"),
+    )
+    return build_article(
+        record,
+        source="google-news",
+        fetched_at=datetime(2026, 11, 22, tzinfo=UTC),
+        watch=Watch(),
+        input_kind=kind,
+    )
+
+
+def test_a_feed_only_record_replaced_by_its_article_leaves_no_trace(tmp_path: Path) -> None:
+    db = Database(tmp_path / "news.duckdb")
+    now = datetime(2026, 11, 22, 6, tzinfo=UTC)
+    link = f"https://news.google.com/rss/articles/{GID}?oc=5"
+    title = "EU lawmakers agree on AI Act fines"
+    # A feed-only record, and another short record of the same title, provider and day:
+    # the two are near-copies (matched on title, provider and day) of each other.
+    feed_only = _record_article(canonical_url(link), title, "", original=link, kind="feed-only")
+    twin = _record_article("https://www.reuters.com/x/short", title, "Short teaser.")
+    pending = GoogleLink(
+        GID,
+        link,
+        "google-news",
+        PENDING,
+        article_id=feed_only.id,
+        feed_only_id=feed_only.id,
+        attempts=1,
+    )
+    save_batch(db, run_id="r1", seen_at=now, articles=[feed_only, twin], links=[pending])
+    with duckdb.connect(str(db.path), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM near_copies").fetchone() == (1,)
+        (copy_of,) = connection.execute(
+            "SELECT duplicate_of FROM articles WHERE duplicate_of IS NOT NULL"
+        ).fetchone()  # type: ignore[misc]
+        assert copy_of in {feed_only.id, twin.id}
+
+    body = " ".join(f"Paragraph word{index} about the AI Act fines." for index in range(40))
+    real = _record_article(
+        "https://www.reuters.com/technology/eu-ai-act-fines", title, body, original=link
+    )
+    decoded = dataclasses_replace(
+        pending,
+        status=DECODED,
+        publisher_url=real.record.web_url,
+        article_id=real.id,
+        feed_only_id=None,
+        attempts=2,
+    )
+    save_batch(
+        db,
+        run_id="r2",
+        seen_at=now,
+        articles=[real],
+        links=[decoded],
+        replaced={feed_only.id: real.id},
+    )
+    with duckdb.connect(str(db.path), read_only=True) as connection:
+        ids = {row[0] for row in connection.execute("SELECT id FROM articles").fetchall()}
+        assert ids == {real.id, twin.id}
+        for table, column in (
+            ("article_signatures", "article_id"),
+            ("story_terms", "article_id"),
+            ("near_copies", "article_id"),
+            ("near_copies", "other_id"),
+        ):
+            assert connection.execute(
+                f"SELECT count(*) FROM {table} WHERE {column} = ?", [feed_only.id]
+            ).fetchone() == (0,)
+        # The twin is no longer a copy of a record that is gone: the full article is kept.
+        assert connection.execute(
+            "SELECT duplicate_of FROM articles WHERE id = ?", [twin.id]
+        ).fetchone() == (real.id,)
+        # Every URL form of the feed-only record leads to the article.
+        assert connection.execute(
+            "SELECT DISTINCT article_id FROM article_urls WHERE url = ? OR url = ?",
+            [link, canonical_url(link)],
+        ).fetchall() == [(real.id,)]
+        assert connection.execute(
+            "SELECT status, article_id, feed_only_id, attempts FROM google_news_links"
+        ).fetchall() == [("decoded", real.id, None, 2)]

@@ -27,7 +27,9 @@ from werkzeug import Request, Response
 
 from extractors.urls import article_id, url_key
 from flows.cli import app
-from tests.conftest import LocalServer, NewsSite
+from flows.config import load_config
+from storage.database import Database
+from tests.conftest import LocalServer, NewsSite, run_stages
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
@@ -404,3 +406,50 @@ def test_undecodable_links_become_feed_only_records_and_are_upgraded_later(
     fourth = newswatch("run", "--config", str(config))
     assert fourth.exit_code == 0, fourth.output
     assert (len(google.pages), len(google.posts)) == (pages, posts)
+
+
+def test_a_feed_only_record_whose_article_came_through_the_publishers_feed_is_merged_into_it(
+    news_site: NewsSite, google: FakeGoogle, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "news.duckdb"
+    db = Database(db_path)
+    google_only = load_config(
+        write_config(tmp_path / "google.yaml", db_path, [("google-news", google.feed_url)], google)
+    )
+    own_feed = load_config(
+        write_config(
+            tmp_path / "own.yaml", db_path, [("ledger", news_site.feed_url("rss091.xml"))], google
+        )
+    )
+    google.page_mode = "consent"
+    run_stages(google_only, db)
+    assert rows(db_path, "SELECT count(*) FROM articles WHERE input_kind = 'feed-only'") == [(4,)]
+    # The publisher's own feed brings the policy story while its Google link is still pending.
+    run_stages(own_feed, db)
+    policy = article_id(canonical(news_site, "policy-news.html"))
+    assert rows(db_path, "SELECT input_kind FROM articles WHERE id = ?", [policy]) == [("html",)]
+
+    google.page_mode = "ok"
+    fetched_before = len(news_site.server.log)
+    reports = run_stages(google_only, db)
+    assert [(r.links_decoded, r.links_undecoded, r.decode_problem) for r in reports] == [
+        (4, 0, None)
+    ]
+    # The policy page was not fetched again: it was known under the decoded URL.
+    policy_path = news_site.manifest["articles"]["policy-news.html"]["path"]
+    assert policy_path not in [r.path for r, _ in news_site.server.log[fetched_before:]]
+    assert rows(db_path, "SELECT count(*) FROM articles WHERE input_kind = 'feed-only'") == [(0,)]
+    assert rows(db_path, "SELECT count(*) FROM articles") == [(5,)]
+    assert rows(
+        db_path,
+        "SELECT article_id FROM article_urls WHERE url_key = ?",
+        [url_key(google.link("policy-news.html"))],
+    ) == [(policy,)]
+    assert rows(db_path, "SELECT original_url FROM articles WHERE id = ?", [policy]) == [
+        (news_site.url(news_site.manifest["articles"]["policy-news.html"]["path"]),)
+    ]
+    assert rows(
+        db_path,
+        "SELECT article_id, feed_only_id FROM google_news_links WHERE gnews_id = ?",
+        [gnews_id("policy-news.html")],
+    ) == [(policy, None)]
