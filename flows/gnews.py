@@ -78,7 +78,7 @@ def resolve_links(
                     candidate, url=target, via=candidate.url
                 )
     if not window.is_backfill:
-        _add_retries(db, listings, found, settings)
+        _add_retries(db, listings, found)
     if not found:
         return list(listings)
     stored = stored_links(db, {gnews_id for _, _, gnews_id in found})
@@ -121,7 +121,12 @@ def resolve_links(
             listing.candidates[index] = dataclasses.replace(
                 candidate,
                 via=candidate.url,
-                unresolved=state.last_error or "Google News link not decoded",
+                unresolved=state.last_error
+                or (
+                    "Google News link not decoded"
+                    if settings.decode
+                    else "Google News link not decoded (google_news.decode is false)"
+                ),
             )
             if gnews_id in wanted and settings.decode and state.last_error:
                 listing.decode_problem = listing.decode_problem or state.last_error
@@ -132,7 +137,6 @@ def _add_retries(
     db: Database,
     listings: Sequence[Listing],
     found: list[tuple[Listing, int, str]],
-    settings: GoogleNewsConfig,
 ) -> None:
     """Add the stored links still waiting for their article to their sources' listings."""
     by_name = {

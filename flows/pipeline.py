@@ -557,11 +557,11 @@ def _extract_one(
     hint: Record | None = None
     if candidate.entry is not None and listing.feed is not None:
         hint = entry_to_record(candidate.entry, listing.feed, provider)
+        if candidate.entry.source_name or candidate.entry.source_url:
+            # An aggregator's <source> names the item's publisher (also when reprocessing).
+            provider = provider or hint.provider
         if candidate.via:
-            # The aggregator names the publisher; its link is the original URL, the
-            # publisher's (when resolved) the web URL.
-            if candidate.entry.source_name or candidate.entry.source_url:
-                provider = provider or hint.provider
+            # The aggregator's link is the original URL; the publisher's, once resolved, the web URL.
             hint = hint.with_changes(web_url=canonical_url(candidate.url))
     if candidate.unresolved:
         if hint is None:

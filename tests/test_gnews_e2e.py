@@ -207,7 +207,9 @@ def google(news_site: NewsSite) -> Iterator[FakeGoogle]:
         server.stop()
 
 
-def write_config(path: Path, db: Path, feeds: list[tuple[str, str]], google: FakeGoogle) -> Path:
+def write_config(
+    path: Path, db: Path, feeds: list[tuple[str, str]], google: FakeGoogle, decode: bool = True
+) -> Path:
     lines = ["sources:"]
     for name, url in feeds:
         lines += [f"  - name: {name}", "    kind: feed", f"    url: {url!r}"]
@@ -224,6 +226,7 @@ def write_config(path: Path, db: Path, feeds: list[tuple[str, str]], google: Fak
         f"  base_url: {google.base}",
         "  request_interval: 0.2",
         "  batch_size: 3",
+        f"  decode: {'true' if decode else 'false'}",
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -453,3 +456,20 @@ def test_a_feed_only_record_whose_article_came_through_the_publishers_feed_is_me
         "SELECT article_id, feed_only_id FROM google_news_links WHERE gnews_id = ?",
         [gnews_id("policy-news.html")],
     ) == [(policy, None)]
+
+
+def test_with_decoding_off_google_is_never_asked_and_items_are_feed_only(
+    news_site: NewsSite, google: FakeGoogle, tmp_path: Path
+) -> None:
+    db_path = tmp_path / "news.duckdb"
+    config = load_config(
+        write_config(
+            tmp_path / "g.yaml", db_path, [("google-news", google.feed_url)], google, decode=False
+        )
+    )
+    (report,) = run_stages(config, Database(db_path))
+    assert (report.new, report.failed, report.links_decoded) == (4, 0, 0)
+    assert google.pages == [] and google.posts == []
+    assert rows(db_path, "SELECT count(*) FROM articles WHERE input_kind = 'feed-only'") == [(4,)]
+    # The Google links themselves were never fetched as pages either.
+    assert not [r for r, _ in google.server.log if r.path.startswith("/rss/articles/")]
