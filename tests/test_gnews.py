@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace as dataclasses_replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -20,11 +20,12 @@ from extractors.feeds import entry_to_record, parse_feed
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
 from extractors.urls import article_id, canonical_url, unwrap_aggregator_link
+from flows.backfill_plan import merge_reports
 from flows.config import parse_config
 from flows.gnews import resolve_links
 from flows.http import FetchedPage, FetchFailure, FetchSettings, send_all
 from flows.http import Request as FetchRequest
-from flows.pipeline import Candidate, Listing, Window
+from flows.pipeline import Candidate, Listing, SourceReport, Window
 from storage.articles import save_batch
 from storage.database import Database
 from storage.gnews import DECODED, PENDING, GoogleLink
@@ -434,3 +435,20 @@ def test_a_feed_only_record_replaced_by_its_article_leaves_no_trace(tmp_path: Pa
         assert connection.execute(
             "SELECT status, article_id, feed_only_id, attempts FROM google_news_links"
         ).fetchall() == [("decoded", real.id, None, 2)]
+
+
+def test_a_backfill_sums_the_decoding_counts_of_its_days() -> None:
+    def day(decoded: int, undecoded: int, problem: str | None) -> SourceReport:
+        return SourceReport(
+            "google-news", "feed", 3, 3, 0, 0, 0,
+            links_decoded=decoded, links_undecoded=undecoded, decode_problem=problem,
+        )  # fmt: skip
+
+    (merged,) = merge_reports(
+        [(date(2026, 11, 20), [day(2, 0, None)]), (date(2026, 11, 21), [day(1, 2, "HTTP 429")])]
+    )
+    assert (merged.links_decoded, merged.links_undecoded, merged.decode_problem) == (
+        3,
+        2,
+        "HTTP 429",
+    )
