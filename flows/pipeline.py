@@ -365,7 +365,6 @@ def extract_articles(
             if candidate.via:
                 # The publisher URL the link led to is one more way to reach the article.
                 article = dataclasses.replace(article, aliases=(candidate.url,))
-                batch.resolved[candidate.via] = article.id
             if memo is not None:
                 memo[candidate.url] = article
             _place(batch, candidate, article, window)
@@ -377,6 +376,9 @@ def _place(batch: SourceBatch, candidate: Candidate, article: Article, window: W
         batch.skipped_out_of_window += 1
     else:
         batch.articles.append(article)
+        if candidate.via:
+            # Only an article the batch stores may take over its link (and replace a feed-only record).
+            batch.resolved[candidate.via] = article.id
 
 
 def provider_boilerplate(db: Database) -> dict[str, frozenset[str]]:

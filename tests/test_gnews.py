@@ -25,7 +25,15 @@ from flows.config import parse_config
 from flows.gnews import resolve_links
 from flows.http import FetchedPage, FetchFailure, FetchSettings, send_all
 from flows.http import Request as FetchRequest
-from flows.pipeline import Candidate, Listing, SourceReport, Window
+from flows.pipeline import (
+    Candidate,
+    Document,
+    Listing,
+    SourceReport,
+    Window,
+    _link_outcomes,
+    extract_articles,
+)
 from storage.articles import save_batch
 from storage.database import Database
 from storage.gnews import DECODED, PENDING, GoogleLink
@@ -452,3 +460,56 @@ def test_a_backfill_sums_the_decoding_counts_of_its_days() -> None:
         2,
         "HTTP 429",
     )
+
+
+def test_an_article_outside_a_backfills_window_does_not_replace_the_feed_only_record() -> None:
+    config = parse_config(
+        "sources:\n  - {name: google-news, kind: feed, url: 'https://news.google.com/rss/search?q=x'}\n",
+        "x.yaml",
+    )
+    feed = parse_feed(GOOGLE_RSS, "https://news.google.com/rss/search?q=x", "application/xml")
+    (entry,) = feed.entries
+    publisher = "https://www.reuters.com/technology/eu-ai-act-fines"
+    link = GoogleLink(
+        GID,
+        entry.link,
+        "google-news",
+        DECODED,
+        publisher_url=publisher,
+        feed_only_id="00feed0only00000",
+    )
+    listing = Listing(
+        config.sources[0],
+        candidates=[Candidate(publisher, entry, via=entry.link)],
+        feed=feed,
+        google_links={entry.link: link},
+    )
+    paragraphs = "".join(
+        f"<p>Lawmakers agreed on point {n} of the AI Act fines on Friday, after talks that "
+        f"ran through the night in Brussels and ended with statement number {n}.</p>"
+        for n in range(12)
+    )
+    page = (
+        "<html><head><title>EU lawmakers agree on AI Act fines</title></head>"
+        f"<body><article>{paragraphs}</article></body></html>"
+    ).encode()
+    document = Document(publisher, publisher, page, datetime(2026, 11, 22, tzinfo=UTC), "text/html")
+    november_first = Window(datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
+    (outside,) = extract_articles(
+        [listing],
+        {publisher: document},
+        Watch(),
+        november_first,
+        datetime(2026, 11, 22, tzinfo=UTC),
+    )
+    assert outside.articles == [] and outside.skipped_out_of_window == 1
+    assert _link_outcomes(outside) == ([link], {})
+
+    (inside,) = extract_articles(
+        [listing], {publisher: document}, Watch(), Window(), datetime(2026, 11, 22, tzinfo=UTC)
+    )
+    (article,) = inside.articles
+    assert article.aliases == (publisher,) and article.record.original_url == entry.link
+    links, replaced = _link_outcomes(inside)
+    assert replaced == {"00feed0only00000": article.id}
+    assert links[0].article_id == article.id and links[0].feed_only_id is None
