@@ -52,6 +52,8 @@ class Article:
     input_kind: str
     removed: tuple[RemovedLine, ...] = ()
     line_keys: tuple[str, ...] = ()
+    # Other URLs that lead to this article (the publisher URL an aggregator link resolved to).
+    aliases: tuple[str, ...] = ()
 
 
 def extract_document(

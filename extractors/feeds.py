@@ -19,6 +19,7 @@ import feedparser
 import lxml.html
 from lxml.etree import ParserError
 
+from extractors.gnews import strip_source_suffix
 from extractors.record import Image, Provider, Record
 from extractors.text import join_paragraphs, make_excerpt, split_paragraphs
 from extractors.urls import canonical_url, is_http_url, registered_domain
@@ -66,6 +67,10 @@ class FeedEntry:
     author: str = ""
     categories: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
+    # The publisher an aggregator names for the item: RSS <source url="…">Name</source>
+    # (Google News) or <News:Source> (Bing News, no URL).
+    source_name: str = ""
+    source_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -140,24 +145,57 @@ def entry_to_record(entry: FeedEntry, feed: ParsedFeed, provider: Provider | Non
 
     ``content:encoded`` (or Atom ``content``) wins over the summary as the body.
     """
+    # Feeds escape titles once or twice; a headline never contains markup.
+    title = " ".join(html_fragment_to_text(html.unescape(entry.title)).split())
+    title = strip_source_suffix(title, entry.source_name)
     body_html = entry.content or entry.summary
     paragraphs = split_paragraphs(html_fragment_to_text(body_html)) if body_html else []
+    if entry.source_name:
+        # Aggregators' descriptions are the headline and the publisher's name again.
+        paragraphs = _without_echoes(paragraphs, title, entry.source_name)
     summary_text = " ".join(html_fragment_to_text(entry.summary).split()) if entry.summary else ""
+    if entry.source_name and summary_text:
+        lines = split_paragraphs(html_fragment_to_text(entry.summary))
+        summary_text = " ".join(_without_echoes(lines, title, entry.source_name))
     web_url = canonical_url(entry.link)
     excerpt = (
         make_excerpt([summary_text]) if summary_text else make_excerpt(paragraphs, entry.title)
     )
     return Record(
-        # Feeds escape titles once or twice; a headline never contains markup.
-        title=" ".join(html_fragment_to_text(html.unescape(entry.title)).split()),
+        title=title,
         body=join_paragraphs(paragraphs),
         excerpt=excerpt,
         published_at=entry.published_at,
         original_url=entry.link,
         web_url=web_url,
-        provider=provider or Provider(name=feed.title, domain=registered_domain(web_url)),
+        provider=provider or _entry_provider(entry, feed, web_url),
         images=entry.images,
     )
+
+
+def _entry_provider(entry: FeedEntry, feed: ParsedFeed, web_url: str) -> Provider:
+    """The item's publisher: the aggregator's ``<source>`` when it names one, else the feed."""
+    if entry.source_name or entry.source_url:
+        domain = (
+            registered_domain(entry.source_url)
+            if is_http_url(entry.source_url)
+            else registered_domain(web_url)
+        )
+        return Provider(name=entry.source_name, domain=domain)
+    return Provider(name=feed.title, domain=registered_domain(web_url))
+
+
+def _without_echoes(paragraphs: list[str], title: str, source: str) -> list[str]:
+    """Paragraphs minus a trailing publisher name and minus lines that only repeat the title."""
+    kept = []
+    for paragraph in paragraphs:
+        text = " ".join(paragraph.split())
+        if text.casefold().endswith(source.casefold()):
+            text = text[: -len(source)].rstrip()
+        text = strip_source_suffix(text, source)
+        if text and text.casefold() != title.casefold():
+            kept.append(text)
+    return kept
 
 
 def html_fragment_to_text(fragment: str) -> str:
@@ -195,6 +233,9 @@ def _entry(raw: Mapping[str, Any], base: str) -> FeedEntry | None:
     if not is_http_url(link):
         return None
     contents = raw.get("content") or []
+    source = raw.get("source")
+    if not isinstance(source, Mapping):
+        source = {}
     content = max((str(item.get("value") or "") for item in contents), key=len, default="")
     return FeedEntry(
         link=link,
@@ -206,6 +247,8 @@ def _entry(raw: Mapping[str, Any], base: str) -> FeedEntry | None:
         author=str(raw.get("author") or ""),
         categories=tuple(str(tag.get("term")) for tag in raw.get("tags") or [] if tag.get("term")),
         images=tuple(_entry_images(raw, link)),
+        source_name=" ".join(str(source.get("title") or raw.get("news_source") or "").split()),
+        source_url=str(source.get("href") or ""),
     )
 
 

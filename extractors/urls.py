@@ -83,6 +83,8 @@ _WRAPPER_PARAMS = {
     "l.facebook.com": "u",
     "out.reddit.com": "url",
 }
+# A Google News article link: its id names the article, whatever the query (?oc=5, hl, gl).
+_GOOGLE_NEWS_ARTICLE = re.compile(r"^(?:/rss)?/(?:articles|read)/(?P<id>[A-Za-z0-9_-]{8,})/?$")
 
 
 # Query parameter names that carry a credential. A name is split into words at
@@ -247,6 +249,10 @@ def canonical_url(url: str) -> str:
         # A malformed port: not a URL we can canonicalise, but one bad link must not crash a batch.
         return url
     path = parts.path or "/"
+    if host == "news.google.com":
+        google = _GOOGLE_NEWS_ARTICLE.match(path)
+        if google:
+            return f"https://news.google.com/rss/articles/{google.group('id')}"
     if host.endswith(".cdn.ampproject.org"):
         cached = _AMP_CACHE_PATH.match(path)
         if cached:
@@ -317,6 +323,15 @@ def is_http_url(url: str) -> bool:
     """Tell whether ``url`` is an absolute http(s) URL with a host."""
     parts = urlsplit(url.strip())
     return parts.scheme.lower() in _DEFAULT_PORTS and bool(parts.hostname)
+
+
+def unwrap_aggregator_link(url: str) -> str | None:
+    """The article URL an aggregator's redirect link (Bing News ``apiclick.aspx?…&url=``,
+    ``www.google.com/url?url=``, Facebook, Reddit) wraps, or None for any other URL."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        return None
+    return _unwrap_aggregator((parts.hostname or "").lower().rstrip("."), parts.query)
 
 
 def _is_tracking_param(key: str) -> bool:

@@ -61,6 +61,9 @@ def merge_reports(days: Sequence[tuple[date, Sequence[SourceReport]]]) -> list[S
                 error=report.error,
                 warnings=previous.warnings + tuple(f"{day}: {w}" for w in report.warnings),
                 failures=(previous.failures + report.failures)[:MAX_LISTED_FAILURES],
+                links_decoded=previous.links_decoded + report.links_decoded,
+                links_undecoded=previous.links_undecoded + report.links_undecoded,
+                decode_problem=previous.decode_problem or report.decode_problem,
             )
     result = []
     for name, report in merged.items():

@@ -515,6 +515,7 @@ def sources(config: str = ConfigOption, db: str | None = DbOption) -> None:
                 "items",
                 "new",
                 "failed items",
+                "google links decoded/pending/failed",
                 "last error",
             ],
             rows,
@@ -536,6 +537,9 @@ def _source_row(
         str(state.get("items_last_run", "")),
         str(state.get("new_last_run", "")),
         _cell(state.get("failed_items_last_run")),
+        f"{state['links_decoded']}/{state['links_pending']}/{state['links_failed']}"
+        if "links_decoded" in state
+        else "",
         # Redacted again on display: a database written before redaction may still hold one.
         _cell(redact(str(state.get("last_error") or ""))),
     ]

@@ -364,6 +364,23 @@ class DedupConfig(_Model):
     heat_window_hours: int = Field(default=48, ge=1, le=24 * 365)
 
 
+class GoogleNewsConfig(_Model):
+    """Decoding Google News article links (``news.google.com/rss/articles/…``) to the publisher's URL.
+
+    Google's decoding endpoint is unofficial: links it cannot decode are stored as
+    feed-only records and tried again on later runs (see flows/gnews.py).
+    """
+
+    decode: bool = True
+    base_url: HttpUrlText = "https://news.google.com"
+    # Seconds between request starts to Google News: a rate fit for an unofficial endpoint.
+    request_interval: NonNegativeSeconds = 1.0
+    # Links decoded per batchexecute POST.
+    batch_size: int = Field(default=20, ge=1, le=100)
+    # A link still undecoded after this many runs' attempts stays a feed-only record.
+    max_attempts: int = Field(default=5, ge=1)
+
+
 _DUPLICATE_SOURCE = "duplicate_source_name"
 
 
@@ -376,6 +393,7 @@ class Config(_Model):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    google_news: GoogleNewsConfig = Field(default_factory=GoogleNewsConfig)
 
     @model_validator(mode="before")
     @classmethod
@@ -384,7 +402,7 @@ class Config(_Model):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for section in ("fetch", "storage", "schedule", "dedup"):
+        for section in ("fetch", "storage", "schedule", "dedup", "google_news"):
             if section in data and data[section] is None:
                 del data[section]
         if data.get("watch") == {}:

@@ -153,6 +153,20 @@ class FetchFailure:
 FetchResult: TypeAlias = FetchedPage | FetchFailure
 
 
+@dataclass(frozen=True)
+class Request:
+    """One request for ``send_all``: a GET, or a POST with a body (an API call).
+
+    Unlike ``fetch_all``'s URLs, requests are never merged: two POSTs to one endpoint
+    with different bodies are two calls.
+    """
+
+    url: str
+    method: str = "GET"
+    body: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+
 def _is_transient(kind: str, status: int | None) -> bool:
     if kind == "http_status":
         return status in TRANSIENT_STATUSES
@@ -352,6 +366,32 @@ def fetch_all(
         return pool.submit(run).result()
 
 
+def send_all(requests: Sequence[Request], settings: FetchSettings) -> list[FetchResult]:
+    """Send every request concurrently (GET or POST) with ``fetch_all``'s guarantees.
+
+    Same timeouts, size limit, politeness, robots.txt, retries with backoff and
+    ``Retry-After``, and address checks at every redirect hop. A POST answered with
+    301/302/303 continues as a GET, as browsers do; 307/308 repeat the POST.
+
+    Args:
+        requests: what to send; each gets its own result.
+        settings: Timeouts, limits, politeness and address policy.
+
+    Returns:
+        One FetchedPage or FetchFailure per request, in input order.
+    """
+
+    def run() -> list[FetchResult]:
+        return asyncio.run(_send_all(requests, settings))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as pool:
+        return pool.submit(run).result()
+
+
 async def afetch_all(
     urls: Sequence[str],
     settings: FetchSettings,
@@ -372,6 +412,16 @@ async def afetch_all(
     if not unique:
         return []
     extra = extra_headers or {}
+    results = await _send_all(
+        [Request(url, headers=extra.get(url, {})) for url in unique], settings
+    )
+    by_url = dict(zip(unique, results, strict=True))
+    return [by_url[url] for url in urls]
+
+
+async def _send_all(requests: Sequence[Request], settings: FetchSettings) -> list[FetchResult]:
+    if not requests:
+        return []
     limiter = _Limiter(settings)
     robots = _Robots(settings, limiter)
     client = httpx.AsyncClient(
@@ -393,14 +443,23 @@ async def afetch_all(
         },
     )
     async with client:
-        results = await asyncio.gather(
-            *(
-                _fetch_one(client, url, settings, limiter, robots, extra.get(url, {}))
-                for url in unique
+        return list(
+            await asyncio.gather(
+                *(
+                    _fetch_one(
+                        client,
+                        request.url,
+                        settings,
+                        limiter,
+                        robots,
+                        request.headers,
+                        request.method,
+                        request.body,
+                    )
+                    for request in requests
+                )
             )
         )
-    by_url = dict(zip(unique, results, strict=True))
-    return [by_url[url] for url in urls]
 
 
 async def _fetch_one(
@@ -410,13 +469,17 @@ async def _fetch_one(
     limiter: _Limiter,
     robots: _Robots,
     headers: Mapping[str, str],
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> FetchResult:
     spent = [0.0]  # seconds inside requests, across hops and attempts; excludes queueing
     attempt = 0
     while True:
         attempt += 1
         try:
-            got = await _attempt(client, url, settings, limiter, headers, spent, robots)
+            got = await _attempt(
+                client, url, settings, limiter, headers, spent, robots, method, body
+            )
         except _Failed as exc:
             failure = exc
         except Exception as exc:  # the contract is "never raises"; a bug costs one URL only
@@ -460,6 +523,8 @@ async def _attempt(
     headers: Mapping[str, str],
     spent: list[float],
     robots: _Robots | None = None,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> _Response:
     """One attempt: the request and every redirect hop, each hop checked and counted."""
     current = url
@@ -474,7 +539,9 @@ async def _attempt(
             async with limiter.slot(_host_key(target)):
                 started = time.monotonic()
                 try:
-                    response, content = await _request(client, target, hop_headers, settings)
+                    response, content = await _request(
+                        client, target, hop_headers, settings, method, body
+                    )
                 finally:
                     spent[0] += time.monotonic() - started
         except _Failed as exc:
@@ -498,6 +565,10 @@ async def _attempt(
                 hop_headers = {
                     k: v for k, v in hop_headers.items() if k.lower() not in _ORIGIN_BOUND_HEADERS
                 }
+            if method != "GET" and status in (301, 302, 303):
+                # What browsers do: the redirected request is a GET without the body.
+                method, body = "GET", None
+                hop_headers = {k: v for k, v in hop_headers.items() if k.lower() != "content-type"}
             current = str(following)
             continue
         if 200 <= status < 300 or status == http.HTTPStatus.NOT_MODIFIED:
@@ -526,8 +597,10 @@ async def _request(
     target: httpx.URL,
     headers: Mapping[str, str],
     settings: FetchSettings,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> tuple[httpx.Response, bytes]:
-    """One GET; the body is read only for success statuses, and only up to the limit."""
+    """One request; the body is read only for success statuses, and only up to the limit."""
     limit = settings.max_response_bytes
     started = time.monotonic()
     chunks: list[bytes] = []
@@ -535,7 +608,7 @@ async def _request(
         # httpx's timeouts are per operation; only this bounds a server trickling bytes.
         async with (
             asyncio.timeout(settings.total_timeout),
-            client.stream("GET", target, headers=headers) as response,
+            client.stream(method, target, headers=headers, content=body) as response,
         ):
             # Only success bodies are read; redirect and error bodies are never needed.
             wanted = 200 <= response.status_code < 300
@@ -558,7 +631,8 @@ async def _request(
     except Exception as exc:
         raise _classify(exc, str(target), settings) from exc
     logger.debug(
-        "GET %s -> %d in %.2fs",
+        "%s %s -> %d in %.2fs",
+        method,
         redact(str(target)),
         response.status_code,
         time.monotonic() - started,

@@ -384,7 +384,7 @@ def raw_listings(
             )
         entry = hint.get("entry")
         listing.candidates.append(
-            Candidate(page.url, _entry_from_hint(entry) if isinstance(entry, dict) else None)
+            Candidate(page.url, entry_from_hint(entry) if isinstance(entry, dict) else None)
         )
         content_type = page.headers.get("content-type", "")
         documents[page.url] = Document(
@@ -400,7 +400,8 @@ def raw_listings(
     return list(listings.values()), documents
 
 
-def _entry_from_hint(data: Mapping[str, Any]) -> FeedEntry:
+def entry_from_hint(data: Mapping[str, Any]) -> FeedEntry:
+    """A feed entry back from its stored JSON form (a raw page's hint, a pending link's entry)."""
     published = data.get("published_at")
     return FeedEntry(
         link=str(data.get("link", "")),
@@ -412,4 +413,6 @@ def _entry_from_hint(data: Mapping[str, Any]) -> FeedEntry:
         author=str(data.get("author", "")),
         categories=tuple(data.get("categories", ())),
         images=tuple(Image(**image) for image in data.get("images", ())),
+        source_name=str(data.get("source_name", "")),
+        source_url=str(data.get("source_url", "")),
     )

@@ -23,7 +23,7 @@ from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from extractors.article import Article
-from flows import backfill_plan, listing, pipeline
+from flows import backfill_plan, gnews, listing, pipeline
 from flows.config import Config, load_config
 from flows.http import FetchResult
 from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
@@ -123,6 +123,19 @@ def plan_backfill(
     done = set() if refresh else done_days(db, names, days[0], days[-1])
     plan = [(day, [name for name in names if (name, day) not in done]) for day in days]
     return [(day, todo) for day, todo in plan if todo]
+
+
+@task(name="resolve-links", **_FETCH_RETRIES)
+def resolve_links(
+    db: Database,
+    config: Config,
+    listings: list[Listing],
+    window: Window,
+    now: datetime,
+    refresh: bool,
+) -> list[Listing]:
+    """Aggregator links to publisher URLs: Bing links unwrapped, Google News links decoded once."""
+    return gnews.resolve_links(db, config, listings, window, now, refresh)
 
 
 @task(name="skip-known", cache_policy=NO_CACHE)
@@ -287,6 +300,7 @@ def _stages(
     """List, skip what is stored, fetch, extract, store: one pass over the sources."""
     # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
     listings = list_sources(db, config, window, only, refresh, day, quote(cache))
+    listings = resolve_links(db, config, quote(listings), window, started_at, refresh)
     listings = skip_known(db, quote(listings), refresh, window)
     documents = fetch_articles(config, quote(listings))
     batches = extract_articles(

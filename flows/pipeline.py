@@ -27,13 +27,21 @@ from extractors.feeds import FeedEntry, ParsedFeed, entry_to_record
 from extractors.html import ExtractionError
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
-from extractors.urls import is_http_url, redact, redact_data, strip_credentials, url_key
+from extractors.urls import (
+    canonical_url,
+    is_http_url,
+    redact,
+    redact_data,
+    strip_credentials,
+    url_key,
+)
 from flows.config import AnySource, Config, FetchConfig, FolderSource, GdeltSource
 from flows.http import FetchFailure, FetchSettings, fetch_all
 from storage.articles import known_articles, published_times, row_problem, save_batch
 from storage.boilerplate import known_rejections, learned_boilerplate
 from storage.database import Database
 from storage.dedup import DedupSettings
+from storage.gnews import DECODED, GoogleLink
 from storage.raw import RawPage
 from storage.sources import SourceUpdate
 
@@ -43,6 +51,8 @@ logger = logging.getLogger(__name__)
 MAX_LISTED_FAILURES = 20
 # A feed body this long stands in for a page that turned out to be a wall or a shell.
 FEED_BODY_FOR_ARTICLE_WORDS = 80
+# input_kind of an aggregator item stored from its feed entry because its link did not resolve.
+FEED_ONLY = "feed-only"
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,12 @@ class Candidate:
 
     url: str
     entry: FeedEntry | None = None
+    # The aggregator link the source listed when ``url`` is where it leads (a decoded Google
+    # News link, an unwrapped Bing link): the article's original URL.
+    via: str = ""
+    # Why an aggregator link could not be resolved: the item is stored from its feed entry
+    # alone (a feed-only record) and not fetched.
+    unresolved: str = ""
 
 
 @dataclass
@@ -97,6 +113,13 @@ class Listing:
     day: date | None = None
     # Pages an earlier run found not to be articles (walls, section fronts): not fetched again.
     rejected_before: dict[str, str] = field(default_factory=dict)
+    # Google News links of this listing and what they decode to, by the link as listed
+    # (``flows.gnews``); stored with the source's batch.
+    google_links: dict[str, GoogleLink] = field(default_factory=dict)
+    # Google News links decoded in this run, those whose attempt failed, and why (summary).
+    links_decoded: int = 0
+    links_undecoded: int = 0
+    decode_problem: str | None = None
 
     @property
     def seen(self) -> int:
@@ -154,6 +177,8 @@ class SourceBatch:
     rejected: list[RejectedPage] = field(default_factory=list)
     skipped_out_of_window: int = 0
     raw: list[RawPage] = field(default_factory=list)
+    # The article each aggregator link of the batch was stored as, by the link (``Candidate.via``).
+    resolved: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -173,6 +198,10 @@ class SourceReport:
     unchanged: bool = False
     skipped: bool = False
     updated: int = 0
+    # Google News links: decoded in this run, feed-only after this run's attempt, and why.
+    links_decoded: int = 0
+    links_undecoded: int = 0
+    decode_problem: str | None = None
 
 
 def fetch_settings(config: Config) -> FetchSettings:
@@ -279,6 +308,8 @@ def fetch_documents(
         if listing.error:
             continue
         for candidate in listing.to_fetch:
+            if candidate.unresolved:
+                continue  # a feed-only record: there is no page to fetch
             if isinstance(listing.source, FolderSource):
                 results[candidate.url] = _read_file(candidate.url, config.fetch.max_response_bytes)
             elif getattr(listing.source, "fetch_articles", True):
@@ -384,6 +415,9 @@ def extract_articles(
                     f"{candidate.url}: bytes that are not valid in the document's encoding "
                     "were replaced by U+FFFD"
                 )
+            if candidate.via:
+                # The publisher URL the link led to is one more way to reach the article.
+                article = dataclasses.replace(article, aliases=(candidate.url,))
             if memo is not None:
                 memo[candidate.url] = article
             _place(batch, candidate, article, window)
@@ -411,6 +445,9 @@ def _place(batch: SourceBatch, candidate: Candidate, article: Article, window: W
         batch.skipped_out_of_window += 1
     else:
         batch.articles.append(article)
+        if candidate.via:
+            # Only an article the batch stores may take over its link (and replace a feed-only record).
+            batch.resolved[candidate.via] = article.id
 
 
 def provider_boilerplate(db: Database) -> dict[str, frozenset[str]]:
@@ -467,6 +504,7 @@ def store_batches(
             backoff_after=fetch.backoff_after_failures,
             max_backoff_days=fetch.max_backoff_days,
         )
+        links, replaced = _link_outcomes(batch)
         result = save_batch(
             db,
             run_id=run_id,
@@ -482,6 +520,8 @@ def store_batches(
             raw_pages=() if reextracted else batch.raw,
             backfill_day=listing.day if listing.error is None else None,
             reextracted=reextracted,
+            links=links,
+            replaced=replaced,
         )
         reports.append(
             _report(
@@ -493,6 +533,31 @@ def store_batches(
             )
         )
     return reports
+
+
+def _link_outcomes(batch: SourceBatch) -> tuple[list[GoogleLink], dict[str, str]]:
+    """Each Google News link's new state, and the feed-only records real articles replace.
+
+    A decoded link leads to the article stored (or already known) under its publisher URL;
+    the feed-only record that stood in for it, if any, is replaced by that article. An
+    undecoded link leads to its feed-only record.
+    """
+    listing = batch.listing
+    links: list[GoogleLink] = []
+    replaced: dict[str, str] = {}
+    for link_url, link in listing.google_links.items():
+        if link.status == DECODED and link.publisher_url:
+            target = batch.resolved.get(link_url) or listing.known.get(link.publisher_url)
+            if target is not None:
+                if link.feed_only_id and link.feed_only_id != target:
+                    replaced[link.feed_only_id] = target
+                link = dataclasses.replace(link, article_id=target, feed_only_id=None)
+        else:
+            target = batch.resolved.get(link_url) or listing.known.get(link_url)
+            if target is not None:
+                link = dataclasses.replace(link, article_id=target, feed_only_id=target)
+        links.append(link)
+    return links, replaced
 
 
 def _report(
@@ -513,6 +578,9 @@ def _report(
         unchanged=listing.unchanged,
         skipped=listing.skipped,
         updated=updated,
+        links_decoded=listing.links_decoded,
+        links_undecoded=listing.links_undecoded,
+        decode_problem=listing.decode_problem,
     )
 
 
@@ -571,6 +639,26 @@ def _extract_one(
     hint: Record | None = None
     if candidate.entry is not None and listing.feed is not None:
         hint = entry_to_record(candidate.entry, listing.feed, provider)
+        if candidate.entry.source_name or candidate.entry.source_url:
+            # An aggregator's <source> names the item's publisher (also when reprocessing).
+            provider = provider or hint.provider
+        if candidate.via:
+            # The aggregator's link is the original URL; the publisher's, once resolved, the web URL.
+            hint = hint.with_changes(web_url=canonical_url(candidate.url))
+    if candidate.unresolved:
+        if hint is None:
+            return ItemFailure(candidate.url, f"{candidate.url}: {candidate.unresolved}")
+        # Not lost: what the feed says, marked feed-only, until the link resolves.
+        return build_article(
+            hint,
+            source=source.name,
+            fetched_at=now,
+            watch=watch,
+            input_kind=FEED_ONLY,
+            original_url=candidate.via,
+            provider=provider,
+            boilerplate=boilerplate,
+        )
     if isinstance(document, ItemFailure):
         return document
     if document is None:
@@ -611,7 +699,9 @@ def _extract_one(
         )
     if not record.body and not record.title and (hint is None or not hint.body):
         raise ExtractionError("no article text or title found on the page")
-    original_url = redact(candidate.url if is_http_url(candidate.url) else document.url)
+    original_url = redact(
+        candidate.via or (candidate.url if is_http_url(candidate.url) else document.url)
+    )
     return build_article(
         record,
         source=source.name,

@@ -186,6 +186,13 @@ class RunSummary:
                 lines.append(f"{report.name}: SKIPPED: {report.error}")
             elif report.error:
                 lines.append(f"{report.name}: FAILED: {report.error}")
+            if report.decode_problem:
+                tried = report.links_decoded + report.links_undecoded
+                lines.append(
+                    f"{report.name}: Google News decoding failing: {report.links_undecoded} of "
+                    f"{tried} links not decoded ({report.decode_problem}); stored as feed-only "
+                    "records, tried again next run"
+                )
             lines.extend(f"{report.name}: warning: {warning}" for warning in report.warnings)
             lines.extend(
                 f"{report.name}: item failed: {failure.message}" for failure in report.failures

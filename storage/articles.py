@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,9 +22,11 @@ from extractors.urls import url_key
 from storage.backfill import mark_day_done
 from storage.boilerplate import remember_lines, remember_rejected
 from storage.database import Database
-from storage.dedup import DedupSettings, index_articles
+from storage.dedup import DedupSettings, article_key, index_articles, recluster
+from storage.gnews import GoogleLink, save_links
 from storage.raw import RawPage, save_raw_pages
 from storage.sources import SourceUpdate, update_source
+from storage.stories import update_stories
 
 # Columns whose change means the publisher changed the article.
 _CONTENT_COLUMNS = (
@@ -173,6 +175,8 @@ def save_batch(
     raw_pages: Sequence[RawPage] = (),
     backfill_day: date | None = None,
     reextracted: bool = False,
+    links: Sequence[GoogleLink] = (),
+    replaced: Mapping[str, str] | None = None,
 ) -> StoreResult:
     """Upsert a batch of articles and its source's state in one transaction.
 
@@ -196,11 +200,18 @@ def save_batch(
         reextracted: the batch comes from re-extracting stored raw pages (``reprocess``):
             every stored article is rewritten, not only those whose body changed, since an
             extractor change may touch any field; content_updated_at moves only with the body.
+        links: Google News links and what they decoded to (``storage.gnews``), written with
+            the batch.
+        replaced: feed-only records the batch supersedes, ``{feed-only id: article id}``:
+            each is deleted (with its near-copy and story entries) and its URLs now lead to
+            the article, so the item is one article, never two.
     """
     batch = list({article.id: article for article in reversed(articles)}.values())[::-1]
     seen = _naive_utc(seen_at)
     result = StoreResult()
+    replaced = {old: new for old, new in (replaced or {}).items() if old != new}
     with db.transaction() as connection:
+        neighbours = _forget_articles(connection, sorted(replaced))
         stored = _stored_hashes(connection, [article.id for article in batch])
         fresh = [article for article in batch if article.id not in stored]
         rows = []
@@ -216,7 +227,19 @@ def save_batch(
         _update_content(connection, changed, seen)
         # Near-copies and stories are found in the same transaction, so a batch is
         # never visible without its clusters.
-        index_articles(connection, [*fresh, *changed], seen, dedup or DedupSettings())
+        settings = dedup or DedupSettings()
+        index_articles(connection, [*fresh, *changed], seen, settings)
+        neighbours -= set(replaced)
+        if neighbours:
+            # The replaced records' former copies and story mates are regrouped without them.
+            recluster(connection, neighbours)
+            update_stories(
+                connection,
+                [],
+                neighbours,
+                story_window_hours=settings.story_window_hours,
+                heat_window_hours=settings.heat_window_hours,
+            )
         result.duplicate_ids.extend(_copies_among(connection, result.new_ids))
         result.updated_ids.extend(article.id for article in changed)
         result.unchanged_ids.extend(
@@ -227,6 +250,15 @@ def save_batch(
         touched = {*result.unchanged_ids, *result.updated_ids, *seen_ids}
         _touch(connection, sorted(touched), run_id, seen)
         _remember_urls(connection, batch, seen)
+        _repoint_urls(connection, replaced)
+        save_links(connection, links, seen)
+        # A link leading to an article stored earlier (from the publisher's own feed) is
+        # one more of its URL forms.
+        _insert_url_forms(
+            connection,
+            {url_key(link.link): (link.article_id, link.link) for link in links if link.article_id},
+            seen,
+        )
         remember_lines(connection, [*fresh, *changed])
         if rejected and source is not None:
             remember_rejected(
@@ -333,6 +365,52 @@ def _touch(
     )
 
 
+def _forget_articles(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:
+    """Delete articles and every index entry of theirs; return their near-copy and story mates."""
+    if not ids:
+        return set()
+    rows = connection.execute(
+        """
+        SELECT other_id FROM near_copies WHERE article_id IN (SELECT unnest($ids))
+        UNION SELECT article_id FROM near_copies WHERE other_id IN (SELECT unnest($ids))
+        UNION SELECT other_id FROM story_links WHERE article_id IN (SELECT unnest($ids))
+        UNION SELECT article_id FROM story_links WHERE other_id IN (SELECT unnest($ids))
+        UNION SELECT id FROM articles WHERE duplicate_of IN (SELECT unnest($ids))
+            OR story_id IN (SELECT unnest($ids))
+        """,
+        {"ids": ids},
+    ).fetchall()
+    keys = [article_key(article_id) for article_id in ids]
+    connection.execute(
+        "DELETE FROM article_bands WHERE article_key IN (SELECT unnest(?::BIGINT[]))", [keys]
+    )
+    for statement in (
+        "DELETE FROM article_signatures WHERE article_id IN (SELECT unnest($ids))",
+        "DELETE FROM near_copies WHERE article_id IN (SELECT unnest($ids)) OR other_id IN (SELECT unnest($ids))",
+        "DELETE FROM story_terms WHERE article_id IN (SELECT unnest($ids))",
+        "DELETE FROM story_links WHERE article_id IN (SELECT unnest($ids)) OR other_id IN (SELECT unnest($ids))",
+        "DELETE FROM provider_lines WHERE article_id IN (SELECT unnest($ids))",
+        "DELETE FROM articles WHERE id IN (SELECT unnest($ids))",
+    ):
+        connection.execute(statement, {"ids": ids})
+    return {row[0] for row in rows}
+
+
+def _repoint_urls(connection: duckdb.DuckDBPyConnection, replaced: Mapping[str, str]) -> None:
+    """URL forms of replaced records lead to the article that replaced them."""
+    if not replaced:
+        return
+    old = sorted(replaced)
+    connection.execute(
+        """
+        UPDATE article_urls SET article_id = m.new_id
+        FROM (SELECT unnest(?) AS old_id, unnest(?) AS new_id) AS m
+        WHERE article_urls.article_id = m.old_id
+        """,
+        [old, [replaced[key] for key in old]],
+    )
+
+
 def _remember_urls(
     connection: duckdb.DuckDBPyConnection, batch: Sequence[Article], seen: datetime
 ) -> None:
@@ -342,9 +420,17 @@ def _remember_urls(
             article.record.web_url,
             article.record.original_url,
             article.record.extra.get("ampWebUrl"),
+            *article.aliases,
         ):
             if isinstance(url, str) and url:
                 forms.setdefault(url_key(url), (article.id, url))
+    _insert_url_forms(connection, forms, seen)
+
+
+def _insert_url_forms(
+    connection: duckdb.DuckDBPyConnection, forms: Mapping[str, tuple[str, str]], seen: datetime
+) -> None:
+    """Insert ``{url_key: (article_id, url)}``; a key already known keeps its article."""
     if not forms:
         return
     keys = sorted(forms)

@@ -678,6 +678,89 @@ _V7_STATEMENTS = (
 )
 
 
+# ------------------------------------------------------------------ Google News links (issue 14)
+# Self-contained: one new table and its comments, plus the meaning of a new input_kind value,
+# so the migration can be renumbered when branches merge.
+
+_V8_COMMENTS = {
+    (
+        "google_news_links",
+        None,
+    ): "Google News article links (news.google.com/rss/articles/<id>) and the publisher URL each decodes to: decoded once, never again; undecoded ones are retried on later runs.",
+    (
+        "google_news_links",
+        "gnews_id",
+    ): "The article id in the Google News link (the path segment after articles/); one row per id whatever the link's query.",
+    ("google_news_links", "link"): "The link as the feed first gave it.",
+    ("google_news_links", "source_name"): "Configured source that first listed the link.",
+    (
+        "google_news_links",
+        "status",
+    ): "pending (not decoded yet, retried next run), decoded, or failed (gave up after google_news.max_attempts runs; the feed-only record stays).",
+    (
+        "google_news_links",
+        "publisher_url",
+    ): "The publisher's URL the link decodes to; NULL until decoded.",
+    (
+        "google_news_links",
+        "article_id",
+    ): "articles.id the link leads to: the publisher's article once stored, the feed-only record until then.",
+    (
+        "google_news_links",
+        "feed_only_id",
+    ): "articles.id of the feed-only record (input_kind feed-only) standing in for the article; NULL once the real article replaced it.",
+    ("google_news_links", "attempts"): "Runs that tried to decode the link.",
+    ("google_news_links", "first_seen_at"): "UTC time the link was first listed.",
+    ("google_news_links", "last_attempt_at"): "UTC time of the last decoding attempt.",
+    ("google_news_links", "decoded_at"): "UTC time the link was decoded.",
+    (
+        "google_news_links",
+        "last_error",
+    ): "Why the last attempt failed (consent page, HTTP 429, changed answer …); NULL once decoded.",
+    (
+        "google_news_links",
+        "entry",
+    ): "The feed item as JSON (title, description, date, source), so a pending link is retried even when the feed no longer lists it.",
+}
+
+_FEED_ONLY_INPUT_KIND = (
+    "How the article was read: html, text, seed (seed-format file), feed (feed content only) "
+    "or feed-only (an aggregator item whose link could not be resolved to the publisher's page "
+    "yet: title, publisher, date and description from the feed; replaced by the real article "
+    "once decoded)."
+)
+
+_V8_STATEMENTS = (
+    """
+    CREATE TABLE google_news_links (
+        gnews_id VARCHAR PRIMARY KEY,
+        link VARCHAR NOT NULL,
+        source_name VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        publisher_url VARCHAR,
+        article_id VARCHAR,
+        feed_only_id VARCHAR,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        first_seen_at TIMESTAMP NOT NULL,
+        last_attempt_at TIMESTAMP,
+        decoded_at TIMESTAMP,
+        last_error VARCHAR,
+        entry JSON
+    )
+    """,
+    "CREATE INDEX google_news_links_source ON google_news_links (source_name, status)",
+    *(
+        f"COMMENT ON TABLE {table} IS {_sql_string(text)}"
+        if column is None
+        else f"COMMENT ON COLUMN {table}.{column} IS {_sql_string(text)}"
+        for (table, column), text in _V8_COMMENTS.items()
+    ),
+    "COMMENT ON COLUMN articles.input_kind IS " + _sql_string(_FEED_ONLY_INPUT_KIND),
+    # unique_articles repeats the articles columns' comments (migration 6): keep it in step.
+    "COMMENT ON COLUMN unique_articles.input_kind IS " + _sql_string(_FEED_ONLY_INPUT_KIND),
+)
+
+
 _MIGRATIONS_1_TO_5: tuple[Migration, ...] = (
     Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
     Migration(2, "removed lines, provider boilerplate memory, rejected pages", _V2_STATEMENTS),
@@ -701,5 +784,6 @@ MIGRATIONS: tuple[Migration, ...] = (
         _v6_statements(_MIGRATIONS_1_TO_5),
     ),
     Migration(7, "run ledger: the process of each run, crashed runs", _V7_STATEMENTS),
+    Migration(8, "Google News links: decoded publisher URLs, pending retries", _V8_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version

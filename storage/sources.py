@@ -117,7 +117,26 @@ def source_states(db: Database) -> list[dict[str, Any]]:
     with db.connect(read_only=True) as connection:
         cursor = connection.execute("SELECT * FROM sources ORDER BY name")
         names = [column[0] for column in cursor.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        states = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        try:
+            counts = connection.execute(
+                """
+                SELECT source_name,
+                       count(*) FILTER (WHERE status = 'decoded'),
+                       count(*) FILTER (WHERE status = 'pending'),
+                       count(*) FILTER (WHERE status = 'failed')
+                FROM google_news_links GROUP BY source_name
+                """
+            ).fetchall()
+        except duckdb.CatalogException:
+            counts = []  # an analytics copy published before the table existed
+    links = {row[0]: row[1:] for row in counts}
+    for state in states:
+        # Google News links of the source: decoded, pending (retried next run), failed (gave up).
+        if state["name"] in links:
+            decoded, pending, failed = links[state["name"]]
+            state.update(links_decoded=decoded, links_pending=pending, links_failed=failed)
+    return states
 
 
 def source_states_by_name(db: Database) -> dict[str, dict[str, Any]]:

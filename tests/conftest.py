@@ -34,6 +34,7 @@ from werkzeug import Request, Response
 
 from extractors.relevance import Watch
 from flows.config import Config
+from flows.gnews import resolve_links
 from flows.listing import list_sources
 from flows.pipeline import (
     SourceReport,
@@ -276,6 +277,7 @@ def run_stages(
 ) -> list[SourceReport]:
     """One daily run through the pipeline's stage functions, as flows.monitor runs it (no Prefect)."""
     listings = list_sources(config, Window(), only, source_states_by_name(db), refresh, now)
+    listings = resolve_links(db, config, listings, Window(), now, refresh)
     listings = mark_known(db, listings, refresh)
     documents = fetch_documents(config, listings)
     batches = extract_articles(listings, documents, Watch(), Window(), now)
