@@ -23,10 +23,10 @@ import socket
 import ssl
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 import httpcore
 import httpx
@@ -355,15 +355,7 @@ def fetch_all(
         One FetchedPage or FetchFailure per input URL, in input order.
     """
 
-    def run() -> list[FetchResult]:
-        return asyncio.run(afetch_all(urls, settings, extra_headers=extra_headers))
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return run()
-    with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as pool:
-        return pool.submit(run).result()
+    return _run_sync(lambda: afetch_all(urls, settings, extra_headers=extra_headers))
 
 
 def send_all(requests: Sequence[Request], settings: FetchSettings) -> list[FetchResult]:
@@ -381,15 +373,23 @@ def send_all(requests: Sequence[Request], settings: FetchSettings) -> list[Fetch
         One FetchedPage or FetchFailure per request, in input order.
     """
 
-    def run() -> list[FetchResult]:
-        return asyncio.run(_send_all(requests, settings))
+    return _run_sync(lambda: _send_all(requests, settings))
 
+
+def _run_sync(
+    batch: Callable[[], Coroutine[Any, Any, list[FetchResult]]],
+) -> list[FetchResult]:
+    """Run an async batch to completion from synchronous code.
+
+    Inside a running event loop (a Prefect async context, a notebook) ``asyncio.run``
+    is not allowed, so the batch gets a loop of its own in a worker thread.
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return run()
+        return asyncio.run(batch())
     with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="newswatch-fetch") as pool:
-        return pool.submit(run).result()
+        return pool.submit(lambda: asyncio.run(batch())).result()
 
 
 async def afetch_all(
