@@ -45,13 +45,20 @@ LEDE_SENTENCES = 2
 # weighted text where the groups meet, capped at 1.
 TITLE_BONUS = 0.5
 LEDE_BONUS = 0.3
+# Each further lede sentence counts this much less towards the lede bonus.
+LEDE_DECAY = 0.5
 # Weak terms (``~government``) show the topic only half as clearly as strong ones.
 WEAK_STRENGTH = 0.5
 # Evidence kept for an analyst: the strongest sentences, each cut to this length.
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 160
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’»)]*\s+|\n+")
+# A sentence ends at ., !, ? or … followed by space, but not after an initial or
+# a common abbreviation ("U.S. Department", "Mr. Altman"), and at every line break.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)(?<!\bvs\.)"
+    r"[\"'”’»)]*\s+|\n+"
+)
 
 
 @dataclass(frozen=True)
@@ -139,17 +146,11 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
         term = term.strip().lstrip("~").strip()
         if not term:
             continue
-        any_ending = term.endswith("**")
-        short_ending = term.endswith("*") and not any_ending
-        core = term.rstrip("*").strip()
+        core = term.replace("*", "").strip()
         if not any(character.isalnum() for character in core):
             continue
-        pattern = r"[\s\-]+".join(re.escape(word) for word in core.split())
-        if any_ending:
-            pattern += r"\w*"
-        elif short_ending:
-            # Inflections, not compounds: "regulat*" → regulation(s), regulatory.
-            pattern += r"\w{0,4}"
+        # Each word may carry its own ending ("intelligenz* artificial*").
+        pattern = r"[\s\-]+".join(_word_pattern(word) for word in term.split())
         if core.isupper() and len(core.replace(" ", "")) <= 4:
             sensitive.append(pattern)
         else:
@@ -160,6 +161,15 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
     if not alternatives:
         return re.compile(r"(?!x)x")
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+
+
+def _word_pattern(word: str) -> str:
+    if word.endswith("**"):
+        return re.escape(word.rstrip("*")) + r"\w*"
+    if word.endswith("*"):
+        # Inflections, not compounds: "regulat*" → regulation(s), regulatory.
+        return re.escape(word.rstrip("*")) + r"\w{0,4}"
+    return re.escape(word)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -220,7 +230,8 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     weak (``~``) terms. The score adds ``TITLE_BONUS`` times the headline's
     strength, ``LEDE_BONUS`` times the strongest lede sentence, and the
     strength-weighted share of the text (headline ×3, lede ×2, body ×1) that
-    meets; it is capped at 1.
+    meets; it is capped at 1. Each further lede sentence counts ``LEDE_DECAY``
+    times less towards the lede bonus.
 
     Returns:
         The score in [0, 1] and up to ``MAX_EVIDENCE`` evidence sentences, each
@@ -231,7 +242,15 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     if not total:
         return 0.0, ()
     title = max((s.strength for s in sentences if s.place == "title"), default=0.0)
-    lede = max((s.strength for s in sentences if s.place == "lede"), default=0.0)
+    # The lede's first sentence says what the story is; a later one may already
+    # be background ("… while the EU has just agreed on rules for the sector").
+    lede = max(
+        (
+            s.strength * LEDE_DECAY**i
+            for i, s in enumerate(x for x in sentences if x.place == "lede")
+        ),
+        default=0.0,
+    )
     share = sum(s.weight * s.strength for s in sentences) / total
     score = min(1.0, TITLE_BONUS * title + LEDE_BONUS * lede + share)
     ranked = sorted(
