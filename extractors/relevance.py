@@ -33,20 +33,26 @@ from extractors.record import Record
 # a single passing mention of "chips" does not make a story about export controls.
 MIN_BODY_MENTIONS_FOR_TOPIC = 2
 
-# How much a sentence counts towards the score, by where it stands. The headline
-# and lede are where a news article says what it is about; a meeting of the terms
-# deep in the body is more often a passing remark.
+# How much a sentence counts, by where it stands, when evidence is ranked. The
+# headline and lede are where a news article says what it is about; a meeting of
+# the terms deep in the body is more often a passing remark.
 TITLE_WEIGHT = 3.0
 LEDE_WEIGHT = 2.0
 BODY_WEIGHT = 1.0
 # Sentences of the body that count as lede when the record has no excerpt.
 LEDE_SENTENCES = 2
-# Score = TITLE_BONUS * (headline meets) + LEDE_BONUS * (lede meets) + share of the
-# weighted text where the groups meet, capped at 1.
+# Score = TITLE_BONUS × headline strength + LEDE_BONUS × lede strength
+#       + BODY_BONUS × body support, capped at 1 (see score_record).
 TITLE_BONUS = 0.5
-LEDE_BONUS = 0.3
-# Each further lede sentence counts this much less towards the lede bonus.
-LEDE_DECAY = 0.5
+LEDE_BONUS = 0.5
+BODY_BONUS = 0.6
+# Each further lede sentence counts this much less: the lede's first sentence says
+# what the story is, a later one may already be background ("… while the EU has
+# just agreed on rules for the sector").
+LEDE_DECAY = 0.75
+# Body sentences where the groups meet, in strength, for full support: one passing
+# remark is not the story, three are.
+BODY_SATURATION = 2.0
 # Weak terms (``~government``) show the topic only half as clearly as strong ones.
 WEAK_STRENGTH = 0.5
 # Evidence kept for an analyst: the strongest sentences, each cut to this length.
@@ -226,24 +232,24 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     """How central the watch's topic is to the record, and the sentences that show it.
 
     A sentence *meets* when every ``match_all`` group has a term in it, or it
-    holds an anchor; its strength is 1, or 0.5 for each group matched only by
-    weak (``~``) terms. The score adds ``TITLE_BONUS`` times the headline's
-    strength, ``LEDE_BONUS`` times the strongest lede sentence, and the
-    strength-weighted share of the text (headline ×3, lede ×2, body ×1) that
-    meets; it is capped at 1. Each further lede sentence counts ``LEDE_DECAY``
-    times less towards the lede bonus.
+    holds an anchor; its strength is 1, halved for each group matched only by
+    weak (``~``) terms. Three signals add up (capped at 1):
+
+    * the headline: ``TITLE_BONUS`` × its strength;
+    * the lede: ``LEDE_BONUS`` × the strongest lede sentence, each sentence after
+      the first counting ``LEDE_DECAY`` times less;
+    * the body: ``BODY_BONUS`` × the summed strength of its meeting sentences,
+      as a share of ``BODY_SATURATION`` (capped at 1): an article that keeps
+      coming back to the topic counts, one passing remark counts little. (A share
+      of all sentences was tried and dropped: it diluted long articles, which
+      keep naming their subject without the rules in every sentence.)
 
     Returns:
         The score in [0, 1] and up to ``MAX_EVIDENCE`` evidence sentences, each
         prefixed with where it stands ("title: …").
     """
     sentences = _weighed_sentences(record, watch)
-    total = sum(sentence.weight for sentence in sentences)
-    if not total:
-        return 0.0, ()
     title = max((s.strength for s in sentences if s.place == "title"), default=0.0)
-    # The lede's first sentence says what the story is; a later one may already
-    # be background ("… while the EU has just agreed on rules for the sector").
     lede = max(
         (
             s.strength * LEDE_DECAY**i
@@ -251,8 +257,8 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
         ),
         default=0.0,
     )
-    share = sum(s.weight * s.strength for s in sentences) / total
-    score = min(1.0, TITLE_BONUS * title + LEDE_BONUS * lede + share)
+    support = min(1.0, sum(s.strength for s in sentences if s.place == "body") / BODY_SATURATION)
+    score = min(1.0, TITLE_BONUS * title + LEDE_BONUS * lede + BODY_BONUS * support)
     ranked = sorted(
         (s for s in sentences if s.strength > 0),
         key=lambda s: (-s.strength * s.weight, sentences.index(s)),
@@ -299,10 +305,9 @@ def _strength(sentence: str, watch: Watch) -> float:
     for strong, weak in watch._group_strengths.values():
         if strong.search(sentence):
             continue
-        if weak.search(sentence):
-            strength *= WEAK_STRENGTH
-        else:
+        if not weak.search(sentence):
             return 0.0
+        strength *= WEAK_STRENGTH
     return strength
 
 
