@@ -244,6 +244,9 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
       of all sentences was tried and dropped: it diluted long articles, which
       keep naming their subject without the rules in every sentence.)
 
+    Without a single full-strength sentence the sum is halved: weak terms
+    support the topic, they do not make it.
+
     Returns:
         The score in [0, 1] and up to ``MAX_EVIDENCE`` evidence sentences, each
         prefixed with where it stands ("title: …").
@@ -259,6 +262,10 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     )
     support = min(1.0, sum(s.strength for s in sentences if s.place == "body") / BODY_SATURATION)
     score = min(1.0, TITLE_BONUS * title + LEDE_BONUS * lede + BODY_BONUS * support)
+    if not any(s.strength >= 1.0 for s in sentences):
+        # Only weak evidence ("government" + "AI" in several sentences) describes a
+        # government using AI, not governing it: it can add up, but not to the topic.
+        score *= WEAK_STRENGTH
     ranked = sorted(
         (s for s in sentences if s.strength > 0),
         key=lambda s: (-s.strength * s.weight, sentences.index(s)),

@@ -355,7 +355,9 @@ def test_weak_terms_count_half() -> None:
     weak = _record("Minister visits AI lab")
     strong = _record("Court rules on AI lab")
 
-    assert score_record(weak, SCORED)[0] == pytest.approx(score_record(strong, SCORED)[0] / 2)
+    # Half strength, and halved again: without one full-strength sentence the
+    # evidence supports the topic but cannot make it.
+    assert score_record(weak, SCORED)[0] == pytest.approx(score_record(strong, SCORED)[0] / 4)
     assert not classify(weak, SCORED).on_topic
 
 
