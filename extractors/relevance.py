@@ -7,7 +7,8 @@ with ordinary lower-case words; every other term matches case-insensitively.
 A trailing ``*`` matches a short word ending of up to four letters
 (``regulat*``: regulation, regulators, regulatory), so that a stem does not run
 on into a different word (``standard*`` must not match German "standardmäßig");
-a trailing ``**`` matches any ending, for compounds (``Gesetz**``: Gesetzentwurf).
+a trailing ``**`` matches any ending, for compounds (``Gesetz**``: Gesetzentwurf),
+and a leading ``**`` any beginning (``**behörde``: Datenschutzbehörde).
 A leading ``~`` marks a weak term, which counts half (see :func:`score_record`).
 
 Two ways to decide relevance:
@@ -170,12 +171,16 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
 
 
 def _word_pattern(word: str) -> str:
+    # A leading "**" lets the word end a compound (German and Dutch put the head
+    # last: "**behörde" is Datenschutzbehörde, "**algoritme*" overheidsalgoritmes).
+    start = r"\w*" if word.startswith("**") else ""
+    word = word[2:] if start else word
     if word.endswith("**"):
-        return re.escape(word.rstrip("*")) + r"\w*"
+        return start + re.escape(word.rstrip("*")) + r"\w*"
     if word.endswith("*"):
         # Inflections, not compounds: "regulat*" → regulation(s), regulatory.
-        return re.escape(word.rstrip("*")) + r"\w{0,4}"
-    return re.escape(word)
+        return start + re.escape(word.rstrip("*")) + r"\w{0,4}"
+    return start + re.escape(word)
 
 
 def split_sentences(text: str) -> list[str]:

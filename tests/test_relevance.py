@@ -485,3 +485,12 @@ def test_normalize_explain_shows_score_and_evidence(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "# relevance: on-topic (score 1.00 >= threshold 0.40)" in result.output
     assert "lede: The new law on AI takes effect in May." in result.output
+
+
+def test_leading_double_wildcard_matches_the_end_of_a_compound() -> None:
+    assert _matches(["**behörde**"], "Die Datenschutzbehörde und die Behörden") == [
+        "Datenschutzbehörde",
+        "Behörden",
+    ]
+    assert _matches(["**algoritme**"], "toezicht op overheidsalgoritmes") == ["overheidsalgoritmes"]
+    assert _matches(["behörde**"], "Die Datenschutzbehörde") == []

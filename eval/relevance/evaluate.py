@@ -48,6 +48,9 @@ class Item:
     url: str
     title: str
     text: str
+    # "post-tuning": added after the last change to the scorer and the default
+    # watch, and never used to tune them.
+    added: str = ""
 
     @property
     def split(self) -> str:
@@ -130,6 +133,7 @@ def report(
         ("tune (2/3)", lambda item: item.split == "tune"),
         ("held (1/3)", lambda item: item.split == "held"),
         ("non-English", lambda item: item.lang != "en"),
+        ("post-tuning", lambda item: item.added == "post-tuning"),
     ]
     slices += [
         (f"lang {lang}", lambda item, lang=lang: item.lang == lang)
