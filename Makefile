@@ -40,6 +40,7 @@ browser:
 eval: $(STAMP)
 	$(BIN)/python eval/run_eval.py
 	$(BIN)/python eval/run_eval.py --heldout
+	$(BIN)/python eval/relevance/evaluate.py --misses held
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py

@@ -320,7 +320,10 @@ def normalize(
         None, "--out", "-o", help="Folder for NAME.md outputs (default: print to stdout)."
     ),
     explain: bool = typer.Option(
-        False, "--explain", help="List every removed line with its reason code."
+        False,
+        "--explain",
+        help="List every removed line with its reason code, and why the watch keeps the "
+        "article or not (score, threshold, evidence sentences).",
     ),
     db: str | None = typer.Option(
         None,
@@ -359,6 +362,7 @@ def normalize(
             continue
         if explain:
             typer.echo(_explanation(path, article.removed))
+            typer.echo(_relevance_explanation(article.record, watch))
         document = dump_seed_document(article.record)
         if out:
             (out / f"{path.stem}.md").write_text(document, encoding="utf-8")
@@ -385,6 +389,19 @@ def _explanation(path: Path, removed: Any) -> str:
     for line in removed:
         text = line.text if len(line.text) <= 100 else line.text[:99] + "…"
         lines.append(f"  line {line.index + 1:>3}  {line.reason:<16} {text}")
+    return "\n".join(lines)
+
+
+def _relevance_explanation(record: Any, watch: Any) -> str:
+    """The watch's verdict: on- or off-topic, the score against the threshold, the evidence."""
+    from extractors.relevance import classify
+
+    verdict = classify(record, watch)
+    state = "on-topic" if verdict.on_topic else "off-topic"
+    lines = [f"# relevance: {state} ({verdict.reason.split('; evidence:')[0]})"]
+    lines += [f"  {sentence}" for sentence in verdict.evidence]
+    if verdict.topics:
+        lines.append(f"  topics: {', '.join(verdict.topics)}")
     return "\n".join(lines)
 
 

@@ -238,13 +238,18 @@ class WatchConfig(_Model):
     match_all: dict[Text, Terms] = Field(default_factory=dict)
     exclude: list[Text] = Field(default_factory=list)
     topics: dict[Text, Terms] = Field(default_factory=dict)
+    # Terms that name the topic on their own ("AI Act"); see extractors.relevance.
+    anchors: list[Text] = Field(default_factory=list)
+    # Relevance score at which an article is on-topic; unset keeps the original
+    # any-term-of-every-group rule, so older configs behave as before.
+    threshold: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
 
-    @field_validator("match_all", "exclude", "topics", mode="before")
+    @field_validator("match_all", "exclude", "topics", "anchors", mode="before")
     @classmethod
     def _empty_means_default(cls, value: object, info: ValidationInfo) -> object:
         # A key left without items (`exclude:`) is an editing state, not a type error.
         if value is None:
-            return [] if info.field_name == "exclude" else {}
+            return [] if info.field_name in ("exclude", "anchors") else {}
         return value
 
 

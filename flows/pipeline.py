@@ -243,6 +243,8 @@ def watch_from_config(config: Config) -> Watch:
         match_all={group: tuple(terms) for group, terms in config.watch.match_all.items()},
         exclude=tuple(config.watch.exclude),
         topics={label: tuple(terms) for label, terms in config.watch.topics.items()},
+        anchors=tuple(config.watch.anchors),
+        threshold=config.watch.threshold,
     )
 
 
