@@ -1,0 +1,158 @@
+"""Golden tests for structures that real pages (``../shared/realpages``) showed we got wrong.
+
+Each page here is our own minimal page, written in our own words, that reproduces the
+structure of a real page that broke: the corpus's licences keep its pages out of the repo.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from extractors.html import NotAnArticle, html_to_record, looks_like_article_url
+
+FETCHED = datetime(2026, 11, 1, tzinfo=UTC)
+
+PROSE = [
+    "The harbour board met on Tuesday evening to decide how the money left over from the "
+    "summer season should be spent, and after two hours of debate it chose the ferry pier.",
+    "Repairs to the pier have been postponed three times since the storm of last winter, "
+    "when waves lifted part of the decking and the ferry had to dock at the fishing quay.",
+    "The board's treasurer said the work would take about six weeks and could start as soon "
+    "as the last cruise ship of the year has left, probably at the end of October.",
+    "Several members asked whether the fishing quay could stay open to the ferry during the "
+    "works, and the harbour master promised to publish a timetable before the start.",
+    "A public meeting on the timetable is planned for the second week of October in the "
+    "town hall, where residents will be able to put their questions to the board.",
+]
+LINKS = [
+    "A guide to the coastal path, with maps",
+    "Photos from the regatta weekend",
+    "The lighthouse museum reopens",
+    "How the tide tables are calculated",
+    "An interview with the last net maker",
+    "Our favourite fish soup recipes",
+]
+
+
+def bare(body: str, head: str = "") -> bytes:
+    return f"<html><head><title>Page</title>{head}</head><body>{body}</body></html>".encode()
+
+
+def link_roundup() -> bytes:
+    """A blog post that is mostly a list of links with one-line comments (a weekly roundup)."""
+    items = "".join(f"<li><a href='/p/{index}'>{text}</a></li>" for index, text in enumerate(LINKS))
+    return bare(
+        "<div class='post'><h2>Weekend links</h2>"
+        "<p>Here is what caught my eye this week:</p>"
+        f"<ul>{items}</ul><p>See you next week!</p></div>"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://harbourblog.example/2012/10/weekend-links/",
+        "https://harbourblog.example/posts/my-weekend-links-for-october",
+        "https://news.example/story.php?id=1234567",
+    ],
+)
+def test_list_post_at_a_story_address_is_kept(url: str) -> None:
+    # Seen on blogs: link roundups and photo posts were refused as section fronts.
+    record = html_to_record(link_roundup(), url, FETCHED)
+
+    assert "The lighthouse museum reopens" in record.body
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://harbourblog.example/", "https://harbourblog.example/tag/links"],
+)
+def test_same_list_at_a_section_address_is_still_a_section_front(url: str) -> None:
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(link_roundup(), url, FETCHED)
+
+    assert raised.value.reason == "section-front"
+
+
+def test_article_urls() -> None:
+    assert looks_like_article_url("https://x.example/2020-02/19/c_1125597921.htm")
+    assert looks_like_article_url("https://x.example/themen/land/woher-kommt-die-luft")
+    assert not looks_like_article_url("https://x.example/news/")
+    assert not looks_like_article_url("https://x.example/2012/10/")
+    assert not looks_like_article_url("https://x.example/search?q=tram")
+
+
+def test_short_photo_post_at_a_dated_address_is_kept() -> None:
+    body = (
+        "<div class='post'><h2>At the harbour</h2><img src='/a.jpg'>"
+        "<p>The fishing boats came back early this morning because of the fog, and the "
+        "quay was full of people waiting for them.</p></div>"
+        "<div class='sidebar'><p>About me: I write about the harbour, its boats and its people."
+        "</p><p>Archive: October, September, August</p></div>"
+    )
+    url = "https://harbourblog.example/2012/10/at-the-harbour/"
+
+    record = html_to_record(bare(body), url, FETCHED)
+
+    assert "fishing boats came back early" in record.body
+
+
+def paywalled(paragraphs: list[str]) -> bytes:
+    text = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    return bare(
+        "<nav><a href='/'>Home</a></nav><article><h1>Board picks the ferry pier</h1>"
+        f"{text}<div class='paywall'><p>Subscribe to continue reading.</p>"
+        "<p>Already a subscriber? Log in.</p></div></article>",
+        head='<meta property="og:type" content="article">',
+    )
+
+
+def test_paywalled_article_with_visible_text_is_stored_secured() -> None:
+    record = html_to_record(paywalled(PROSE), "https://port.example/news/pier-repairs", FETCHED)
+
+    assert PROSE[0] in record.body
+    assert PROSE[-1] in record.body
+    assert record.secured == "true"
+
+
+def test_paywall_stub_without_article_text_is_rejected() -> None:
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(paywalled(PROSE[:1]), "https://port.example/news/pier-repairs", FETCHED)
+
+    assert raised.value.reason == "paywall"
+
+
+def test_free_article_is_not_secured() -> None:
+    body = "<article><h1>Board picks the ferry pier</h1>" + "".join(
+        f"<p>{paragraph}</p>" for paragraph in PROSE
+    )
+    record = html_to_record(bare(body + "</article>"), "https://port.example/news/a", FETCHED)
+
+    assert record.secured is None
+
+
+def test_short_article_beside_a_cookie_banner_is_kept() -> None:
+    # A 60-word notice on a page whose banner asks to accept cookies is not a consent wall.
+    body = (
+        "<div class='banner'>We use cookies. Click accept to agree to all cookies.</div>"
+        f"<article><h1>Pier works</h1><p>{PROSE[0]}</p><p>{PROSE[1]}</p></article>"
+    )
+
+    record = html_to_record(bare(body), "https://port.example/notices/pier-works-start", FETCHED)
+
+    assert PROSE[1] in record.body
+
+
+def test_page_with_an_unclosed_title_is_not_a_javascript_shell() -> None:
+    # Old pages cut near the top: the parsed <body> holds almost nothing, the article is there.
+    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in PROSE)
+    page = (
+        "<html><head><title>Board picks the ferry pier</head>"
+        f"<body><div id='story'>{paragraphs}</div></body></html>"
+    ).encode()
+
+    record = html_to_record(page, "https://port.example/news/story.php?id=88213", FETCHED)
+
+    assert PROSE[2] in record.body
