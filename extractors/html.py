@@ -29,7 +29,6 @@ from extractors.text import (
     LIST_ITEM,
     MAX_EXCERPT_CHARS,
     SENTENCE_END,
-    drop_leading_headline,
     join_paragraphs,
     split_paragraphs,
     truncate,
@@ -49,6 +48,10 @@ WALL_MAX_WORDS = 200
 COOKIE_WALL_MAX_WORDS = 80
 LISTING_MAX_WORDS = 250
 LINK_LIST_SHARE = 0.6
+# A text is hard-wrapped when this many lines (and this share of them) stop mid-sentence.
+WRAPPED_MIN_LINES = 3
+WRAPPED_MIN_SHARE = 0.3
+WRAPPED_MIN_WORDS = 6
 # A paywalled page showing this many words of article prose is an article (stored, secured).
 PAYWALL_MIN_ARTICLE_WORDS = 100
 # A thin page behind a consent banner whose extracted prose reaches this is an article.
@@ -402,7 +405,7 @@ def html_to_record(
     tree = _parse(html)
     meta = read_page_metadata(tree, url)
     text = _main_text(html, tree, url)
-    paragraphs = split_paragraphs(text)
+    paragraphs = reflow_wrapped_lines(split_paragraphs(text))
     secured = check_is_article(tree, meta, paragraphs, url)
 
     web_url = _choose_web_url(url, meta.canonical)
@@ -426,7 +429,8 @@ def html_to_record(
         extra["urlDate"] = url_day.isoformat()
     return Record(
         title=title,
-        body=drop_leading_headline(join_paragraphs(paragraphs), title),
+        # Headline copies at the top stay for the cleaner, which removes them with a reason.
+        body=join_paragraphs(paragraphs),
         excerpt=excerpt,
         category=_category(meta.article_type),
         published_at=published,
@@ -603,6 +607,39 @@ def check_is_article(
     ):
         raise NotAnArticle("no-text", f"only {words} words of text")
     return secured
+
+
+def reflow_wrapped_lines(lines: list[str]) -> list[str]:
+    """Join lines that a hard-wrapped page broke inside its sentences.
+
+    Some pages (old CMSs, wire copy pasted with its line breaks) break every
+    paragraph at a fixed width; each line then reads as a fragment and the
+    cleaner drops them as such. When most lines of a text end mid-sentence, a
+    line that does is joined with the next one; lists and table rows are left alone.
+    """
+    unfinished = [line for line in lines if _ends_mid_sentence(line)]
+    if len(unfinished) < WRAPPED_MIN_LINES or len(unfinished) < WRAPPED_MIN_SHARE * len(lines):
+        return lines
+    joined: list[str] = []
+    for line in lines:
+        if joined and _ends_mid_sentence(joined[-1]) and not _is_row(line):
+            joined[-1] = f"{joined[-1]} {line}"
+        else:
+            joined.append(line)
+    return joined
+
+
+def _ends_mid_sentence(line: str) -> bool:
+    return (
+        len(line.split()) >= WRAPPED_MIN_WORDS
+        and not SENTENCE_END.search(line)
+        and not line.rstrip().endswith(":")
+        and not _is_row(line)
+    )
+
+
+def _is_row(line: str) -> bool:
+    return bool(LIST_ITEM.match(line)) or line.lstrip().startswith("|")
 
 
 def looks_like_article_url(url: str) -> bool:

@@ -131,9 +131,17 @@ def test_realistic_page_metadata() -> None:
 
 
 def test_headline_is_not_repeated_as_first_body_paragraph() -> None:
-    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+    # The extractor keeps every extracted line; the cleaner removes the copy, with a reason.
+    from extractors.article import build_article
+    from extractors.relevance import Watch
 
-    assert record.body.split("\n\n")[0] != record.title
+    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+    article = build_article(
+        record, source="t", fetched_at=FETCHED, watch=Watch(), input_kind="html"
+    )
+
+    assert article.record.body.split("\n\n")[0] != record.title
+    assert any(line.reason == "headline" and line.text == HEADLINE for line in article.removed)
 
 
 def test_body_paragraphs_are_separated_by_blank_lines() -> None:

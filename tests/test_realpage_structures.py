@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from extractors.article import build_article
 from extractors.html import NotAnArticle, html_to_record, looks_like_article_url
+from extractors.relevance import Watch
 
 FETCHED = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -156,3 +158,27 @@ def test_page_with_an_unclosed_title_is_not_a_javascript_shell() -> None:
     record = html_to_record(page, "https://port.example/news/story.php?id=88213", FETCHED)
 
     assert PROSE[2] in record.body
+
+
+def _wrapped(text: str, width: int = 60) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line]
+
+
+def test_hard_wrapped_paragraphs_are_joined_not_cut() -> None:
+    # Wire copy pasted with its line breaks: every line used to be a "fragment" and went.
+    paragraphs = "".join(f"<p>{'<br>'.join(_wrapped(paragraph))}</p>" for paragraph in PROSE)
+    page = bare(f"<h1>Board picks the ferry pier</h1><div class='story'>{paragraphs}</div>")
+
+    record = html_to_record(page, "https://port.example/news/board-picks-pier", FETCHED)
+    article = build_article(
+        record, source="t", fetched_at=FETCHED, watch=Watch(), input_kind="html"
+    )
+
+    assert article.record.body.split("\n\n") == PROSE
