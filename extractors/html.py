@@ -134,6 +134,8 @@ _LISTING_PATH = re.compile(
 # A date this far past the fetch time is a parsing error or a scheduled
 # placeholder, never a publication date.
 FUTURE_TOLERANCE = timedelta(hours=2)
+# Declared dates before this year are placeholders (year 1, the Unix epoch), not publication.
+EARLIEST_PUBLICATION_YEAR = 1995
 # Single- and multi-byte encodings of non-Latin scripts, trusted when detected.
 _NON_LATIN_ENCODINGS = frozenset(
     [
@@ -247,6 +249,9 @@ class PageMetadata:
     """What a page declares about itself, before trafilatura touches the tree."""
 
     title: str = ""
+    # The headline the page displays, as its JSON-LD states it (``og:title`` is often a
+    # social-media variant of it).
+    headline: str = ""
     site_name: str = ""
     description: str = ""
     canonical: str = ""
@@ -258,6 +263,10 @@ class PageMetadata:
     og_type: str = ""
     free: bool | None = None
     images: list[Image] = field(default_factory=list)
+    # Dates after this (the fetch time plus a tolerance) are placeholders, not publication.
+    not_after: datetime | None = None
+    # A declared date was skipped for lying after ``not_after``.
+    future_skipped: bool = False
 
 
 def decode_html(content: bytes, declared_charset: str | None = None) -> str:
@@ -303,9 +312,20 @@ def decode_html(content: bytes, declared_charset: str | None = None) -> str:
         return content.decode(best.encoding if best else "cp1252", errors="replace")
 
 
-def read_page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
-    """Collect the page's declared metadata: Open Graph, meta tags, links, JSON-LD."""
+def read_page_metadata(
+    tree: lxml.html.HtmlElement, url: str, *, fetched_at: datetime | None = None
+) -> PageMetadata:
+    """Collect the page's declared metadata: Open Graph, meta tags, links, JSON-LD.
+
+    Args:
+        tree: the parsed page.
+        url: its URL (relative links are resolved against it).
+        fetched_at: when it was fetched; a declared date after it is skipped in favour
+            of the next source, like placeholder dates (year 1, the Unix epoch).
+    """
     meta = PageMetadata()
+    if fetched_at is not None:
+        meta.not_after = to_utc(fetched_at) + FUTURE_TOLERANCE
     properties: dict[str, list[str]] = {}
     for element in tree.iter("meta"):
         key = (
@@ -403,17 +423,21 @@ def html_to_record(
     # lxml refuses str input that still carries an XML encoding declaration (XHTML pages).
     html = _close_unclosed_title(_XML_DECLARATION.sub("", html, count=1))
     tree = _parse(html)
-    meta = read_page_metadata(tree, url)
+    meta = read_page_metadata(tree, url, fetched_at=fetched_at)
     text = _main_text(html, tree, url)
     paragraphs = reflow_wrapped_lines(split_paragraphs(text))
     secured = check_is_article(tree, meta, paragraphs, url)
 
     web_url = _choose_web_url(url, meta.canonical)
     site_name = meta.site_name
-    title = strip_site_suffix(meta.title or _page_title(tree), site_name, web_url)
+    title = strip_site_suffix(
+        _displayed_headline(meta) or meta.title or _page_title(tree), site_name, web_url
+    )
     title = _prefer_headline(tree, title, site_name)
     published = meta.published
-    if published is None:
+    if published is None and not meta.future_skipped:
+        # htmldate reads the same declarations (to the day): after a future one, it
+        # would only bring that date back.
         published = _fallback_date(tree, fetched_at)
     if published is not None and published > to_utc(fetched_at) + FUTURE_TOLERANCE:
         published = None
@@ -866,8 +890,11 @@ def _merge_json_ld(meta: PageMetadata, item: Mapping[str, Any], url: str) -> Non
     free = item.get("isAccessibleForFree")
     if free is not None and meta.free is None:
         meta.free = str(free).strip().lower() not in {"false", "0", "no"}
-    if isinstance(item.get("headline"), str) and not meta.title:
-        meta.title = item["headline"]
+    headline = item.get("headline")
+    if isinstance(headline, str) and headline.strip() and not meta.headline:
+        meta.headline = " ".join(headline.split())
+    if meta.headline and not meta.title:
+        meta.title = meta.headline
     if not meta.published_has_time:
         _set_date(meta, str(item.get("datePublished") or ""), override=True)
     publisher = item.get("publisher")
@@ -897,11 +924,24 @@ def _json_ld_images(value: Any, url: str) -> Iterator[Image]:
             )
 
 
+def _displayed_headline(meta: PageMetadata) -> str:
+    """JSON-LD's headline, unless it is a shortened form of the page's title."""
+    headline = meta.headline
+    stem = headline.rstrip(".…").strip()
+    if stem != headline and meta.title.startswith(stem):
+        # Cut to a length limit ("… and…"): the full title says more.
+        return ""
+    return headline
+
+
 def _set_date(meta: PageMetadata, text: str, override: bool = False) -> bool:
     if meta.published is not None and not override:
         return False
     moment = _parse_date(text)
     if moment is None:
+        return False
+    if meta.not_after is not None and moment > meta.not_after:
+        meta.future_skipped = True
         return False
     has_time = "T" in text or ":" in text
     if meta.published is None or (has_time and not meta.published_has_time):
@@ -919,7 +959,12 @@ def _parse_date(text: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # "0001-01-01T00:00:00+02:00" lies before year 1 in UTC
+        return None
+    # "0001-01-01", the Unix epoch and other CMS defaults: no news page is that old.
+    return moment if moment.year >= EARLIEST_PUBLICATION_YEAR else None
 
 
 def _category(article_type: str) -> str:

@@ -406,12 +406,13 @@ def test_json_ld_news_article_supplies_headline_date_publisher() -> None:
     assert Image(url="https://cdn.example-times.com/ld.jpg", width=800, height=450) in record.images
 
 
-def test_open_graph_wins_over_json_ld_for_title_and_site_name() -> None:
+def test_json_ld_headline_wins_over_og_title_and_open_graph_over_json_ld_site_name() -> None:
+    # og:title is often a social-media variant; JSON-LD's headline is the one displayed.
     meta = DEFAULT_META + '<meta property="og:title" content="OG title">'
 
     record = html_to_record(page(meta=meta, head_extra=JSON_LD_GRAPH), URL, FETCHED)
 
-    assert record.title == "OG title"
+    assert record.title == "JSON-LD headline wins"
     assert record.provider.name == "Example Times"
 
 

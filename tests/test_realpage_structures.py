@@ -6,13 +6,17 @@ structure of a real page that broke: the corpus's licences keep its pages out of
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
+import yaml
 
 from extractors.article import build_article
 from extractors.html import NotAnArticle, html_to_record, looks_like_article_url
+from extractors.record import Record
 from extractors.relevance import Watch
+from extractors.seedformat import dump_seed_document
 
 FETCHED = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -182,3 +186,79 @@ def test_hard_wrapped_paragraphs_are_joined_not_cut() -> None:
     )
 
     assert article.record.body.split("\n\n") == PROSE
+
+
+def dated_page(head: str, h1: str = "Board picks the ferry pier") -> bytes:
+    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in PROSE)
+    return bare(f"<article><h1>{h1}</h1>{paragraphs}</article>", head=head)
+
+
+def json_ld(**fields: str) -> str:
+    return (
+        '<script type="application/ld+json">'
+        + json.dumps({"@type": "NewsArticle", **fields})
+        + "</script>"
+    )
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "2031-05-01T09:00:00Z"]
+)
+def test_placeholder_date_gives_way_to_the_next_source(placeholder: str) -> None:
+    head = f'<meta property="article:published_time" content="{placeholder}">' + json_ld(
+        datePublished="2026-10-20T09:30:00+02:00"
+    )
+
+    record = html_to_record(dated_page(head), "https://port.example/news/pier", FETCHED)
+
+    assert record.published_at == datetime(2026, 10, 20, 7, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("offset", ["+0200", "+02:00"])
+def test_numeric_offsets_with_or_without_a_colon(offset: str) -> None:
+    head = f'<meta property="article:published_time" content="2026-10-20T09:30:00{offset}">'
+
+    record = html_to_record(dated_page(head), "https://port.example/news/pier", FETCHED)
+
+    assert record.published_at == datetime(2026, 10, 20, 7, 30, tzinfo=UTC)
+
+
+def test_date_published_wins_over_date_modified() -> None:
+    head = json_ld(dateModified="2026-10-21T18:00:00Z", datePublished="2026-10-20T06:00:00Z")
+
+    record = html_to_record(dated_page(head), "https://port.example/news/pier", FETCHED)
+
+    assert record.published_at == datetime(2026, 10, 20, 6, 0, tzinfo=UTC)
+
+
+def test_json_ld_headline_wins_over_a_social_og_title() -> None:
+    head = (
+        '<meta property="og:title" content="You will not believe what the harbour board did">'
+        + json_ld(headline="Harbour board picks the ferry pier for repairs")
+    )
+    page = dated_page(head, h1="Harbour board picks the ferry pier for repairs")
+
+    record = html_to_record(page, "https://port.example/news/pier", FETCHED)
+
+    assert record.title == "Harbour board picks the ferry pier for repairs"
+
+
+def test_shortened_json_ld_headline_gives_way_to_the_full_title() -> None:
+    full = "Harbour board picks the ferry pier for repairs after a long debate"
+    head = f'<meta property="og:title" content="{full}">' + json_ld(
+        headline="Harbour board picks the ferry pier for…"
+    )
+
+    record = html_to_record(dated_page(head), "https://port.example/news/pier", FETCHED)
+
+    assert record.title == full
+
+
+def test_year_one_and_keyword_titles_survive_a_seed_round_trip() -> None:
+    record = Record(title="Yes", secured="true", published_at=datetime(1, 1, 1, tzinfo=UTC))
+
+    data = yaml.safe_load(dump_seed_document(record).split("---\n", 2)[1])
+
+    assert data["title"] == "Yes"
+    assert data["secured"] == "true"
+    assert data["publishedDateTime"] == datetime(1, 1, 1, tzinfo=UTC)
