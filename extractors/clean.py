@@ -47,6 +47,9 @@ COHERENCE_MIN_TEXT_WORDS = 300
 # In a long text, a head or tail line sharing less than this is about something else.
 OFFTOPIC_MAX_COHERENCE = 0.2
 OFFTOPIC_MIN_CONTENT_WORDS = 6
+# Promos and teasers are a line or two; a longer paragraph with its own vocabulary is the
+# article's (an opening anecdote, a closing aside): on real pages, those were what it removed.
+OFFTOPIC_MAX_WORDS = 40
 # The headline shares the article's vocabulary.
 HEADLINE_MIN_COHERENCE = 0.25
 # The headline stands among the first lines of scraped text.
@@ -588,6 +591,7 @@ def _offtopic(line: _Line) -> bool:
     return (
         line.coherence is not None
         and len(line.content) >= OFFTOPIC_MIN_CONTENT_WORDS
+        and line.words <= OFFTOPIC_MAX_WORDS
         and line.coherence < OFFTOPIC_MAX_COHERENCE
     )
 

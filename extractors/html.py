@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -49,9 +50,13 @@ COOKIE_WALL_MAX_WORDS = 80
 LISTING_MAX_WORDS = 250
 LINK_LIST_SHARE = 0.6
 # A text is hard-wrapped when this many lines (and this share of them) stop mid-sentence.
-WRAPPED_MIN_LINES = 3
-WRAPPED_MIN_SHARE = 0.3
+WRAPPED_MIN_LINES = 4
 WRAPPED_MIN_WORDS = 6
+# Wrapped lines are filled to within this share of the text's width (its longest lines) ...
+WRAPPED_FILL = 0.8
+WRAPPED_MIN_WIDTH = 40
+# ... and the next line goes on in lower case at this share of the breaks at least.
+WRAPPED_LOWER_SHARE = 0.3
 # A paywalled page showing this many words of article prose is an article (stored, secured).
 PAYWALL_MIN_ARTICLE_WORDS = 100
 # A thin page behind a consent banner whose extracted prose reaches this is an article.
@@ -61,6 +66,9 @@ PROSE_PARAGRAPH_MIN_WORDS = 12
 # A page at a story's own address may be a short post (a photo with a caption).
 SHORT_POST_MIN_WORDS = 15
 ARTICLE_SLUG_MIN_WORDS = 3
+# The page's title names one story when a part of it this long opens the main text.
+PAGE_HEADLINE_MIN_WORDS = 4
+PAGE_HEADLINE_SEARCH_LINES = 3
 # "/2012/10/some-post", "/2012/10/29/some-post", "/2020-02/19/c_11.htm": a dated story path.
 _URL_DATED_SLUG = re.compile(
     r"/(?:19|20)\d{2}[/-](?:0?[1-9]|1[0-2])/(?:\d{1,2}/)?[^/]*[^\W\d_][^/]*"
@@ -252,6 +260,8 @@ class PageMetadata:
     # The headline the page displays, as its JSON-LD states it (``og:title`` is often a
     # social-media variant of it).
     headline: str = ""
+    # The ``<title>`` element's text (trafilatura prunes the tree later).
+    page_title: str = ""
     site_name: str = ""
     description: str = ""
     canonical: str = ""
@@ -344,6 +354,9 @@ def read_page_metadata(
         return ""
 
     meta.title = first("og:title", "twitter:title")
+    title_element = tree.find(".//title")
+    if title_element is not None:
+        meta.page_title = " ".join(title_element.text_content().split())
     meta.og_type = first("og:type").lower()
     meta.site_name = first("og:site_name", "application-name", "publisher")
     meta.description = first("og:description", "description", "twitter:description")
@@ -619,7 +632,12 @@ def check_is_article(
             raise NotAnArticle("cookie-wall", "the only text is a consent dialog's")
     # An address shaped like one story's (a dated path, a headline slug, a story id) is
     # evidence of an article as strong as a declaration: section fronts live at short paths.
-    article_page = declared_article or looks_like_article_url(url)
+    article_page = (
+        declared_article
+        or looks_like_article_url(url)
+        or bool(meta.canonical and looks_like_article_url(meta.canonical))
+        or _opens_with_page_headline(meta.page_title, paragraphs)
+    )
     if not article_page and _is_teaser_list(paragraphs):
         raise NotAnArticle(
             "section-front", "short teasers or search snippets, no paragraph of prose"
@@ -638,19 +656,38 @@ def reflow_wrapped_lines(lines: list[str]) -> list[str]:
 
     Some pages (old CMSs, wire copy pasted with its line breaks) break every
     paragraph at a fixed width; each line then reads as a fragment and the
-    cleaner drops them as such. When most lines of a text end mid-sentence, a
-    line that does is joined with the next one; lists and table rows are left alone.
+    cleaner drops them as such. A text is hard-wrapped when several lines stop
+    mid-sentence at about the same width and the line after them often goes on
+    in lower case; list items and headings stop without a full stop too, but at
+    every length and followed by a capital. Then each line filled to the width
+    is joined with the next; lists and table rows are left alone.
     """
-    unfinished = [line for line in lines if _ends_mid_sentence(line)]
-    if len(unfinished) < WRAPPED_MIN_LINES or len(unfinished) < WRAPPED_MIN_SHARE * len(lines):
+    widths = sorted(len(line) for line in lines if _ends_mid_sentence(line))
+    if len(widths) < WRAPPED_MIN_LINES:
+        return lines
+    width = widths[int(0.9 * (len(widths) - 1))]
+
+    def filled(line: str) -> bool:
+        return _ends_mid_sentence(line) and len(line) >= WRAPPED_FILL * width
+
+    breaks = [(line, after) for line, after in pairwise(lines) if filled(line)]
+    going_on = sum(1 for _, after in breaks if after[:1].islower())
+    if (
+        width < WRAPPED_MIN_WIDTH
+        or len(breaks) < WRAPPED_MIN_LINES
+        or going_on < WRAPPED_LOWER_SHARE * len(breaks)
+    ):
         return lines
     joined: list[str] = []
     for line in lines:
-        if joined and _ends_mid_sentence(joined[-1]) and not _is_row(line):
-            joined[-1] = f"{joined[-1]} {line}"
+        last = joined[-1].rsplit("\n", 1)[-1] if joined else ""
+        # A paragraph's short first line (indented in the source) goes on in lower case.
+        goes_on = _ends_mid_sentence(last) and line[:1].islower()
+        if joined and (filled(last) or goes_on) and not _is_row(line):
+            joined[-1] = f"{joined[-1]}\n{line}"
         else:
             joined.append(line)
-    return joined
+    return [" ".join(line.split("\n")) for line in joined]
 
 
 def _ends_mid_sentence(line: str) -> bool:
@@ -664,6 +701,25 @@ def _ends_mid_sentence(line: str) -> bool:
 
 def _is_row(line: str) -> bool:
     return bool(LIST_ITEM.match(line)) or line.lstrip().startswith("|")
+
+
+def _opens_with_page_headline(page_title: str, paragraphs: list[str]) -> bool:
+    """The main text opens with the headline the page's ``<title>`` names: one story's page.
+
+    A section front's title names the site or the section ("News", "Tag: AI"); a
+    story's names the story, and the extracted text starts under that headline.
+    """
+    title = page_title
+    wanted = {
+        _squash(part)
+        for separator in _TITLE_SEPARATORS
+        for part in title.split(separator)
+        if len(part.split()) >= PAGE_HEADLINE_MIN_WORDS
+    }
+    if len(title.split()) >= PAGE_HEADLINE_MIN_WORDS:
+        wanted.add(_squash(title))
+    wanted.discard("")
+    return any(_squash(line) in wanted for line in paragraphs[:PAGE_HEADLINE_SEARCH_LINES])
 
 
 def looks_like_article_url(url: str) -> bool:

@@ -13,7 +13,12 @@ import pytest
 import yaml
 
 from extractors.article import build_article
-from extractors.html import NotAnArticle, html_to_record, looks_like_article_url
+from extractors.html import (
+    NotAnArticle,
+    html_to_record,
+    looks_like_article_url,
+    reflow_wrapped_lines,
+)
 from extractors.record import Record
 from extractors.relevance import Watch
 from extractors.seedformat import dump_seed_document
@@ -262,3 +267,30 @@ def test_year_one_and_keyword_titles_survive_a_seed_round_trip() -> None:
     assert data["title"] == "Yes"
     assert data["secured"] == "true"
     assert data["publishedDateTime"] == datetime(1, 1, 1, tzinfo=UTC)
+
+
+def test_lines_of_a_page_that_is_not_hard_wrapped_are_left_apart() -> None:
+    # A headline, a standfirst and "Read also" rows end without a stop too; they are not wraps.
+    lines = [
+        "Harbour board picks the ferry pier for repairs",
+        "The decision ends a debate that has gone on since the storm last winter",
+        *PROSE[:3],
+        "Read also: the fishing quay will get new lights before Christmas",
+        *PROSE[3:],
+    ]
+
+    assert reflow_wrapped_lines(lines) == lines
+
+
+def test_list_post_whose_title_names_its_opening_headline_is_kept() -> None:
+    # No story-shaped address at all (a blog at /?p=7): the <title> names the post's headline.
+    items = "".join(f"<li><a href='/p/{index}'>{text}</a></li>" for index, text in enumerate(LINKS))
+    page = (
+        "<html><head><title>Weekend links for the harbour crowd | Harbour Blog</title></head>"
+        "<body><div class='post'><h2>Weekend links for the harbour crowd</h2>"
+        f"<p>Here is what caught my eye this week:</p><ul>{items}</ul></div></body></html>"
+    ).encode()
+
+    record = html_to_record(page, "https://harbourblog.example/?p=7", FETCHED)
+
+    assert "Photos from the regatta weekend" in record.body
