@@ -290,8 +290,8 @@ def render_report(
         "",
         "### HTML: extraction and cleaning vs plain trafilatura",
         "",
-        f"**Workload:** {len(pages)} pages held in memory ({evaluation} from `eval/html`, "
-        f"{len(pages) - evaluation} from `tests/fixtures/site/articles`; mean {mean_kb:.0f} KB), "
+        f"**Workload:** {len(pages)} pages held in memory ({_origin(pages, evaluation)}; "
+        f"mean {mean_kb:.0f} KB), "
         f"{html.rounds} rounds → {html.rounds * len(pages)} timed extractions per extractor. "
         "Each round times every page with the three extractors back to back, in an order that "
         "rotates from page to page; a page's time is the median of its rounds. The peers get the "
@@ -346,6 +346,18 @@ def render_report(
         f"Target ≥ {TARGET_DOCS_PER_S} documents/s on one core: {verdict}.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _origin(pages: Sequence[Page], evaluation: int) -> str:
+    real = sum(
+        1 for page in pages if page.url.startswith("http") and "bench.example" not in page.url
+    )
+    if real:
+        return f"real pages spread over the datasets of `../shared/realpages`: {real}"
+    return (
+        f"{evaluation} from `eval/html`, {len(pages) - evaluation} from "
+        "`tests/fixtures/site/articles`"
+    )
 
 
 def update_benchmarks(section: str) -> None:
