@@ -178,6 +178,11 @@ _NON_LATIN_ENCODINGS = frozenset(
         "utf_32",
     ]
 )
+# Abbreviations and initials that stand before a name or number, never at a sentence's end.
+_ABBREVIATION_END = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Capt|Lt|Sgt|Rev|Hon|Messrs|No|Nr|Jan|Feb|Mar|"
+    r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Hr|Fr|Frau|Herr|Mme|Mlle|Sr|Sra|[A-Z])\.\s*$"
+)
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
 _TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -693,7 +698,8 @@ def reflow_wrapped_lines(lines: list[str]) -> list[str]:
 def _ends_mid_sentence(line: str) -> bool:
     return (
         len(line.split()) >= WRAPPED_MIN_WORDS
-        and not SENTENCE_END.search(line)
+        # "… said Mr." or "… J." is cut before the name, not at a sentence's end.
+        and (not SENTENCE_END.search(line) or bool(_ABBREVIATION_END.search(line)))
         and not line.rstrip().endswith(":")
         and not _is_row(line)
     )

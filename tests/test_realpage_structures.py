@@ -294,3 +294,20 @@ def test_list_post_whose_title_names_its_opening_headline_is_kept() -> None:
     record = html_to_record(page, "https://harbourblog.example/?p=7", FETCHED)
 
     assert "Photos from the regatta weekend" in record.body
+
+
+def test_wrapped_line_ending_at_an_abbreviation_or_initial_is_joined() -> None:
+    lines = [
+        "The harbour board met on Tuesday evening and its chair, Mr.",
+        "Hallam, said that the money left over from the summer would",
+        "go to the ferry pier, which was damaged in the storm of Oct.",
+        "12 last year, after a debate led by the treasurer, Ann J.",
+        "Rowe, who had asked for the repairs since the spring.",
+        "The works will take about six weeks and could start as soon",
+        "as the last cruise ship of the year has left the harbour.",
+    ]
+
+    assert reflow_wrapped_lines(lines) == [
+        " ".join(lines[:5]),
+        " ".join(lines[5:]),
+    ]
