@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from extractors.article import build_article
+from extractors.clean import clean_paragraphs
 from extractors.html import (
     NotAnArticle,
     html_to_record,
@@ -311,3 +312,17 @@ def test_wrapped_line_ending_at_an_abbreviation_or_initial_is_joined() -> None:
         " ".join(lines[:5]),
         " ".join(lines[5:]),
     ]
+
+
+def test_long_opening_line_without_a_stop_and_a_colon_lead_in_are_kept() -> None:
+    # Real pages: a first paragraph that lost its full stop, a lead-in ending with a colon.
+    opening = (
+        "In addition to the first set of harbour photos published a few days ago here are more "
+        "pictures taken from the ferry pier on a calm morning"
+    )
+    lead_in = "Members of the board went down to the pier to see the damage for themselves:"
+    paragraphs = [opening, lead_in, *PROSE]
+
+    result = clean_paragraphs(paragraphs, title="Board picks the ferry pier", reference=FETCHED)
+
+    assert list(result.paragraphs) == paragraphs
