@@ -42,6 +42,8 @@ PAYWALL_SECURED = "true"
 MIN_ARTICLE_WORDS = 40
 # A first extraction shorter than this gets a second opinion.
 SECOND_OPINION_WORDS = 120
+# ... and so does a longer one with less prose than this.
+SECOND_OPINION_PROSE_WORDS = 50
 # Error pages, walls and shells carry little text.
 NOT_FOUND_MAX_WORDS = 150
 SHELL_MAX_WORDS = 25
@@ -496,14 +498,31 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> str:
     and a short result may mean the fast pass missed the article container.
     """
     first = _trafilatura(tree, url, fast=True, tables=True)
+    chosen = first
     table_rows = sum(len(line) for line in first.split("\n") if line.lstrip().startswith("|"))
     if table_rows > len(first) / 2:
         second = _trafilatura(_reparse(html), url, fast=False, tables=False)
-        return second if len(second.split()) >= MIN_ARTICLE_WORDS else first
-    if len(first.split()) < SECOND_OPINION_WORDS:
+        chosen = second if len(second.split()) >= MIN_ARTICLE_WORDS else first
+    elif len(first.split()) < SECOND_OPINION_WORDS:
         second = _trafilatura(_reparse(html), url, fast=False, tables=True)
         return second if len(second.split()) > len(first.split()) else first
-    return first
+    prose = _sentence_words(chosen)
+    if prose < SECOND_OPINION_PROSE_WORDS:
+        # Long but without a paragraph of prose: the fast pass may have taken a block of
+        # links or listings for the article (seen on old portal pages).
+        full = _trafilatura(_reparse(html), url, fast=False, tables=True)
+        if _sentence_words(full) > prose:
+            return full
+    return chosen
+
+
+def _sentence_words(text: str) -> int:
+    """Words in lines of prose that end like a sentence (not link rows or listings)."""
+    return sum(
+        len(line.split())
+        for line in split_paragraphs(text)
+        if len(line.split()) >= PROSE_PARAGRAPH_MIN_WORDS and SENTENCE_END.search(line)
+    )
 
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool, tables: bool) -> str:
