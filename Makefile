@@ -41,6 +41,8 @@ eval: $(STAMP)
 	$(BIN)/python eval/run_eval.py
 	$(BIN)/python eval/run_eval.py --heldout
 	$(BIN)/python eval/relevance/evaluate.py --misses held
+	# Real pages with human gold (../shared/realpages, not in the repo); skipped when absent.
+	$(BIN)/python eval/realpages.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py

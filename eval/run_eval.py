@@ -67,7 +67,8 @@ from storage.database import Database  # noqa: E402
 BASELINE = EVAL_DIR / "baseline.json"
 # The watch a new user runs with: relevance is judged against it.
 WATCH = watch_from_config(load_config(REPO / "seeds" / "sources.yaml"))
-# Written by someone who had not seen the cleaner, and never used to tune it.
+# Written by someone who had not seen the cleaner; fixes followed its first run, so it is
+# a regression set now, not an unseen one (the real-pages corpus is the main measure).
 HELDOUT_DIR = EVAL_DIR / "heldout"
 # A fixed fetch time: dates "in the future" are dropped relative to it, so results must not
 # depend on the day the evaluation runs.
@@ -1245,7 +1246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--heldout",
         action="store_true",
-        help="score the held-out set (eval/heldout/), never used for tuning; no floors",
+        help=(
+            "score the held-out set (eval/heldout/); no floors. Written blind, but fixes were "
+            "made after its first run (eval/heldout/first-run.md), so it is no longer unseen"
+        ),
     )
     parser.add_argument("--baseline", type=Path, default=BASELINE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

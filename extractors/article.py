@@ -139,7 +139,10 @@ def build_article(
     """
     if hint is not None:
         record = _merge_hint(record, hint)
-    record = record.with_changes(body=drop_leading_headline(record.body, record.title))
+    if input_kind == "seed":
+        # Seed files are not cleaned; elsewhere the cleaner removes headline copies and
+        # says so (``removed``), so that no line of the extracted text goes unaccounted.
+        record = record.with_changes(body=drop_leading_headline(record.body, record.title))
     removed: tuple[RemovedLine, ...] = ()
     line_keys: tuple[str, ...] = ()
     if input_kind != "seed" and record.body:

@@ -40,6 +40,9 @@ from extractors.text import LIST_ITEM, SENTENCE_END, join_paragraphs, looks_like
 
 # A line needs this many words and sentence punctuation to anchor the article span.
 ANCHOR_MIN_WORDS = 12
+# Above the first anchor, a line without a full stop up to this long is a kicker, a
+# standfirst or a caption; longer ones are prose that lost its stop (seen on real pages).
+HEAD_FRAGMENT_MAX_WORDS = 20
 # Shared vocabulary only means something in a long text: in a 150-word story
 # every paragraph brings new words (measured on eval/text: real paragraphs of
 # short documents have a median coherence of 0.22, the same as junk lines).
@@ -47,6 +50,9 @@ COHERENCE_MIN_TEXT_WORDS = 300
 # In a long text, a head or tail line sharing less than this is about something else.
 OFFTOPIC_MAX_COHERENCE = 0.2
 OFFTOPIC_MIN_CONTENT_WORDS = 6
+# Promos and teasers are a line or two; a longer paragraph with its own vocabulary is the
+# article's (an opening anecdote, a closing aside): on real pages, those were what it removed.
+OFFTOPIC_MAX_WORDS = 40
 # The headline shares the article's vocabulary.
 HEADLINE_MIN_COHERENCE = 0.25
 # The headline stands among the first lines of scraped text.
@@ -519,7 +525,9 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
         elif (
             not line.sentence
             and not line.bullet
-            and line.words <= 30
+            and line.words <= HEAD_FRAGMENT_MAX_WORDS
+            # "Here are a few of our favourites:" introduces what follows; it is a sentence.
+            and not (line.text.rstrip().endswith(":") and line.words >= ANCHOR_MIN_WORDS // 2)
             and not _introduces_list(lines, position)
         ):
             # Kickers, section names, standfirsts and captions: not sentences of the story.
@@ -588,6 +596,7 @@ def _offtopic(line: _Line) -> bool:
     return (
         line.coherence is not None
         and len(line.content) >= OFFTOPIC_MIN_CONTENT_WORDS
+        and line.words <= OFFTOPIC_MAX_WORDS
         and line.coherence < OFFTOPIC_MAX_COHERENCE
     )
 

@@ -12,8 +12,9 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import trafilatura
@@ -21,6 +22,7 @@ from charset_normalizer import from_bytes
 from htmldate import find_date
 from lxml.etree import ParserError
 
+from extractors import lexicon
 from extractors.dates import date_in_url
 from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
@@ -28,17 +30,20 @@ from extractors.text import (
     LIST_ITEM,
     MAX_EXCERPT_CHARS,
     SENTENCE_END,
-    drop_leading_headline,
     join_paragraphs,
     split_paragraphs,
     truncate,
 )
 from extractors.urls import canonical_url, is_http_url, registered_domain
 
+# ``secured`` of a page stored with the visible part of a paywalled article.
+PAYWALL_SECURED = "true"
 # Below this many words a page with no article markup is not an article.
 MIN_ARTICLE_WORDS = 40
 # A first extraction shorter than this gets a second opinion.
 SECOND_OPINION_WORDS = 120
+# ... and so does a longer one with less prose than this.
+SECOND_OPINION_PROSE_WORDS = 50
 # Error pages, walls and shells carry little text.
 NOT_FOUND_MAX_WORDS = 150
 SHELL_MAX_WORDS = 25
@@ -46,6 +51,34 @@ WALL_MAX_WORDS = 200
 COOKIE_WALL_MAX_WORDS = 80
 LISTING_MAX_WORDS = 250
 LINK_LIST_SHARE = 0.6
+# A text is hard-wrapped when this many lines (and this share of them) stop mid-sentence.
+WRAPPED_MIN_LINES = 4
+WRAPPED_MIN_WORDS = 6
+# Wrapped lines are filled to within this share of the text's width (its longest lines) ...
+WRAPPED_FILL = 0.8
+WRAPPED_MIN_WIDTH = 40
+# ... and the next line goes on in lower case at this share of the breaks at least.
+WRAPPED_LOWER_SHARE = 0.3
+# A paywalled page showing this many words of article prose is an article (stored, secured).
+PAYWALL_MIN_ARTICLE_WORDS = 100
+# A thin page behind a consent banner whose extracted prose reaches this is an article.
+COOKIE_WALL_MAX_PROSE_WORDS = 40
+# A paragraph of prose has this many words (shorter lines are headlines, offers, buttons).
+PROSE_PARAGRAPH_MIN_WORDS = 12
+# A page at a story's own address may be a short post (a photo with a caption).
+SHORT_POST_MIN_WORDS = 15
+ARTICLE_SLUG_MIN_WORDS = 3
+# The page's title names one story when a part of it this long opens the main text.
+PAGE_HEADLINE_MIN_WORDS = 4
+PAGE_HEADLINE_SEARCH_LINES = 3
+# "/2012/10/some-post", "/2012/10/29/some-post", "/2020-02/19/c_11.htm": a dated story path.
+_URL_DATED_SLUG = re.compile(
+    r"/(?:19|20)\d{2}[/-](?:0?[1-9]|1[0-2])/(?:\d{1,2}/)?[^/]*[^\W\d_][^/]*"
+)
+# A story id: five digits or more (a year alone is four).
+_STORY_ID = re.compile(r"\d{5,}")
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+_SUBSCRIBE = lexicon.SUBSCRIBE
 _NOT_FOUND = re.compile(
     r"\b(404|410)\b|page not found|not found|page (does not|doesn't) exist|seite nicht gefunden|"
     r"nicht gefunden|page introuvable|page non trouvée|página no encontrada|no se encontró|"
@@ -111,6 +144,8 @@ _LISTING_PATH = re.compile(
 # A date this far past the fetch time is a parsing error or a scheduled
 # placeholder, never a publication date.
 FUTURE_TOLERANCE = timedelta(hours=2)
+# Declared dates before this year are placeholders (year 1, the Unix epoch), not publication.
+EARLIEST_PUBLICATION_YEAR = 1995
 # Single- and multi-byte encodings of non-Latin scripts, trusted when detected.
 _NON_LATIN_ENCODINGS = frozenset(
     [
@@ -145,6 +180,13 @@ _NON_LATIN_ENCODINGS = frozenset(
         "utf_32",
     ]
 )
+# Abbreviations and initials that stand before a name or number, never at a sentence's end.
+_ABBREVIATION_END = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Capt|Lt|Sgt|Rev|Hon|Messrs|No|Nr|Jan|Feb|Mar|"
+    r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Hr|Fr|Frau|Herr|Mme|Mlle|Sr|Sra|[A-Z])\.\s*$"
+)
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
 HEADLINE_MIN_WORDS = 3
@@ -222,6 +264,11 @@ class PageMetadata:
     """What a page declares about itself, before trafilatura touches the tree."""
 
     title: str = ""
+    # The headline the page displays, as its JSON-LD states it (``og:title`` is often a
+    # social-media variant of it).
+    headline: str = ""
+    # The ``<title>`` element's text (trafilatura prunes the tree later).
+    page_title: str = ""
     site_name: str = ""
     description: str = ""
     canonical: str = ""
@@ -233,6 +280,10 @@ class PageMetadata:
     og_type: str = ""
     free: bool | None = None
     images: list[Image] = field(default_factory=list)
+    # Dates after this (the fetch time plus a tolerance) are placeholders, not publication.
+    not_after: datetime | None = None
+    # A declared date was skipped for lying after ``not_after``.
+    future_skipped: bool = False
 
 
 def decode_html(content: bytes, declared_charset: str | None = None) -> str:
@@ -296,9 +347,20 @@ def _mostly_utf8(content: bytes) -> str | None:
     return text if valid > 2 * replaced else None
 
 
-def read_page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
-    """Collect the page's declared metadata: Open Graph, meta tags, links, JSON-LD."""
+def read_page_metadata(
+    tree: lxml.html.HtmlElement, url: str, *, fetched_at: datetime | None = None
+) -> PageMetadata:
+    """Collect the page's declared metadata: Open Graph, meta tags, links, JSON-LD.
+
+    Args:
+        tree: the parsed page.
+        url: its URL (relative links are resolved against it).
+        fetched_at: when it was fetched; a declared date after it is skipped in favour
+            of the next source, like placeholder dates (year 1, the Unix epoch).
+    """
     meta = PageMetadata()
+    if fetched_at is not None:
+        meta.not_after = to_utc(fetched_at) + FUTURE_TOLERANCE
     properties: dict[str, list[str]] = {}
     for element in tree.iter("meta"):
         key = (
@@ -317,6 +379,9 @@ def read_page_metadata(tree: lxml.html.HtmlElement, url: str) -> PageMetadata:
         return ""
 
     meta.title = first("og:title", "twitter:title")
+    title_element = tree.find(".//title")
+    if title_element is not None:
+        meta.page_title = " ".join(title_element.text_content().split())
     meta.og_type = first("og:type").lower()
     meta.site_name = first("og:site_name", "application-name", "publisher")
     meta.description = first("og:description", "description", "twitter:description")
@@ -394,22 +459,23 @@ def html_to_record(
     if not html.strip():
         raise ExtractionError("empty page")
     # lxml refuses str input that still carries an XML encoding declaration (XHTML pages).
-    html = _XML_DECLARATION.sub("", html, count=1)
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (ParserError, ValueError) as error:
-        raise ExtractionError(f"unparsable HTML: {error}") from None
-    meta = read_page_metadata(tree, url)
+    html = _close_unclosed_title(_XML_DECLARATION.sub("", html, count=1))
+    tree = _parse(html)
+    meta = read_page_metadata(tree, url, fetched_at=fetched_at)
     text = _main_text(html, tree, url)
-    paragraphs = split_paragraphs(text)
-    check_is_article(tree, meta, paragraphs, url)
+    paragraphs = reflow_wrapped_lines(split_paragraphs(text))
+    secured = check_is_article(tree, meta, paragraphs, url)
 
     web_url = _choose_web_url(url, meta.canonical)
     site_name = meta.site_name
-    title = strip_site_suffix(meta.title or _page_title(tree), site_name, web_url)
+    title = strip_site_suffix(
+        _displayed_headline(meta) or meta.title or _page_title(tree), site_name, web_url
+    )
     title = _prefer_headline(tree, title, site_name)
     published = meta.published
-    if published is None:
+    if published is None and not meta.future_skipped:
+        # htmldate reads the same declarations (to the day): after a future one, it
+        # would only bring that date back.
         published = _fallback_date(tree, fetched_at)
     if published is not None and published > to_utc(fetched_at) + FUTURE_TOLERANCE:
         published = None
@@ -425,7 +491,8 @@ def html_to_record(
         extra["urlDate"] = url_day.isoformat()
     return Record(
         title=title,
-        body=drop_leading_headline(join_paragraphs(paragraphs), title),
+        # Headline copies at the top stay for the cleaner, which removes them with a reason.
+        body=join_paragraphs(paragraphs),
         excerpt=excerpt,
         category=_category(meta.article_type),
         published_at=published,
@@ -433,6 +500,7 @@ def html_to_record(
         web_url=web_url,
         provider=Provider(name=site_name, domain=registered_domain(web_url)),
         images=tuple(_unique_images(images)),
+        secured=PAYWALL_SECURED if secured else None,
         # A declared language is trusted; detection (about 14% of a page's time) only fills gaps.
         language=meta.language or detect_language(" ".join(paragraphs[:8])),
         extra=extra,
@@ -448,14 +516,31 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> str:
     and a short result may mean the fast pass missed the article container.
     """
     first = _trafilatura(tree, url, fast=True, tables=True)
+    chosen = first
     table_rows = sum(len(line) for line in first.split("\n") if line.lstrip().startswith("|"))
     if table_rows > len(first) / 2:
         second = _trafilatura(_reparse(html), url, fast=False, tables=False)
-        return second if len(second.split()) >= MIN_ARTICLE_WORDS else first
-    if len(first.split()) < SECOND_OPINION_WORDS:
+        chosen = second if len(second.split()) >= MIN_ARTICLE_WORDS else first
+    elif len(first.split()) < SECOND_OPINION_WORDS:
         second = _trafilatura(_reparse(html), url, fast=False, tables=True)
         return second if len(second.split()) > len(first.split()) else first
-    return first
+    prose = _sentence_words(chosen)
+    if prose < SECOND_OPINION_PROSE_WORDS:
+        # Long but without a paragraph of prose: the fast pass may have taken a block of
+        # links or listings for the article (seen on old portal pages).
+        full = _trafilatura(_reparse(html), url, fast=False, tables=True)
+        if _sentence_words(full) > prose:
+            return full
+    return chosen
+
+
+def _sentence_words(text: str) -> int:
+    """Words in lines of prose that end like a sentence (not link rows or listings)."""
+    return sum(
+        len(line.split())
+        for line in split_paragraphs(text)
+        if len(line.split()) >= PROSE_PARAGRAPH_MIN_WORDS and SENTENCE_END.search(line)
+    )
 
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool, tables: bool) -> str:
@@ -470,9 +555,43 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool, tables: b
     return str(getattr(document, "text", None) or "")
 
 
+def _parse(html: str) -> lxml.html.HtmlElement:
+    """The page's tree as trafilatura's own ``load_html`` builds it.
+
+    trafilatura loses text on a tree parsed by plain ``lxml.html`` (comments and
+    processing instructions kept, no repair of a cut ``<!DOCTYPE>``): on real pages
+    ``bare_extraction`` returned 40 % fewer words from such a tree than from its own.
+    Plain lxml stays the fallback for what ``load_html`` refuses (fragments).
+
+    Raises:
+        ExtractionError: HTML that neither parser can read.
+    """
+    tree = trafilatura.load_html(html)
+    if tree is not None and tree.tag == "html":
+        return tree
+    try:
+        return lxml.html.document_fromstring(html)
+    except (ParserError, ValueError) as error:
+        raise ExtractionError(f"unparsable HTML: {error}") from None
+
+
+def _close_unclosed_title(html: str) -> str:
+    """Close a ``<title>`` that never is: parsers read the whole page as its text.
+
+    Pages damaged near the top (bytes lost from the head) leave the title open, and
+    the parsed document then has no body at all though the article is in the bytes.
+    The title is closed at the next tag.
+    """
+    opening = _TITLE_OPEN.search(html)
+    if opening is None or _TITLE_CLOSE.search(html, opening.end()):
+        return html
+    end = html.find("<", opening.end())
+    return html if end < 0 else f"{html[:end]}</title>{html[end:]}"
+
+
 def _reparse(html: str) -> lxml.html.HtmlElement:
     # trafilatura prunes the tree it is given; a second pass needs a fresh one.
-    return lxml.html.document_fromstring(html)
+    return _parse(html)
 
 
 def _page_title(tree: lxml.html.HtmlElement) -> str:
@@ -496,14 +615,21 @@ def _fallback_date(tree: lxml.html.HtmlElement, fetched_at: datetime) -> datetim
 
 def check_is_article(
     tree: lxml.html.HtmlElement, meta: PageMetadata, paragraphs: list[str], url: str
-) -> None:
+) -> bool:
     """Raise ``NotAnArticle`` for error pages, section fronts, walls and empty shells.
+
+    A paywalled page whose visible part is a real article (100 words of prose or
+    more besides the offer) is an article: it is kept and reported as secured.
 
     Args:
         tree: the parsed page.
         meta: what the page declares about itself.
         paragraphs: the main text found on it.
         url: its URL (paths like ``/tag/…`` are listing pages).
+
+    Returns:
+        Whether the page is behind a paywall (a subscription offer or
+        ``isAccessibleForFree: false``) with its visible text kept.
 
     Raises:
         NotAnArticle: with a reason code and what gave it away.
@@ -516,30 +642,169 @@ def check_is_article(
         raise NotAnArticle("not-found", f"error page: {heading[:80]!r}")
     declared_article = bool(meta.article_type) or meta.og_type == "article"
     page_text = " ".join((tree.body.text_content() if tree.body is not None else "").split())
-    if len(page_text.split()) < SHELL_MAX_WORDS or (
-        words < MIN_ARTICLE_WORDS and _NEEDS_JAVASCRIPT.search(page_text)
+    # A damaged page (a cut <html> or an unclosed <title>) can leave the parsed <body>
+    # nearly empty while the article was still extracted: only a page without either is a shell.
+    if words < MIN_ARTICLE_WORDS and (
+        len(page_text.split()) < SHELL_MAX_WORDS or _NEEDS_JAVASCRIPT.search(page_text)
     ):
         detail = "page has almost no text"
         if _NEEDS_JAVASCRIPT.search(page_text) or tree.find(".//noscript") is not None:
             detail = "page needs JavaScript to show its content"
         raise NotAnArticle("javascript-shell", detail)
+    secured = meta.free is False
     if words < WALL_MAX_WORDS:
         lowered = page_text.casefold()
         if meta.free is False or _PAYWALL.search(lowered):
-            raise NotAnArticle("paywall", f"only {words} words of text and a subscription offer")
-        # Most real articles carry a cookie banner: only a thin page behind one is a wall.
-        if words < COOKIE_WALL_MAX_WORDS and _COOKIE_WALL.search(lowered):
+            visible = _article_prose_words(paragraphs)
+            if visible < PAYWALL_MIN_ARTICLE_WORDS:
+                raise NotAnArticle(
+                    "paywall", f"only {visible} words of article text and a subscription offer"
+                )
+            # The visible part is a real article: store it, marked as behind a paywall.
+            secured = True
+        # Most real articles carry a cookie banner: only a thin page behind one is a wall,
+        # and only when what was extracted is not a piece of article prose.
+        elif (
+            words < COOKIE_WALL_MAX_WORDS
+            and _COOKIE_WALL.search(lowered)
+            and _article_prose_words(paragraphs) < COOKIE_WALL_MAX_PROSE_WORDS
+        ):
             raise NotAnArticle("cookie-wall", f"only {words} words of text behind a consent wall")
         if _is_consent_dialog(paragraphs, words):
             raise NotAnArticle("cookie-wall", "the only text is a consent dialog's")
-    if not declared_article and _is_teaser_list(paragraphs):
+    # An address shaped like one story's (a dated path, a headline slug, a story id) is
+    # evidence of an article as strong as a declaration: section fronts live at short paths.
+    article_page = (
+        declared_article
+        or looks_like_article_url(url)
+        or bool(meta.canonical and looks_like_article_url(meta.canonical))
+        or _opens_with_page_headline(meta.page_title, paragraphs)
+    )
+    if not article_page and _is_teaser_list(paragraphs):
         raise NotAnArticle(
             "section-front", "short teasers or search snippets, no paragraph of prose"
         )
-    if not declared_article and (_LISTING_PATH.search(url) or _is_link_list(tree, words)):
+    if not article_page and (_LISTING_PATH.search(url) or _is_link_list(tree, words)):
         raise NotAnArticle("section-front", "a page of links to articles, not an article")
-    if words < MIN_ARTICLE_WORDS and not declared_article:
+    if words < (SHORT_POST_MIN_WORDS if article_page else MIN_ARTICLE_WORDS) and not (
+        declared_article
+    ):
         raise NotAnArticle("no-text", f"only {words} words of text")
+    return secured
+
+
+def reflow_wrapped_lines(lines: list[str]) -> list[str]:
+    """Join lines that a hard-wrapped page broke inside its sentences.
+
+    Some pages (old CMSs, wire copy pasted with its line breaks) break every
+    paragraph at a fixed width; each line then reads as a fragment and the
+    cleaner drops them as such. A text is hard-wrapped when several lines stop
+    mid-sentence at about the same width and the line after them often goes on
+    in lower case; list items and headings stop without a full stop too, but at
+    every length and followed by a capital. Then each line filled to the width
+    is joined with the next; lists and table rows are left alone.
+    """
+    widths = sorted(len(line) for line in lines if _ends_mid_sentence(line))
+    if len(widths) < WRAPPED_MIN_LINES:
+        return lines
+    width = widths[int(0.9 * (len(widths) - 1))]
+
+    def filled(line: str) -> bool:
+        return _ends_mid_sentence(line) and len(line) >= WRAPPED_FILL * width
+
+    breaks = [(line, after) for line, after in pairwise(lines) if filled(line)]
+    going_on = sum(1 for _, after in breaks if after[:1].islower())
+    if (
+        width < WRAPPED_MIN_WIDTH
+        or len(breaks) < WRAPPED_MIN_LINES
+        or going_on < WRAPPED_LOWER_SHARE * len(breaks)
+    ):
+        return lines
+    joined: list[str] = []
+    for line in lines:
+        last = joined[-1].rsplit("\n", 1)[-1] if joined else ""
+        # A paragraph's short first line (indented in the source) goes on in lower case.
+        goes_on = _ends_mid_sentence(last) and line[:1].islower()
+        if joined and (filled(last) or goes_on) and not _is_row(line):
+            joined[-1] = f"{joined[-1]}\n{line}"
+        else:
+            joined.append(line)
+    return [" ".join(line.split("\n")) for line in joined]
+
+
+def _ends_mid_sentence(line: str) -> bool:
+    return (
+        len(line.split()) >= WRAPPED_MIN_WORDS
+        # "… said Mr." or "… J." is cut before the name, not at a sentence's end.
+        and (not SENTENCE_END.search(line) or bool(_ABBREVIATION_END.search(line)))
+        and not line.rstrip().endswith(":")
+        and not _is_row(line)
+    )
+
+
+def _is_row(line: str) -> bool:
+    return bool(LIST_ITEM.match(line)) or line.lstrip().startswith("|")
+
+
+def _opens_with_page_headline(page_title: str, paragraphs: list[str]) -> bool:
+    """The main text opens with the headline the page's ``<title>`` names: one story's page.
+
+    A section front's title names the site or the section ("News", "Tag: AI"); a
+    story's names the story, and the extracted text starts under that headline.
+    """
+    title = page_title
+    wanted = {
+        _squash(part)
+        for separator in _TITLE_SEPARATORS
+        for part in title.split(separator)
+        if len(part.split()) >= PAGE_HEADLINE_MIN_WORDS
+    }
+    if len(title.split()) >= PAGE_HEADLINE_MIN_WORDS:
+        wanted.add(_squash(title))
+    wanted.discard("")
+    return any(_squash(line) in wanted for line in paragraphs[:PAGE_HEADLINE_SEARCH_LINES])
+
+
+def looks_like_article_url(url: str) -> bool:
+    """The URL names one story: a year/month path with a slug, a headline slug or a story id.
+
+    Home pages, section fronts, tag and search pages live at short paths
+    (``/``, ``/news/``, ``/tag/ai``, ``/search?q=…``); CMSs give each story its
+    own long address. Only the path's last segment and the query are read.
+    """
+    parts = urlsplit(url)
+    path = parts.path
+    if _URL_DATED_SLUG.search(path):
+        return True
+    segments = [segment for segment in path.split("/") if segment]
+    last = segments[-1].rsplit(".", 1)[0] if segments else ""
+    slug_words = [word for word in re.split(r"[-+]", last) if _LETTERS.search(word)]
+    if len(slug_words) >= ARTICLE_SLUG_MIN_WORDS:
+        return True
+    return bool(_STORY_ID.search(last) or _STORY_ID.search(parts.query))
+
+
+def _article_prose_words(paragraphs: list[str]) -> int:
+    """Words in paragraphs of prose that are not a subscription offer, a consent text or filler.
+
+    A paywall stub shows a headline, a standfirst and an offer; a consent wall its
+    dialog; some paywalls pad the hidden part with "Lorem ipsum".
+    """
+    total = 0
+    for paragraph in paragraphs:
+        count = len(paragraph.split())
+        lowered = paragraph.casefold()
+        if (
+            count < PROSE_PARAGRAPH_MIN_WORDS
+            or _PAYWALL.search(lowered)
+            or _SUBSCRIBE.search(lowered)
+            or _COOKIE_WALL.search(lowered)
+            or any(pattern.search(paragraph) for pattern in _CONSENT_DIALOG)
+            or lowered.startswith("lorem ipsum")
+        ):
+            continue
+        total += count
+    return total
 
 
 def _is_consent_dialog(paragraphs: list[str], words: int) -> bool:
@@ -724,8 +989,11 @@ def _merge_json_ld(meta: PageMetadata, item: Mapping[str, Any], url: str) -> Non
     free = item.get("isAccessibleForFree")
     if free is not None and meta.free is None:
         meta.free = str(free).strip().lower() not in {"false", "0", "no"}
-    if isinstance(item.get("headline"), str) and not meta.title:
-        meta.title = item["headline"]
+    headline = item.get("headline")
+    if isinstance(headline, str) and headline.strip() and not meta.headline:
+        meta.headline = " ".join(headline.split())
+    if meta.headline and not meta.title:
+        meta.title = meta.headline
     if not meta.published_has_time:
         _set_date(meta, str(item.get("datePublished") or ""), override=True)
     publisher = item.get("publisher")
@@ -755,11 +1023,24 @@ def _json_ld_images(value: Any, url: str) -> Iterator[Image]:
             )
 
 
+def _displayed_headline(meta: PageMetadata) -> str:
+    """JSON-LD's headline, unless it is a shortened form of the page's title."""
+    headline = meta.headline
+    stem = headline.rstrip(".…").strip()
+    if stem != headline and meta.title.startswith(stem):
+        # Cut to a length limit ("… and…"): the full title says more.
+        return ""
+    return headline
+
+
 def _set_date(meta: PageMetadata, text: str, override: bool = False) -> bool:
     if meta.published is not None and not override:
         return False
     moment = _parse_date(text)
     if moment is None:
+        return False
+    if meta.not_after is not None and moment > meta.not_after:
+        meta.future_skipped = True
         return False
     has_time = "T" in text or ":" in text
     if meta.published is None or (has_time and not meta.published_has_time):
@@ -777,7 +1058,12 @@ def _parse_date(text: str) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:  # "0001-01-01T00:00:00+02:00" lies before year 1 in UTC
+        return None
+    # "0001-01-01", the Unix epoch and other CMS defaults: no news page is that old.
+    return moment if moment.year >= EARLIEST_PUBLICATION_YEAR else None
 
 
 def _category(article_type: str) -> str:

@@ -76,4 +76,6 @@ def to_utc(moment: datetime) -> datetime:
 
 def format_datetime(moment: datetime) -> str:
     """ISO-8601 in UTC with a ``Z``, to the second, as the seed format writes it."""
-    return to_utc(moment).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = to_utc(moment)
+    # strftime's %Y writes year 1 as "1", which YAML no longer reads as a timestamp.
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z"

@@ -37,6 +37,8 @@ _KNOWN_KEYS = frozenset(
     (*_SCALAR_KEYS, "provider", "topics", "images", "related", "secured", "language")
 )
 _PLAIN_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+# Words YAML 1.1 (PyYAML's safe_load) reads as booleans or null when unquoted.
+_YAML_KEYWORDS = frozenset(["y", "n", "yes", "no", "true", "false", "on", "off", "null"])
 
 
 class SeedFormatError(ValueError):
@@ -197,7 +199,9 @@ class _SeedDumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = None if _PLAIN_WORD.match(value) else '"'
+    # A plain "true", "no" or "null" would come back as a boolean or None.
+    plain = _PLAIN_WORD.match(value) and value.lower() not in _YAML_KEYWORDS
+    style = None if plain else '"'
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 

@@ -131,9 +131,17 @@ def test_realistic_page_metadata() -> None:
 
 
 def test_headline_is_not_repeated_as_first_body_paragraph() -> None:
-    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+    # The extractor keeps every extracted line; the cleaner removes the copy, with a reason.
+    from extractors.article import build_article
+    from extractors.relevance import Watch
 
-    assert record.body.split("\n\n")[0] != record.title
+    record = html_to_record(page().encode("utf-8"), URL, FETCHED)
+    article = build_article(
+        record, source="t", fetched_at=FETCHED, watch=Watch(), input_kind="html"
+    )
+
+    assert article.record.body.split("\n\n")[0] != record.title
+    assert any(line.reason == "headline" and line.text == HEADLINE for line in article.removed)
 
 
 def test_body_paragraphs_are_separated_by_blank_lines() -> None:
@@ -398,12 +406,13 @@ def test_json_ld_news_article_supplies_headline_date_publisher() -> None:
     assert Image(url="https://cdn.example-times.com/ld.jpg", width=800, height=450) in record.images
 
 
-def test_open_graph_wins_over_json_ld_for_title_and_site_name() -> None:
+def test_json_ld_headline_wins_over_og_title_and_open_graph_over_json_ld_site_name() -> None:
+    # og:title is often a social-media variant; JSON-LD's headline is the one displayed.
     meta = DEFAULT_META + '<meta property="og:title" content="OG title">'
 
     record = html_to_record(page(meta=meta, head_extra=JSON_LD_GRAPH), URL, FETCHED)
 
-    assert record.title == "OG title"
+    assert record.title == "JSON-LD headline wins"
     assert record.provider.name == "Example Times"
 
 

@@ -1,0 +1,328 @@
+"""Golden tests for structures that real pages (``../shared/realpages``) showed we got wrong.
+
+Each page here is our own minimal page, written in our own words, that reproduces the
+structure of a real page that broke: the corpus's licences keep its pages out of the repo.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+import yaml
+
+from extractors.article import build_article
+from extractors.clean import clean_paragraphs
+from extractors.html import (
+    NotAnArticle,
+    html_to_record,
+    looks_like_article_url,
+    reflow_wrapped_lines,
+)
+from extractors.record import Record
+from extractors.relevance import Watch
+from extractors.seedformat import dump_seed_document
+
+FETCHED = datetime(2026, 11, 1, tzinfo=UTC)
+
+PROSE = [
+    "The harbour board met on Tuesday evening to decide how the money left over from the "
+    "summer season should be spent, and after two hours of debate it chose the ferry pier.",
+    "Repairs to the pier have been postponed three times since the storm of last winter, "
+    "when waves lifted part of the decking and the ferry had to dock at the fishing quay.",
+    "The board's treasurer said the work would take about six weeks and could start as soon "
+    "as the last cruise ship of the year has left, probably at the end of October.",
+    "Several members asked whether the fishing quay could stay open to the ferry during the "
+    "works, and the harbour master promised to publish a timetable before the start.",
+    "A public meeting on the timetable is planned for the second week of October in the "
+    "town hall, where residents will be able to put their questions to the board.",
+]
+LINKS = [
+    "A guide to the coastal path, with maps",
+    "Photos from the regatta weekend",
+    "The lighthouse museum reopens",
+    "How the tide tables are calculated",
+    "An interview with the last net maker",
+    "Our favourite fish soup recipes",
+]
+
+
+def bare(body: str, head: str = "") -> bytes:
+    return f"<html><head><title>Page</title>{head}</head><body>{body}</body></html>".encode()
+
+
+def link_roundup() -> bytes:
+    """A blog post that is mostly a list of links with one-line comments (a weekly roundup)."""
+    items = "".join(f"<li><a href='/p/{index}'>{text}</a></li>" for index, text in enumerate(LINKS))
+    return bare(
+        "<div class='post'><h2>Weekend links</h2>"
+        "<p>Here is what caught my eye this week:</p>"
+        f"<ul>{items}</ul><p>See you next week!</p></div>"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://harbourblog.example/2012/10/weekend-links/",
+        "https://harbourblog.example/posts/my-weekend-links-for-october",
+        "https://news.example/story.php?id=1234567",
+    ],
+)
+def test_list_post_at_a_story_address_is_kept(url: str) -> None:
+    # Seen on blogs: link roundups and photo posts were refused as section fronts.
+    record = html_to_record(link_roundup(), url, FETCHED)
+
+    assert "The lighthouse museum reopens" in record.body
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://harbourblog.example/", "https://harbourblog.example/tag/links"],
+)
+def test_same_list_at_a_section_address_is_still_a_section_front(url: str) -> None:
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(link_roundup(), url, FETCHED)
+
+    assert raised.value.reason == "section-front"
+
+
+def test_article_urls() -> None:
+    assert looks_like_article_url("https://x.example/2020-02/19/c_1125597921.htm")
+    assert looks_like_article_url("https://x.example/themen/land/woher-kommt-die-luft")
+    assert not looks_like_article_url("https://x.example/news/")
+    assert not looks_like_article_url("https://x.example/2012/10/")
+    assert not looks_like_article_url("https://x.example/search?q=tram")
+
+
+def test_short_photo_post_at_a_dated_address_is_kept() -> None:
+    body = (
+        "<div class='post'><h2>At the harbour</h2><img src='/a.jpg'>"
+        "<p>The fishing boats came back early this morning because of the fog, and the "
+        "quay was full of people waiting for them.</p></div>"
+        "<div class='sidebar'><p>About me: I write about the harbour, its boats and its people."
+        "</p><p>Archive: October, September, August</p></div>"
+    )
+    url = "https://harbourblog.example/2012/10/at-the-harbour/"
+
+    record = html_to_record(bare(body), url, FETCHED)
+
+    assert "fishing boats came back early" in record.body
+
+
+def paywalled(paragraphs: list[str]) -> bytes:
+    text = "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+    return bare(
+        "<nav><a href='/'>Home</a></nav><article><h1>Board picks the ferry pier</h1>"
+        f"{text}<div class='paywall'><p>Subscribe to continue reading.</p>"
+        "<p>Already a subscriber? Log in.</p></div></article>",
+        head='<meta property="og:type" content="article">',
+    )
+
+
+def test_paywalled_article_with_visible_text_is_stored_secured() -> None:
+    record = html_to_record(paywalled(PROSE), "https://port.example/news/pier-repairs", FETCHED)
+
+    assert PROSE[0] in record.body
+    assert PROSE[-1] in record.body
+    assert record.secured == "true"
+
+
+def test_paywall_stub_without_article_text_is_rejected() -> None:
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(paywalled(PROSE[:1]), "https://port.example/news/pier-repairs", FETCHED)
+
+    assert raised.value.reason == "paywall"
+
+
+def test_free_article_is_not_secured() -> None:
+    body = "<article><h1>Board picks the ferry pier</h1>" + "".join(
+        f"<p>{paragraph}</p>" for paragraph in PROSE
+    )
+    record = html_to_record(bare(body + "</article>"), "https://port.example/news/a", FETCHED)
+
+    assert record.secured is None
+
+
+def test_short_article_beside_a_cookie_banner_is_kept() -> None:
+    # A 60-word notice on a page whose banner asks to accept cookies is not a consent wall.
+    body = (
+        "<div class='banner'>We use cookies. Click accept to agree to all cookies.</div>"
+        f"<article><h1>Pier works</h1><p>{PROSE[0]}</p><p>{PROSE[1]}</p></article>"
+    )
+
+    record = html_to_record(bare(body), "https://port.example/notices/pier-works-start", FETCHED)
+
+    assert PROSE[1] in record.body
+
+
+def test_page_with_an_unclosed_title_is_not_a_javascript_shell() -> None:
+    # Old pages cut near the top: the parsed <body> holds almost nothing, the article is there.
+    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in PROSE)
+    page = (
+        "<html><head><title>Board picks the ferry pier</head>"
+        f"<body><div id='story'>{paragraphs}</div></body></html>"
+    ).encode()
+
+    record = html_to_record(page, "https://port.example/news/story.php?id=88213", FETCHED)
+
+    assert PROSE[2] in record.body
+
+
+def _wrapped(text: str, width: int = 60) -> list[str]:
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return [*lines, line]
+
+
+def test_hard_wrapped_paragraphs_are_joined_not_cut() -> None:
+    # Wire copy pasted with its line breaks: every line used to be a "fragment" and went.
+    paragraphs = "".join(f"<p>{'<br>'.join(_wrapped(paragraph))}</p>" for paragraph in PROSE)
+    page = bare(f"<h1>Board picks the ferry pier</h1><div class='story'>{paragraphs}</div>")
+
+    record = html_to_record(page, "https://port.example/news/board-picks-pier", FETCHED)
+    article = build_article(
+        record, source="t", fetched_at=FETCHED, watch=Watch(), input_kind="html"
+    )
+
+    assert article.record.body.split("\n\n") == PROSE
+
+
+def dated_page(head: str, h1: str = "Board picks the ferry pier") -> bytes:
+    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in PROSE)
+    return bare(f"<article><h1>{h1}</h1>{paragraphs}</article>", head=head)
+
+
+def json_ld(**fields: str) -> str:
+    return (
+        '<script type="application/ld+json">'
+        + json.dumps({"@type": "NewsArticle", **fields})
+        + "</script>"
+    )
+
+
+@pytest.mark.parametrize(
+    "placeholder", ["0001-01-01T00:00:00Z", "1970-01-01T00:00:00Z", "2031-05-01T09:00:00Z"]
+)
+def test_placeholder_date_gives_way_to_the_next_source(placeholder: str) -> None:
+    head = f'<meta property="article:published_time" content="{placeholder}">' + json_ld(
+        datePublished="2026-10-20T09:30:00+02:00"
+    )
+
+    record = html_to_record(dated_page(head), "https://port.example/news/pier", FETCHED)
+
+    assert record.published_at == datetime(2026, 10, 20, 7, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("offset", ["+0200", "+02:00"])
+def test_numeric_offsets_with_or_without_a_colon(offset: str) -> None:
+    head = f'<meta property="article:published_time" content="2026-10-20T09:30:00{offset}">'
+
+    record = html_to_record(dated_page(head), "https://port.example/news/pier", FETCHED)
+
+    assert record.published_at == datetime(2026, 10, 20, 7, 30, tzinfo=UTC)
+
+
+def test_date_published_wins_over_date_modified() -> None:
+    head = json_ld(dateModified="2026-10-21T18:00:00Z", datePublished="2026-10-20T06:00:00Z")
+
+    record = html_to_record(dated_page(head), "https://port.example/news/pier", FETCHED)
+
+    assert record.published_at == datetime(2026, 10, 20, 6, 0, tzinfo=UTC)
+
+
+def test_json_ld_headline_wins_over_a_social_og_title() -> None:
+    head = (
+        '<meta property="og:title" content="You will not believe what the harbour board did">'
+        + json_ld(headline="Harbour board picks the ferry pier for repairs")
+    )
+    page = dated_page(head, h1="Harbour board picks the ferry pier for repairs")
+
+    record = html_to_record(page, "https://port.example/news/pier", FETCHED)
+
+    assert record.title == "Harbour board picks the ferry pier for repairs"
+
+
+def test_shortened_json_ld_headline_gives_way_to_the_full_title() -> None:
+    full = "Harbour board picks the ferry pier for repairs after a long debate"
+    head = f'<meta property="og:title" content="{full}">' + json_ld(
+        headline="Harbour board picks the ferry pier for…"
+    )
+
+    record = html_to_record(dated_page(head), "https://port.example/news/pier", FETCHED)
+
+    assert record.title == full
+
+
+def test_year_one_and_keyword_titles_survive_a_seed_round_trip() -> None:
+    record = Record(title="Yes", secured="true", published_at=datetime(1, 1, 1, tzinfo=UTC))
+
+    data = yaml.safe_load(dump_seed_document(record).split("---\n", 2)[1])
+
+    assert data["title"] == "Yes"
+    assert data["secured"] == "true"
+    assert data["publishedDateTime"] == datetime(1, 1, 1, tzinfo=UTC)
+
+
+def test_lines_of_a_page_that_is_not_hard_wrapped_are_left_apart() -> None:
+    # A headline, a standfirst and "Read also" rows end without a stop too; they are not wraps.
+    lines = [
+        "Harbour board picks the ferry pier for repairs",
+        "The decision ends a debate that has gone on since the storm last winter",
+        *PROSE[:3],
+        "Read also: the fishing quay will get new lights before Christmas",
+        *PROSE[3:],
+    ]
+
+    assert reflow_wrapped_lines(lines) == lines
+
+
+def test_list_post_whose_title_names_its_opening_headline_is_kept() -> None:
+    # No story-shaped address at all (a blog at /?p=7): the <title> names the post's headline.
+    items = "".join(f"<li><a href='/p/{index}'>{text}</a></li>" for index, text in enumerate(LINKS))
+    page = (
+        "<html><head><title>Weekend links for the harbour crowd | Harbour Blog</title></head>"
+        "<body><div class='post'><h2>Weekend links for the harbour crowd</h2>"
+        f"<p>Here is what caught my eye this week:</p><ul>{items}</ul></div></body></html>"
+    ).encode()
+
+    record = html_to_record(page, "https://harbourblog.example/?p=7", FETCHED)
+
+    assert "Photos from the regatta weekend" in record.body
+
+
+def test_wrapped_line_ending_at_an_abbreviation_or_initial_is_joined() -> None:
+    lines = [
+        "The harbour board met on Tuesday evening and its chair, Mr.",
+        "Hallam, said that the money left over from the summer would",
+        "go to the ferry pier, which was damaged in the storm of Oct.",
+        "12 last year, after a debate led by the treasurer, Ann J.",
+        "Rowe, who had asked for the repairs since the spring.",
+        "The works will take about six weeks and could start as soon",
+        "as the last cruise ship of the year has left the harbour.",
+    ]
+
+    assert reflow_wrapped_lines(lines) == [
+        " ".join(lines[:5]),
+        " ".join(lines[5:]),
+    ]
+
+
+def test_long_opening_line_without_a_stop_and_a_colon_lead_in_are_kept() -> None:
+    # Real pages: a first paragraph that lost its full stop, a lead-in ending with a colon.
+    opening = (
+        "In addition to the first set of harbour photos published a few days ago here are more "
+        "pictures taken from the ferry pier on a calm morning"
+    )
+    lead_in = "Members of the board went down to the pier to see the damage for themselves:"
+    paragraphs = [opening, lead_in, *PROSE]
+
+    result = clean_paragraphs(paragraphs, title="Board picks the ferry pier", reference=FETCHED)
+
+    assert list(result.paragraphs) == paragraphs
