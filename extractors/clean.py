@@ -69,7 +69,6 @@ MAX_BLOCK_LINES = 12
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ALNUM = re.compile(r"\w+")
 _COUNTER = re.compile(r"^[\W_]*\d{1,7}(?:[.,]\d+)?\s*[kKmM]?[\W_]*$")
-_LABEL_SEPARATOR = re.compile(r"^\s*[^\W\d_][\w' -]{0,40}?\s*[:|»>–-]\s*")
 _SITE_VOICE = re.compile(
     r"^\s*(subscribe|sign up|join|get|download|follow|abonnieren|melden|abonnez|inscrivez|"
     r"suscríbete|suscribete|iscriviti|assine)\b|\b(we|our|us|wir|uns|unsere[nmrs]?|nous|notre|nos|"

@@ -292,11 +292,6 @@ def parse_dateline(line: str, *, reference: datetime) -> datetime | None:
     return moment
 
 
-def is_dateline(line: str, *, reference: datetime) -> bool:
-    """Whether ``line`` is a dateline; see :func:`parse_dateline`."""
-    return parse_dateline(line, reference=reference) is not None
-
-
 def _blank(text: str, matches: Iterable[re.Match[str] | tuple[int, int]]) -> str:
     # Spaces of the same length keep later matches' positions comparable.
     for match in matches:

@@ -78,56 +78,7 @@ _URL_DATED_SLUG = re.compile(
 # A story id: five digits or more (a year alone is four).
 _STORY_ID = re.compile(r"\d{5,}")
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
-_SUBSCRIBE = lexicon.SUBSCRIBE
-_NOT_FOUND = re.compile(
-    r"\b(404|410)\b|page not found|not found|page (does not|doesn't) exist|seite nicht gefunden|"
-    r"nicht gefunden|page introuvable|page non trouvée|página no encontrada|no se encontró|"
-    r"pagina non trovata|página não encontrada|pagina niet gevonden",
-    re.IGNORECASE,
-)
-_NEEDS_JAVASCRIPT = re.compile(
-    r"enable javascript|javascript (is )?(required|disabled)|activez javascript|"
-    r"javascript aktivieren|habilita javascript|attiva javascript",
-    re.IGNORECASE,
-)
-_PAYWALL = re.compile(
-    r"subscribe to (read|continue)|subscribers only|to continue reading|already a subscriber|"
-    r"for subscribers|abonnez-vous pour|réservé aux abonnés|article réservé|"
-    r"nur für abonnenten|jetzt weiterlesen mit|abo abschließen|plus-artikel|"
-    r"contenido exclusivo para suscriptores|suscríbete para seguir leyendo|"
-    r"solo per abbonati|exclusivo para assinantes|start your (free )?trial|unlock this article"
-)
-_COOKIE_WALL = re.compile(
-    r"(accept|agree|akzeptieren|accepter|aceptar|accetta|aceitar).{0,80}cookies|"
-    r"cookies.{0,120}(accept|agree|akzeptieren|accepter|aceptar|accetta|aceitar)|"
-    r"pay or (accept|okay)|pur-abo|mit werbung weiterlesen|werbefrei lesen"
-)
-# The vocabulary of consent-management dialogs (IAB TCF and the like), not of articles
-# about them: a vendor count, "legitimate interest", device storage, personalised ads.
-_CONSENT_DIALOG = (
-    re.compile(r"\b\d{2,4} (partner|partners|partenaires|socios|parceiros|partners)\b", re.I),
-    re.compile(
-        r"legitimate interest|berechtigten? interesses?|intérêt légitime|interés legítimo|"
-        r"legittimo interesse|interesse legítimo|gerechtvaardigd belang",
-        re.I,
-    ),
-    re.compile(
-        r"personali[sz]ed (ads|advertising|content)|personalisierte (werbung|anzeigen|inhalte)|"
-        r"publicités? personnalisées?|anuncios personalizados|pubblicità personalizzata|"
-        r"anúncios personalizados|gepersonaliseerde advertenties",
-        re.I,
-    ),
-    re.compile(
-        r"\bip[- ]addresse?s?\b|ip-adresse|adresse ip|dirección ip|indirizzo ip|endereço ip",
-        re.I,
-    ),
-    re.compile(
-        r"(store|access) (and/or access )?information on (a|your) device|"
-        r"informationen auf (einem|ihrem) (end)?gerät|informations sur (un|votre) (appareil|terminal)|"
-        r"información en (un|su) dispositivo|informazioni su (un|un) dispositivo",
-        re.I,
-    ),
-)
+
 CONSENT_DIALOG_MIN_KINDS = 2
 # A paragraph of this many words or more that is not a search snippet ("… text …") is prose.
 PROSE_MIN_WORDS = 15
@@ -135,12 +86,6 @@ TEASER_LIST_MIN_LINES = 5
 # A page (without article markup) whose list items hold this share of the words is a list.
 LIST_PAGE_ITEM_SHARE = 0.6
 _SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
-_LISTING_PATH = re.compile(
-    r"/(tag|tags|topic|topics|category|categories|section|rubrique|rubriques|thema|themen|"
-    r"schlagwort|autor|author|authors|auteur|autores|search|suche|recherche|buscar|cerca|"
-    r"archive|archiv|archives)(/|$|\?)",
-    re.IGNORECASE,
-)
 # A date this far past the fetch time is a parsing error or a scheduled
 # placeholder, never a publication date.
 FUTURE_TOLERANCE = timedelta(hours=2)
@@ -194,29 +139,6 @@ COPYRIGHT_SEARCH_CHARS = 4000
 _NAME_WORD = re.compile(r"[^\W_]+")
 # Where a copyright holder's name ends: "Kreisbote Verlag · Impressum", "Gazette - All rights".
 _NAME_END = re.compile(r"\s+[-–—·•|]\s+|\s*[·•|]\s*")
-# Words a site adds to its name in titles ("… - Kreisbote online", "… | Gazette News").
-_GENERIC_NAME_WORDS = frozenset(
-    [
-        "online",
-        "news",
-        "digital",
-        "de",
-        "com",
-        "net",
-        "org",
-        "the",
-        "la",
-        "le",
-        "el",
-        "il",
-        "die",
-        "der",
-        "das",
-        "des",
-        "het",
-        "daily",
-    ]
-)
 _BRANDING_XPATH = (
     "//*[contains(@class, 'logo') or contains(@id, 'logo') or contains(@class, 'brand') or "
     "contains(@class, 'masthead') or contains(@class, 'site-name') or "
@@ -638,23 +560,23 @@ def check_is_article(
     heading = " ".join(
         " ".join(element.text_content().split()) for element in tree.iter("title", "h1")
     )
-    if words < NOT_FOUND_MAX_WORDS and _NOT_FOUND.search(heading):
+    if words < NOT_FOUND_MAX_WORDS and lexicon.NOT_FOUND.search(heading):
         raise NotAnArticle("not-found", f"error page: {heading[:80]!r}")
     declared_article = bool(meta.article_type) or meta.og_type == "article"
     page_text = " ".join((tree.body.text_content() if tree.body is not None else "").split())
     # A damaged page (a cut <html> or an unclosed <title>) can leave the parsed <body>
     # nearly empty while the article was still extracted: only a page without either is a shell.
     if words < MIN_ARTICLE_WORDS and (
-        len(page_text.split()) < SHELL_MAX_WORDS or _NEEDS_JAVASCRIPT.search(page_text)
+        len(page_text.split()) < SHELL_MAX_WORDS or lexicon.NEEDS_JAVASCRIPT.search(page_text)
     ):
         detail = "page has almost no text"
-        if _NEEDS_JAVASCRIPT.search(page_text) or tree.find(".//noscript") is not None:
+        if lexicon.NEEDS_JAVASCRIPT.search(page_text) or tree.find(".//noscript") is not None:
             detail = "page needs JavaScript to show its content"
         raise NotAnArticle("javascript-shell", detail)
     secured = meta.free is False
     if words < WALL_MAX_WORDS:
         lowered = page_text.casefold()
-        if meta.free is False or _PAYWALL.search(lowered):
+        if meta.free is False or lexicon.PAYWALL.search(lowered):
             visible = _article_prose_words(paragraphs)
             if visible < PAYWALL_MIN_ARTICLE_WORDS:
                 raise NotAnArticle(
@@ -666,7 +588,7 @@ def check_is_article(
         # and only when what was extracted is not a piece of article prose.
         elif (
             words < COOKIE_WALL_MAX_WORDS
-            and _COOKIE_WALL.search(lowered)
+            and lexicon.COOKIE_WALL.search(lowered)
             and _article_prose_words(paragraphs) < COOKIE_WALL_MAX_PROSE_WORDS
         ):
             raise NotAnArticle("cookie-wall", f"only {words} words of text behind a consent wall")
@@ -684,7 +606,7 @@ def check_is_article(
         raise NotAnArticle(
             "section-front", "short teasers or search snippets, no paragraph of prose"
         )
-    if not article_page and (_LISTING_PATH.search(url) or _is_link_list(tree, words)):
+    if not article_page and (lexicon.LISTING_PATH.search(url) or _is_link_list(tree, words)):
         raise NotAnArticle("section-front", "a page of links to articles, not an article")
     if words < (SHORT_POST_MIN_WORDS if article_page else MIN_ARTICLE_WORDS) and not (
         declared_article
@@ -796,10 +718,10 @@ def _article_prose_words(paragraphs: list[str]) -> int:
         lowered = paragraph.casefold()
         if (
             count < PROSE_PARAGRAPH_MIN_WORDS
-            or _PAYWALL.search(lowered)
-            or _SUBSCRIBE.search(lowered)
-            or _COOKIE_WALL.search(lowered)
-            or any(pattern.search(paragraph) for pattern in _CONSENT_DIALOG)
+            or lexicon.PAYWALL.search(lowered)
+            or lexicon.SUBSCRIBE.search(lowered)
+            or lexicon.COOKIE_WALL.search(lowered)
+            or any(pattern.search(paragraph) for pattern in lexicon.CONSENT_DIALOG)
             or lowered.startswith("lorem ipsum")
         ):
             continue
@@ -812,7 +734,7 @@ def _is_consent_dialog(paragraphs: list[str], words: int) -> bool:
     kinds = 0
     consent_words = 0
     for paragraph in paragraphs:
-        found = sum(1 for pattern in _CONSENT_DIALOG if pattern.search(paragraph))
+        found = sum(1 for pattern in lexicon.CONSENT_DIALOG if pattern.search(paragraph))
         if found:
             kinds += found
             consent_words += len(paragraph.split())
@@ -881,7 +803,7 @@ def _names_the_site(segment: str, site_names: list[frozenset[str]]) -> bool:
         return False
     if len(words) == 1:
         return words in site_names
-    significant = words - _GENERIC_NAME_WORDS
+    significant = words - lexicon.GENERIC_SITE_NAME_WORDS
     return any(significant and significant <= name for name in site_names)
 
 

@@ -282,3 +282,92 @@ def for_lowered_text(pattern: re.Pattern[str]) -> re.Pattern[str]:
     if not pattern.flags & re.IGNORECASE or any(char.isupper() for char in literals):
         raise ValueError(f"pattern is not usable on lowered text: {pattern.pattern[:60]!r}")
     return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
+# Page-level cues ``extractors.html`` uses to tell a non-article page (soft 404,
+# JavaScript shell, paywall stub, consent wall, listing) from an article.
+
+NOT_FOUND = re.compile(
+    r"\b(404|410)\b|page not found|not found|page (does not|doesn't) exist|seite nicht gefunden|"
+    r"nicht gefunden|page introuvable|page non trouvée|página no encontrada|no se encontró|"
+    r"pagina non trovata|página não encontrada|pagina niet gevonden",
+    re.IGNORECASE,
+)
+
+NEEDS_JAVASCRIPT = re.compile(
+    r"enable javascript|javascript (is )?(required|disabled)|activez javascript|"
+    r"javascript aktivieren|habilita javascript|attiva javascript",
+    re.IGNORECASE,
+)
+
+PAYWALL = re.compile(
+    r"subscribe to (read|continue)|subscribers only|to continue reading|already a subscriber|"
+    r"for subscribers|abonnez-vous pour|réservé aux abonnés|article réservé|"
+    r"nur für abonnenten|jetzt weiterlesen mit|abo abschließen|plus-artikel|"
+    r"contenido exclusivo para suscriptores|suscríbete para seguir leyendo|"
+    r"solo per abbonati|exclusivo para assinantes|start your (free )?trial|unlock this article"
+)
+
+COOKIE_WALL = re.compile(
+    r"(accept|agree|akzeptieren|accepter|aceptar|accetta|aceitar).{0,80}cookies|"
+    r"cookies.{0,120}(accept|agree|akzeptieren|accepter|aceptar|accetta|aceitar)|"
+    r"pay or (accept|okay)|pur-abo|mit werbung weiterlesen|werbefrei lesen"
+)
+
+# The vocabulary of consent-management dialogs (IAB TCF and the like), not of articles
+# about them: a vendor count, "legitimate interest", device storage, personalised ads.
+CONSENT_DIALOG = (
+    re.compile(r"\b\d{2,4} (partner|partners|partenaires|socios|parceiros|partners)\b", re.I),
+    re.compile(
+        r"legitimate interest|berechtigten? interesses?|intérêt légitime|interés legítimo|"
+        r"legittimo interesse|interesse legítimo|gerechtvaardigd belang",
+        re.I,
+    ),
+    re.compile(
+        r"personali[sz]ed (ads|advertising|content)|personalisierte (werbung|anzeigen|inhalte)|"
+        r"publicités? personnalisées?|anuncios personalizados|pubblicità personalizzata|"
+        r"anúncios personalizados|gepersonaliseerde advertenties",
+        re.I,
+    ),
+    re.compile(
+        r"\bip[- ]addresse?s?\b|ip-adresse|adresse ip|dirección ip|indirizzo ip|endereço ip",
+        re.I,
+    ),
+    re.compile(
+        r"(store|access) (and/or access )?information on (a|your) device|"
+        r"informationen auf (einem|ihrem) (end)?gerät|informations sur (un|votre) (appareil|terminal)|"
+        r"información en (un|su) dispositivo|informazioni su (un|un) dispositivo",
+        re.I,
+    ),
+)
+
+LISTING_PATH = re.compile(
+    r"/(tag|tags|topic|topics|category|categories|section|rubrique|rubriques|thema|themen|"
+    r"schlagwort|autor|author|authors|auteur|autores|search|suche|recherche|buscar|cerca|"
+    r"archive|archiv|archives)(/|$|\?)",
+    re.IGNORECASE,
+)
+
+# Words a site adds to its name in titles ("… - Kreisbote online", "… | Gazette News").
+GENERIC_SITE_NAME_WORDS = frozenset(
+    [
+        "online",
+        "news",
+        "digital",
+        "de",
+        "com",
+        "net",
+        "org",
+        "the",
+        "la",
+        "le",
+        "el",
+        "il",
+        "die",
+        "der",
+        "das",
+        "des",
+        "het",
+        "daily",
+    ]
+)

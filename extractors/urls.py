@@ -305,20 +305,6 @@ def registered_domain(url_or_host: str) -> str:
     return host
 
 
-def amp_urls(web_url: str) -> tuple[str, str]:
-    """The conventional AMP and AMP-cache addresses of an article URL.
-
-    Used to fill ``ampWebUrl``/``cdnAmpWebUrl`` in ``related`` entries when the
-    page declared an AMP version, following the shape seed 000 shows.
-    """
-    parts = urlsplit(web_url)
-    amp = web_url.rstrip("/") + "/amp"
-    cache_host = (parts.hostname or "").replace("-", "--").replace(".", "-")
-    secure = "s/" if parts.scheme == "https" else ""
-    cdn = f"https://{cache_host}.cdn.ampproject.org/c/{secure}{parts.netloc}{parts.path.rstrip('/')}/amp"
-    return amp, cdn
-
-
 def is_http_url(url: str) -> bool:
     """Tell whether ``url`` is an absolute http(s) URL with a host."""
     parts = urlsplit(url.strip())

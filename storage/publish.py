@@ -133,15 +133,6 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
     )
 
 
-def publication_info(db: Database) -> dict[str, str]:
-    """``published_at`` and ``published_run_id`` of an analytics copy (empty for the main file)."""
-    with db.connect(read_only=True) as connection:
-        rows = connection.execute(
-            "SELECT key, value FROM schema_info WHERE key IN ('published_at', 'published_run_id')"
-        ).fetchall()
-    return {str(key): str(value) for key, value in rows}
-
-
 def _kept(target: Path) -> str:
     return (
         f"the previous copy {target} is unchanged"

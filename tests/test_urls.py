@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from extractors.urls import (
-    amp_urls,
     article_id,
     canonical_url,
     is_http_url,
@@ -47,17 +46,9 @@ def test_seed_000_related_web_amp_and_cdn_urls_are_one_article() -> None:
     assert article_id(web) == article_id(amp) == article_id(cdn)
 
 
-def test_amp_urls_rebuilds_the_seed_amp_and_cache_addresses() -> None:
-    related = _seed_related()
+def test_amp_cache_address_with_escaped_hyphens_is_the_article() -> None:
+    cdn = "https://my--site-example-com.cdn.ampproject.org/c/s/my-site.example.com/a/b/amp"
 
-    assert amp_urls(related["webUrl"]) == (related["ampWebUrl"], related["cdnAmpWebUrl"])
-
-
-def test_amp_urls_escapes_hyphens_in_the_cache_host() -> None:
-    amp, cdn = amp_urls("https://my-site.example.com/a/b/")
-
-    assert amp == "https://my-site.example.com/a/b/amp"
-    assert cdn == "https://my--site-example-com.cdn.ampproject.org/c/s/my-site.example.com/a/b/amp"
     assert url_key(cdn) == url_key("https://my-site.example.com/a/b")
 
 
