@@ -61,7 +61,7 @@ from extractors.fingerprint import (  # noqa: E402
 )
 from extractors.record import Provider, Record  # noqa: E402
 from extractors.relevance import Watch  # noqa: E402
-from storage.articles import ARTICLE_COLUMNS, save_batch  # noqa: E402
+from storage.articles import ARTICLE_COLUMNS, ArticleBatch, save_batch  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.dedup import SIGNATURE_SCHEMA  # noqa: E402
 
@@ -178,7 +178,7 @@ def child_scale(count: int) -> dict[str, Any]:
             ordered_ids.extend(article.id for article in batch)
             build += time.perf_counter() - started
             started = time.perf_counter()
-            save_batch(db, run_id=f"r{start}", seen_at=NOW, articles=batch)
+            save_batch(db, ArticleBatch(run_id=f"r{start}", seen_at=NOW, articles=batch))
             total += time.perf_counter() - started
         with db.connect(read_only=True) as connection:
             rows = dict(
@@ -252,9 +252,11 @@ def child_incremental(stored: int, new: int = 1000) -> dict[str, Any]:
         # The planted originals go through the real path, with their bodies.
         save_batch(
             db,
-            run_id="planted",
-            seen_at=NOW,
-            articles=list(articles(bodies, base_times, prefix="p")),
+            ArticleBatch(
+                run_id="planted",
+                seen_at=NOW,
+                articles=list(articles(bodies, base_times, prefix="p")),
+            ),
         )
         with db.transaction() as connection:
             _fill(connection, stored - planted, rng)
@@ -281,7 +283,8 @@ def child_incremental(stored: int, new: int = 1000) -> dict[str, Any]:
             subprocess.run(["cp", str(db.path), str(copy_path)], check=True)
             started = time.perf_counter()
             result = save_batch(
-                Database(copy_path), run_id=f"new{attempt}", seen_at=NOW, articles=batch
+                Database(copy_path),
+                ArticleBatch(run_id=f"new{attempt}", seen_at=NOW, articles=batch),
             )
             timings.append(time.perf_counter() - started)
             copy_path.unlink()

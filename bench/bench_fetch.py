@@ -1,13 +1,13 @@
 """Fetching benchmark (issue [4]): concurrency under politeness, and an unchanged daily run.
 
 1. **Pages**: 1,000 article pages (listed host by host) spread over 20 local hosts (ports of 127.0.0.1), every
-   response delayed 300 ms by the server. ``flows.http.fetch_all`` with the default
+   response delayed 300 ms by the server. ``flows.fetching.http.fetch_all`` with the default
    settings (32 in flight overall, 2 per host) is timed against the sum of the server's
    response times; the server (in its own process) records the most requests it ever had in
    flight per host. Peer, same run: a bare ``httpx.AsyncClient`` with the same global limit
    and no per-host limit, no robots.txt, no address checks (what politeness costs).
 2. **Unchanged feeds**: 50 feeds of 200 entries on 50 hosts, 300 ms per response. The
-   listing stage (``flows.listing.list_sources``) of a first run (everything parsed), then
+   listing stage (``flows.stages.listing.list_sources``) of a first run (everything parsed), then
    of a daily run with the stored state where the server answers 304, then where the server
    ignores the validators and sends the same bytes (the body hash decides). robots.txt is
    forgotten before each run, as in a fresh process.
@@ -39,9 +39,9 @@ import httpx
 from bench.benchmarks_md import update_section
 from bench.local_web import LocalWeb
 from flows.config import parse_config
-from flows.http import FetchedPage, FetchSettings, clear_robots_cache, fetch_all
-from flows.listing import list_sources
-from flows.pipeline import Window
+from flows.fetching.http import FetchedPage, FetchSettings, clear_robots_cache, fetch_all
+from flows.stages.listing import list_sources
+from flows.stages.types import Window
 
 HEADING = "## Fetching (issue [4])"
 FEED_ENTRIES = 200
@@ -297,7 +297,7 @@ def report(
         "",
         f"### Daily run over {feeds['feeds']} unchanged feeds ({feeds['entries'] // feeds['feeds']} entries each)",
         "",
-        "Listing stage (`flows.listing.list_sources`: robots.txt, feed requests, parsing).",
+        "Listing stage (`flows.stages.listing.list_sources`: robots.txt, feed requests, parsing).",
         "",
         "| run | wall time | requests | feeds unchanged |",
         "|---|---:|---:|---:|",

@@ -12,7 +12,7 @@ What it does, in order:
 2. Runs each configuration in a fresh child process (``--child NAME``) so that its peak RSS
    is its own and no configuration warms another's caches:
 
-   * ``stages``: the ``flows.listing`` and ``flows.pipeline`` stage functions called directly, no Prefect;
+   * ``stages``: the ``flows.stages.listing`` and ``flows.pipeline`` stage functions called directly, no Prefect;
    * ``flow``: ``flows.monitor.daily_monitor`` on Prefect's ephemeral API (a warm-up flow run
      on a tiny config first, so the API start-up is reported on its own), then a re-run on
      the same database, which must store nothing new; then, to take Prefect's overhead
@@ -1247,9 +1247,12 @@ def child_stages(spec: dict[str, Any]) -> dict[str, Any]:
     """The stage functions in order, without Prefect: per-stage times per repetition."""
     import uuid
 
-    from flows import listing, pipeline
     from flows.config import load_config
-    from flows.summary import RunSummary
+    from flows.stages import articles as pipeline
+    from flows.stages import listing
+    from flows.stages.settings import watch_from_config
+    from flows.stages.summary import RunSummary
+    from flows.stages.types import Window
     from storage.database import Database
     from storage.runs import finish_run, start_run
 
@@ -1260,7 +1263,7 @@ def child_stages(spec: dict[str, Any]) -> dict[str, Any]:
         with clock.stage("load-config"):
             config = load_config(config_path)
         db = Database(db_path)
-        run_id, started_at, window = str(uuid.uuid4()), datetime.now(UTC), pipeline.Window()
+        run_id, started_at, window = str(uuid.uuid4()), datetime.now(UTC), Window()
         with clock.stage("begin-run"):
             start_run(
                 db,
@@ -1277,7 +1280,7 @@ def child_stages(spec: dict[str, Any]) -> dict[str, Any]:
             documents = pipeline.fetch_documents(config, listings)
         with clock.stage("extract-articles"):
             batches = pipeline.extract_articles(
-                listings, documents, pipeline.watch_from_config(config), window, started_at
+                listings, documents, watch_from_config(config), window, started_at
             )
         with clock.stage("store-articles"):
             reports = pipeline.store_batches(db, run_id, batches, started_at)
@@ -1323,7 +1326,9 @@ def child_flow(spec: dict[str, Any]) -> dict[str, Any]:
     tmp = Path(spec["tmp"])
     _prefect_environment(str(tmp / "prefect-home"))
     started = time.perf_counter()
-    from flows import listing, monitor, pipeline
+    from flows import monitor
+    from flows.stages import articles as pipeline
+    from flows.stages import listing
 
     import_s = time.perf_counter() - started
     # Time the stages inside the flow as well, by wrapping what the tasks call: the flow's
@@ -1467,7 +1472,7 @@ def child_ours(spec: dict[str, Any]) -> dict[str, Any]:
     """Our extraction over every page in memory: ``extract_document`` + ``build_article``."""
     from extractors.article import build_article, extract_document
     from flows.config import load_config
-    from flows.pipeline import watch_from_config
+    from flows.stages.settings import watch_from_config
 
     pages = _load_pages(spec)
     watch = watch_from_config(load_config(spec["config"]))
@@ -1696,7 +1701,7 @@ class Figures:
 
 def render_report(results: dict[str, Any], web: GeneratedWeb, repeat: int, when: str) -> str:
     """The Markdown section for BENCHMARKS.md (and stdout)."""
-    from flows.http import FetchSettings  # the parent imports no project code until here
+    from flows.fetching.http import FetchSettings  # the parent imports no project code until here
 
     machine = _machine()
     count = len(web.articles)
@@ -1746,7 +1751,7 @@ def render_report(results: dict[str, Any], web: GeneratedWeb, repeat: int, when:
         "",
         "### Stages without Prefect",
         "",
-        f"The `flows.listing` and `flows.pipeline` functions called in order, plus the run ledger (`storage.runs`); "
+        f"The `flows.stages.listing` and `flows.pipeline` functions called in order, plus the run ledger (`storage.runs`); "
         f"a fresh database each run; median of {reps}.",
         "",
         "| stage | median s | share |",

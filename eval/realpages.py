@@ -50,7 +50,7 @@ import trafilatura  # noqa: E402
 from extractors.article import build_article, extract_document  # noqa: E402
 from extractors.html import ExtractionError, NotAnArticle  # noqa: E402
 from flows.config import load_config  # noqa: E402
-from flows.pipeline import watch_from_config  # noqa: E402
+from flows.stages.settings import watch_from_config  # noqa: E402
 
 # Relative to the repository root, as the corpus README says.
 DEFAULT_CORPUS = REPO.parent / "shared" / "realpages"

@@ -60,7 +60,7 @@ from extractors.article import (  # noqa: E402
 from extractors.html import ExtractionError, NotAnArticle, decode_html  # noqa: E402
 from extractors.record import Provider  # noqa: E402
 from flows.config import load_config  # noqa: E402
-from flows.pipeline import watch_from_config  # noqa: E402
+from flows.stages.settings import watch_from_config  # noqa: E402
 from storage.boilerplate import learned_boilerplate, remember_lines  # noqa: E402
 from storage.database import Database  # noqa: E402
 

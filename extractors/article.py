@@ -26,6 +26,8 @@ HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_MEDIA_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text"})
+# The files a folder source reads.
+DOCUMENT_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES
 
 __all__ = [
     "Article",

@@ -12,7 +12,7 @@ the publisher's URL is obtained in two requests, whose pure halves live here:
    holds one ``["garturlres", "<url>", …]`` per id (``parse_batchexecute``).
 
 The protocol follows the ``googlenewsdecoder`` package (PyPI, 0.2.x); the I/O is
-``flows/gnews.py``, through newswatch's own fetcher.
+``flows/stages/gnews.py``, through newswatch's own fetcher.
 """
 
 from __future__ import annotations

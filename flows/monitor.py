@@ -2,7 +2,7 @@
 
 Each flow reads as the pipeline's table of contents; every task works on the
 whole run's batch (not one task per article) and the work itself lives in
-``flows.listing``, ``flows.pipeline``, ``flows.backfill_plan``, ``extractors``
+``flows.stages.listing``, ``flows.pipeline``, ``flows.stages.backfill_plan``, ``extractors``
 and ``storage``.
 """
 
@@ -12,22 +12,23 @@ import contextlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.runtime import flow_run
-from prefect.states import Failed, State
+from prefect.states import Failed
 from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from extractors.article import Article
-from flows import backfill_plan, gnews, listing, pipeline
-from flows.config import Config, load_config
-from flows.http import FetchResult
-from flows.pipeline import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
-from flows.summary import RunSummary
+from flows.config import DEFAULT_CONFIG_PATH, Config, load_config
+from flows.fetching.http import FetchResult
+from flows.stages import articles, backfill_plan, gnews, listing, settings
+from flows.stages.summary import RunSummary
+from flows.stages.types import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from storage.backfill import done_days
 from storage.database import Database, StorageError
 from storage.publish import Publication, publish
@@ -36,7 +37,13 @@ from storage.report import top_new_stories
 from storage.runs import fail_publication, fail_run, finish_run, start_run
 from storage.sources import source_states_by_name
 
-DEFAULT_CONFIG = "seeds/sources.yaml"
+_Batch = TypeVar("_Batch")
+
+
+def _as_is(value: _Batch) -> _Batch:
+    """``value`` wrapped in Prefect's ``quote``: a batch-sized argument holds no futures, so
+    Prefect need not walk it before each task. Typed as the value, as the task receives it."""
+    return cast(_Batch, quote(value))
 
 
 class AllSourcesFailedError(RuntimeError):
@@ -143,13 +150,13 @@ def skip_known(
     db: Database, listings: list[Listing], refresh: bool, window: Window | None = None
 ) -> list[Listing]:
     """Mark items already stored so they are not fetched again (in a backfill: drop stored ones outside the day)."""
-    return pipeline.mark_known(db, listings, refresh, window)
+    return articles.mark_known(db, listings, refresh, window)
 
 
 @task(name="fetch-articles", **_FETCH_RETRIES)
 def fetch_articles(config: Config, listings: list[Listing]) -> dict[str, Document | ItemFailure]:
     """Download the new articles' pages and read the new files."""
-    return pipeline.fetch_documents(config, listings)
+    return articles.fetch_documents(config, listings)
 
 
 @task(name="extract-articles", cache_policy=NO_CACHE)
@@ -163,13 +170,13 @@ def extract_articles(
     memo: dict[str, Article | None] | None = None,
 ) -> list[SourceBatch]:
     """Extract, clean (with each provider's learned boilerplate) and classify every document."""
-    return pipeline.extract_articles(
+    return articles.extract_articles(
         listings,
         documents,
-        pipeline.watch_from_config(config),
+        settings.watch_from_config(config),
         window,
         now,
-        boilerplate=pipeline.provider_boilerplate(db),
+        boilerplate=articles.provider_boilerplate(db),
         memo=memo,
     )
 
@@ -179,8 +186,8 @@ def store_articles(
     config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
 ) -> list[SourceReport]:
     """Upsert each source's batch with its state, near-copies and stories, one transaction per source."""
-    reports = pipeline.store_batches(
-        db, run_id, batches, now, pipeline.dedup_settings(config), config.fetch
+    reports = articles.store_batches(
+        db, run_id, batches, now, settings.dedup_settings(config), config.fetch
     )
     if config.storage.raw_retention_days is not None:
         prune_raw_pages(db, now - timedelta(days=config.storage.raw_retention_days))
@@ -298,15 +305,15 @@ def _stages(
     memo: dict[str, Article | None] | None = None,
 ) -> list[SourceReport]:
     """List, skip what is stored, fetch, extract, store: one pass over the sources."""
-    # quote(): batch-sized arguments hold no futures; spare Prefect walking them before each task.
-    listings = list_sources(db, config, window, only, refresh, day, quote(cache))
-    listings = resolve_links(db, config, quote(listings), window, started_at, refresh)
-    listings = skip_known(db, quote(listings), refresh, window)
-    documents = fetch_articles(config, quote(listings))
+
+    listings = list_sources(db, config, window, only, refresh, day, _as_is(cache))
+    listings = resolve_links(db, config, _as_is(listings), window, started_at, refresh)
+    listings = skip_known(db, _as_is(listings), refresh, window)
+    documents = fetch_articles(config, _as_is(listings))
     batches = extract_articles(
-        db, config, quote(listings), quote(documents), window, started_at, quote(memo)
+        db, config, _as_is(listings), _as_is(documents), window, started_at, _as_is(memo)
     )
-    return store_articles(config, db, run_id, quote(batches), started_at)
+    return store_articles(config, db, run_id, _as_is(batches), started_at)
 
 
 def _publish(db: Database, run_id: str) -> None:
@@ -335,7 +342,7 @@ def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
 
 @flow(name="daily-monitor", log_prints=True)
 def daily_monitor(
-    config_path: str = DEFAULT_CONFIG, db_path: str | None = None, refresh: bool = False
+    config_path: str = DEFAULT_CONFIG_PATH, db_path: str | None = None, refresh: bool = False
 ) -> RunSummary | State:
     """Fetch what is new in every enabled source and store it.
 
@@ -352,7 +359,7 @@ def backfill(
     since: date,
     until: date | None = None,
     sources: list[str] | None = None,
-    config_path: str = DEFAULT_CONFIG,
+    config_path: str = DEFAULT_CONFIG_PATH,
     db_path: str | None = None,
     refresh: bool = False,
 ) -> RunSummary | State:
@@ -384,8 +391,8 @@ def store_reextracted(
     config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
 ) -> list[SourceReport]:
     """Rewrite the re-extracted articles (sources' health and raw pages untouched)."""
-    return pipeline.store_batches(
-        db, run_id, batches, now, pipeline.dedup_settings(config), config.fetch, reextracted=True
+    return articles.store_batches(
+        db, run_id, batches, now, settings.dedup_settings(config), config.fetch, reextracted=True
     )
 
 
@@ -394,7 +401,7 @@ def reprocess(
     since: date | None = None,
     until: date | None = None,
     sources: list[str] | None = None,
-    config_path: str = DEFAULT_CONFIG,
+    config_path: str = DEFAULT_CONFIG_PATH,
     db_path: str | None = None,
 ) -> RunSummary:
     """Re-extract stored raw pages (after an extractor change) without fetching anything.
@@ -414,9 +421,9 @@ def reprocess(
         listings, documents = load_raw(db, config, list(sources or ()), window)
         # The window selected pages by fetch time; publication dates are not filtered.
         batches = extract_articles(
-            db, config, quote(listings), quote(documents), Window(), started_at
+            db, config, _as_is(listings), _as_is(documents), Window(), started_at
         )
-        reports = store_reextracted(config, db, run_id, quote(batches), started_at)
+        reports = store_reextracted(config, db, run_id, _as_is(batches), started_at)
     except BaseException as error:
         _record_crash(db, run_id, error)
         raise

@@ -8,6 +8,7 @@ command starts and, on Ctrl-C, stops again.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import signal
 import subprocess
@@ -18,11 +19,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flows.config import Config
 
 if TYPE_CHECKING:
+    from prefect import Flow
     from prefect.deployments.runner import RunnerDeployment
 
 SERVER_START_TIMEOUT = 120.0
@@ -82,23 +84,35 @@ def deployments(config: Config, *, config_path: str, db_path: str) -> list[Runne
             f"{config.schedule.timezone}: {reason}"
         ) from None
     return [
-        daily_monitor.to_deployment(
+        _deployment(
+            daily_monitor,
             name="daily-monitor",
             schedule=schedule,
             parameters=parameters,
             description="Fetch what is new in every enabled source and store it.",
         ),
-        backfill.to_deployment(
+        _deployment(
+            backfill,
             name="backfill",
             parameters=parameters,
             description="Store what the sources published in a date range (give since/until).",
         ),
-        reprocess.to_deployment(
+        _deployment(
+            reprocess,
             name="reprocess",
             parameters=parameters,
             description="Re-extract stored raw pages after an extractor change (fetches nothing).",
         ),
     ]
+
+
+def _deployment(flow: Flow[..., Any], **options: Any) -> RunnerDeployment:
+    """``flow.to_deployment(**options)`` from synchronous code, where Prefect returns the
+    deployment itself (its signature also admits the coroutine of the async twin)."""
+    deployment = flow.to_deployment(**options)
+    if inspect.isawaitable(deployment):  # pragma: no cover - only inside an event loop
+        raise RuntimeError("deployments() must be called outside an event loop")
+    return deployment
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ from extractors.article import Article
 from extractors.record import Image, Provider, Record
 from extractors.urls import url_key
 from storage.backfill import mark_day_done
-from storage.boilerplate import remember_lines, remember_rejected
+from storage.boilerplate import RejectedPage, remember_lines, remember_rejected
 from storage.database import Database
 from storage.dedup import DedupSettings, article_key, index_articles, recluster
 from storage.gnews import GoogleLink, save_links
@@ -162,21 +162,43 @@ def row_problem(article: Article) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class ArticleBatch:
+    """What one source's batch writes, in one transaction.
+
+    Attributes:
+        run_id: the run doing the writing.
+        seen_at: the run's clock (UTC).
+        articles: extracted articles; a repeated id keeps its first occurrence.
+        seen_ids: ids of stored articles the source listed again (bookkeeping only).
+        source: the source's new state, written in the same transaction.
+        rejected: pages that are not articles, remembered so they are not fetched again.
+        raw_pages: the fetched responses behind the batch, kept for re-extraction.
+        backfill_day: the day a backfill stored; marked done with the batch (needs ``source``).
+        reextracted: the batch comes from re-extracting stored raw pages (``reprocess``):
+            every stored article is rewritten, not only those whose body changed, since an
+            extractor change may touch any field; content_updated_at moves only with the body.
+        links: Google News links and what they decoded to (``storage.gnews``).
+        replaced: feed-only records the batch supersedes, ``{feed-only id: article id}``:
+            each is deleted (with its near-copy and story entries) and its URLs now lead to
+            the article, so the item is one article, never two.
+    """
+
+    run_id: str
+    seen_at: datetime
+    articles: Sequence[Article] = ()
+    seen_ids: Iterable[str] = ()
+    source: SourceUpdate | None = None
+    rejected: Sequence[RejectedPage] = ()
+    raw_pages: Sequence[RawPage] = ()
+    backfill_day: date | None = None
+    reextracted: bool = False
+    links: Sequence[GoogleLink] = ()
+    replaced: Mapping[str, str] = field(default_factory=dict)
+
+
 def save_batch(
-    db: Database,
-    *,
-    run_id: str,
-    seen_at: datetime,
-    articles: Sequence[Article],
-    seen_ids: Iterable[str] = (),
-    source: SourceUpdate | None = None,
-    rejected: Sequence[tuple[str, str, str, str]] = (),
-    dedup: DedupSettings | None = None,
-    raw_pages: Sequence[RawPage] = (),
-    backfill_day: date | None = None,
-    reextracted: bool = False,
-    links: Sequence[GoogleLink] = (),
-    replaced: Mapping[str, str] | None = None,
+    db: Database, batch: ArticleBatch, dedup: DedupSettings | None = None
 ) -> StoreResult:
     """Upsert a batch of articles and its source's state in one transaction.
 
@@ -188,32 +210,22 @@ def save_batch(
 
     Args:
         db: the database.
-        run_id: the run doing the writing.
-        seen_at: the run's clock (UTC).
-        articles: extracted articles; a repeated id keeps its first occurrence.
-        seen_ids: ids of stored articles the source listed again (bookkeeping only).
-        source: the source's new state, written in the same transaction.
-        rejected: pages that are not articles, as (url_key, url, reason, detail).
+        batch: what to write (see :class:`ArticleBatch`).
         dedup: the near-copy and story time windows (defaults when None).
-        raw_pages: the fetched responses behind the batch, kept for re-extraction.
-        backfill_day: the day a backfill stored; marked done with the batch (needs ``source``).
-        reextracted: the batch comes from re-extracting stored raw pages (``reprocess``):
-            every stored article is rewritten, not only those whose body changed, since an
-            extractor change may touch any field; content_updated_at moves only with the body.
-        links: Google News links and what they decoded to (``storage.gnews``), written with
-            the batch.
-        replaced: feed-only records the batch supersedes, ``{feed-only id: article id}``:
-            each is deleted (with its near-copy and story entries) and its URLs now lead to
-            the article, so the item is one article, never two.
+
+    Returns:
+        The ids the batch inserted, found to be copies, updated or left unchanged.
     """
-    batch = list({article.id: article for article in reversed(articles)}.values())[::-1]
+    run_id, seen_at, source = batch.run_id, batch.seen_at, batch.source
+    reextracted, links, seen_ids = batch.reextracted, batch.links, batch.seen_ids
+    articles = list({article.id: article for article in reversed(batch.articles)}.values())[::-1]
     seen = _naive_utc(seen_at)
     result = StoreResult()
-    replaced = {old: new for old, new in (replaced or {}).items() if old != new}
+    replaced = {old: new for old, new in batch.replaced.items() if old != new}
     with db.transaction() as connection:
         neighbours = _forget_articles(connection, sorted(replaced))
-        stored = _stored_hashes(connection, [article.id for article in batch])
-        fresh = [article for article in batch if article.id not in stored]
+        stored = _stored_hashes(connection, [article.id for article in articles])
+        fresh = [article for article in articles if article.id not in stored]
         rows = []
         for article in fresh:
             rows.append(_row(article, run_id, seen, None))
@@ -222,7 +234,9 @@ def save_batch(
                 result.off_topic_ids.append(article.id)
         _insert_rows(connection, rows)
         changed = [
-            a for a in batch if a.id in stored and (reextracted or stored[a.id] != a.content_hash)
+            a
+            for a in articles
+            if a.id in stored and (reextracted or stored[a.id] != a.content_hash)
         ]
         _update_content(connection, changed, seen)
         # Near-copies and stories are found in the same transaction, so a batch is
@@ -244,12 +258,12 @@ def save_batch(
         result.updated_ids.extend(article.id for article in changed)
         result.unchanged_ids.extend(
             a.id
-            for a in batch
+            for a in articles
             if a.id in stored and not reextracted and stored[a.id] == a.content_hash
         )
         touched = {*result.unchanged_ids, *result.updated_ids, *seen_ids}
         _touch(connection, sorted(touched), run_id, seen)
-        _remember_urls(connection, batch, seen)
+        _remember_urls(connection, articles, seen)
         _repoint_urls(connection, replaced)
         save_links(connection, links, seen)
         # A link leading to an article stored earlier (from the publisher's own feed) is
@@ -260,20 +274,20 @@ def save_batch(
             seen,
         )
         remember_lines(connection, [*fresh, *changed])
-        if rejected and source is not None:
+        if batch.rejected and source is not None:
             remember_rejected(
-                connection, rejected, source_name=source.name, run_id=run_id, seen=seen
+                connection, batch.rejected, source_name=source.name, run_id=run_id, seen=seen
             )
         if source is not None:
             update_source(
                 connection, replace(source, new=len(result.new_ids)), run_id=run_id, at=seen_at
             )
-        save_raw_pages(connection, raw_pages, run_id=run_id)
-        if backfill_day is not None and source is not None:
+        save_raw_pages(connection, batch.raw_pages, run_id=run_id)
+        if batch.backfill_day is not None and source is not None:
             mark_day_done(
                 connection,
                 source_name=source.name,
-                day=backfill_day,
+                day=batch.backfill_day,
                 run_id=run_id,
                 at=seen_at,
                 items_seen=source.items_seen,

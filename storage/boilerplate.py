@@ -8,12 +8,14 @@ provider domain only: wire copy that many outlets share must never be learned.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 
 from extractors.article import Article
 from extractors.clean import MIN_ARTICLES_FOR_LEARNED_LINE
+from extractors.urls import redact
 from extractors.urls import url_key as canonical_url_key
 from storage.database import Database
 
@@ -72,16 +74,31 @@ def learned_boilerplate(
     return {domain: frozenset(keys) for domain, keys in rows}
 
 
+@dataclass(frozen=True)
+class RejectedPage:
+    """A fetched page that is not an article, and why."""
+
+    url: str
+    reason: str
+    detail: str
+
+
 def remember_rejected(
     connection: duckdb.DuckDBPyConnection,
-    rejected: Sequence[tuple[str, str, str, str]],
+    rejected: Sequence[RejectedPage],
     *,
     source_name: str,
     run_id: str,
     seen: datetime,
 ) -> None:
-    """Upsert pages that are not articles, as (url_key, url, reason, detail), in the caller's transaction."""
-    for url_key, url, reason, detail in {item[0]: item for item in rejected}.values():
+    """Upsert pages that are not articles in the caller's transaction.
+
+    A page is remembered under its canonical URL key; its address and the detail are
+    stored without credentials (the fetch used the real URL).
+    """
+    pages = {canonical_url_key(page.url): page for page in rejected}
+    for url_key, page in pages.items():
+        url, reason, detail = redact(page.url), page.reason, redact(page.detail)
         connection.execute(
             """
             INSERT INTO rejected_pages AS r

@@ -313,7 +313,7 @@ def _is_newswatch(pid: int) -> bool:
         arguments = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
         return False
-    return any(Path(each).name == "newswatch" or each == "flows.cli" for each in arguments[:3])
+    return any(Path(each).name == "newswatch" or each == "flows.app.cli" for each in arguments[:3])
 
 
 def _first_line(error: BaseException) -> str:

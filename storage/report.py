@@ -1,6 +1,6 @@
 """What the run artifact and the HTML report show, read from the database.
 
-Plain data out (dataclasses, lists, dicts): drawing is ``flows.report``'s job.
+Plain data out (dataclasses, lists, dicts): drawing is ``flows.app.report``'s job.
 """
 
 from __future__ import annotations

@@ -34,16 +34,10 @@ from werkzeug import Request, Response
 
 from extractors.relevance import Watch
 from flows.config import Config
-from flows.gnews import resolve_links
-from flows.listing import list_sources
-from flows.pipeline import (
-    SourceReport,
-    Window,
-    extract_articles,
-    fetch_documents,
-    mark_known,
-    store_batches,
-)
+from flows.stages.articles import extract_articles, fetch_documents, mark_known, store_batches
+from flows.stages.gnews import resolve_links
+from flows.stages.listing import list_sources
+from flows.stages.types import SourceReport, Window
 from storage.database import Database
 from storage.sources import source_states_by_name
 
@@ -73,7 +67,7 @@ def prefect_harness() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _fresh_robots_cache() -> Iterator[None]:
     """Each test starts without cached robots.txt rules (servers reuse ports across tests)."""
-    from flows.http import clear_robots_cache
+    from flows.fetching.http import clear_robots_cache
 
     clear_robots_cache()
     yield

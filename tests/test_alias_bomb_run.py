@@ -36,7 +36,7 @@ def newswatch_command() -> list[str]:
     script = Path(sys.executable).parent / "newswatch"
     if script.exists():
         return [str(script)]
-    return [sys.executable, "-c", "from flows.cli import main; main()"]
+    return [sys.executable, "-c", "from flows.app.cli import main; main()"]
 
 
 def cap_memory() -> None:

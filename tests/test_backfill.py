@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.app.cli import app
 from tests.conftest import NewsSite
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -73,7 +73,7 @@ def article_fetches(news_site: NewsSite, since: int) -> list[str]:
 def test_backfill_resumes_after_a_crash_and_stores_nothing_twice(
     news_site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows import pipeline
+    from flows.stages import articles as pipeline
 
     config = sitemap_site(news_site, tmp_path)
     db = tmp_path / "news.duckdb"

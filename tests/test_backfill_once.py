@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.app.cli import app
 from tests.conftest import NewsSite
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

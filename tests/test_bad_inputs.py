@@ -15,15 +15,9 @@ import pytest
 from extractors.feeds import FeedEntry, ParsedFeed
 from extractors.relevance import Watch
 from flows.config import load_config
-from flows.pipeline import (
-    Candidate,
-    Listing,
-    Window,
-    extract_articles,
-    fetch_documents,
-    store_batches,
-)
-from flows.summary import RunSummary
+from flows.stages.articles import extract_articles, fetch_documents, store_batches
+from flows.stages.summary import RunSummary
+from flows.stages.types import Candidate, Listing, Window
 from storage.database import Database
 from storage.sources import source_states_by_name
 from tests.conftest import RUN_CLOCK, NewsSite, RawServer, run_stages

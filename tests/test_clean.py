@@ -13,8 +13,8 @@ from extractors import lexicon
 from extractors.article import build_article, extract_document
 from extractors.clean import clean_paragraphs, line_key
 from extractors.relevance import Watch
-from flows.cli import app
-from storage.articles import save_batch
+from flows.app.cli import app
+from storage.articles import ArticleBatch, save_batch
 from storage.boilerplate import learned_boilerplate
 from storage.database import Database
 
@@ -82,7 +82,7 @@ def test_provider_boilerplate_is_learned_per_provider_and_removed(tmp_path: Path
     ]
     # The same footer on another provider's pages must not be learned for tejo.
     other = _article("https://other.example.com/a", [*STORY, FOOTER])
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[*articles, other])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[*articles, other]))
 
     learned = learned_boilerplate(db)
 

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from extractors.article import build_article, extract_document
 from extractors.relevance import Watch
 from extractors.seedformat import parse_seed_document, split_front_matter
-from flows.cli import app
-from storage.articles import save_batch
+from flows.app.cli import app
+from storage.articles import ArticleBatch, save_batch
 from storage.database import Database
 from storage.sources import SourceUpdate
 
@@ -42,7 +42,7 @@ def filled_db(tmp_path: Path) -> Path:
             )
         )
     failing = SourceUpdate("seed-documents", "folder", "seeds/documents", ok=True, items_seen=5)
-    save_batch(db, run_id="r1", seen_at=NOW, articles=articles, source=failing)
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=articles, source=failing))
     return db.path
 
 
@@ -178,7 +178,7 @@ def test_commands_other_than_run_never_import_prefect(
         arguments += ["--db", str(filled_db)]
     script = (
         "import sys\n"
-        "from flows.cli import app\n"
+        "from flows.app.cli import app\n"
         f"try:\n    app({arguments!r})\nexcept SystemExit as exit:\n    code = exit.code\n"
         "assert 'prefect' not in sys.modules, 'prefect was imported'\n"
         "sys.exit(code or 0)\n"

@@ -26,7 +26,7 @@ from extractors.fingerprint import (
 )
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
-from storage.articles import save_batch
+from storage.articles import ArticleBatch, save_batch
 from storage.database import Database
 from storage.dedup import DedupSettings
 
@@ -162,7 +162,9 @@ def test_near_copy_variants_cluster_and_the_best_copy_is_kept(tmp_path: Path) ->
         "https://blog.example/s", "\n\n".join(paragraphs[:6]), when=DAY + timedelta(hours=1)
     )
     other = article("https://wire.example/other", text(8, 400), when=DAY)
-    result = save_batch(db, run_id="r1", seen_at=NOW, articles=[cut, wrapped, original, other])
+    result = save_batch(
+        db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[cut, wrapped, original, other])
+    )
     assert sorted(result.duplicate_ids) == sorted([cut.id, wrapped.id])
     clusters = kept(db)
     assert clusters[cut.id] == clusters[wrapped.id] == original.id
@@ -173,10 +175,10 @@ def test_a_better_copy_arriving_later_becomes_the_kept_copy(tmp_path: Path) -> N
     db = Database(tmp_path / "news.duckdb")
     body = text(9, 400)
     copy = article("https://paper.example/a", body, when=DAY + timedelta(hours=5))
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[copy])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[copy]))
     assert kept(db) == {copy.id: copy.id}
     original = article("https://wire.example/a", body, when=DAY)
-    result = save_batch(db, run_id="r2", seen_at=NOW, articles=[original])
+    result = save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=[original]))
     assert result.duplicate_ids == []
     assert kept(db) == {copy.id: original.id, original.id: original.id}
 
@@ -200,10 +202,15 @@ def test_order_of_runs_does_not_change_the_clusters(tmp_path: Path) -> None:
             for item in listed:
                 days.setdefault((item.record.published_at or NOW).date(), []).append(item)
             for number, day in enumerate(days.values()):
-                save_batch(db, run_id=f"d{number}", seen_at=NOW, articles=day)
+                save_batch(db, ArticleBatch(run_id=f"d{number}", seen_at=NOW, articles=day))
         else:
             for start in range(0, len(listed), 25):
-                save_batch(db, run_id=f"b{start}", seen_at=NOW, articles=listed[start : start + 25])
+                save_batch(
+                    db,
+                    ArticleBatch(
+                        run_id=f"b{start}", seen_at=NOW, articles=listed[start : start + 25]
+                    ),
+                )
         outcomes.append(kept(db))
     assert outcomes[0] == outcomes[1] == outcomes[2]
     assert len(set(outcomes[0].values())) < len(outcomes[0])  # there were copies to find
@@ -213,14 +220,14 @@ def test_rerun_is_idempotent_and_index_persists_across_opens(tmp_path: Path) -> 
     path = tmp_path / "news.duckdb"
     body = text(11, 300)
     first = article("https://wire.example/b", body)
-    save_batch(Database(path), run_id="r1", seen_at=NOW, articles=[first])
+    save_batch(Database(path), ArticleBatch(run_id="r1", seen_at=NOW, articles=[first]))
     snapshot_tables = ("article_signatures", "article_bands", "near_copies")
     with Database(path).connect(read_only=True) as connection:
         before = {
             t: connection.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
             for t in snapshot_tables
         }
-    save_batch(Database(path), run_id="r2", seen_at=NOW, articles=[first])
+    save_batch(Database(path), ArticleBatch(run_id="r2", seen_at=NOW, articles=[first]))
     with Database(path).connect(read_only=True) as connection:
         after = {
             t: connection.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
@@ -231,7 +238,7 @@ def test_rerun_is_idempotent_and_index_persists_across_opens(tmp_path: Path) -> 
     copy = article(
         "https://paper.example/b", body + "\n\nShare this article", when=DAY + timedelta(days=2)
     )
-    result = save_batch(Database(path), run_id="r3", seen_at=NOW, articles=[copy])
+    result = save_batch(Database(path), ArticleBatch(run_id="r3", seen_at=NOW, articles=[copy]))
     assert result.duplicate_ids == [copy.id]
 
 
@@ -241,12 +248,16 @@ def test_copies_outside_the_window_are_not_linked(tmp_path: Path) -> None:
     old = article("https://wire.example/c", body, when=DAY)
     late = article("https://paper.example/c", body, when=DAY + timedelta(days=45))
     save_batch(
-        db, run_id="r1", seen_at=NOW, articles=[old, late], dedup=DedupSettings(window_days=30)
+        db,
+        ArticleBatch(run_id="r1", seen_at=NOW, articles=[old, late]),
+        dedup=DedupSettings(window_days=30),
     )
     assert kept(db) == {old.id: old.id, late.id: late.id}
     wide = Database(tmp_path / "wide.duckdb")
     save_batch(
-        wide, run_id="r1", seen_at=NOW, articles=[old, late], dedup=DedupSettings(window_days=60)
+        wide,
+        ArticleBatch(run_id="r1", seen_at=NOW, articles=[old, late]),
+        dedup=DedupSettings(window_days=60),
     )
     assert kept(wide)[late.id] == old.id
 
@@ -265,7 +276,9 @@ def test_short_and_metadata_only_records_fall_back_to_title_provider_day(tmp_pat
     )
     elsewhere = article("https://other.example/quest", "", title=title)
     empties = [article(f"https://blank.example/{n}", "", title="") for n in range(3)]
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[stub, full, elsewhere, *empties])
+    save_batch(
+        db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[stub, full, elsewhere, *empties])
+    )
     clusters = kept(db)
     assert clusters[stub.id] == full.id  # same title, provider and day: the full text is kept
     assert clusters[elsewhere.id] == elsewhere.id  # another provider
@@ -277,7 +290,7 @@ def test_same_text_twice_in_one_batch_is_one_cluster(tmp_path: Path) -> None:
     body = text(14, 300)
     one = article("https://a.example/x", body)
     two = article("https://b.example/x", body.upper())
-    result = save_batch(db, run_id="r", seen_at=NOW, articles=[one, two, one])
+    result = save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=[one, two, one]))
     assert len(result.new_ids) == 2 and len(result.duplicate_ids) == 1
 
 
@@ -286,10 +299,10 @@ def test_changed_text_leaves_its_old_cluster(tmp_path: Path) -> None:
     body = text(15, 300)
     one = article("https://a.example/y", body, when=DAY)
     two = article("https://b.example/y", body, when=DAY + timedelta(hours=1))
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[one, two])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[one, two]))
     assert kept(db)[two.id] == one.id
     rewritten = article("https://b.example/y", text(16, 300), when=DAY + timedelta(hours=1))
-    save_batch(db, run_id="r2", seen_at=NOW, articles=[rewritten])
+    save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=[rewritten]))
     assert kept(db) == {one.id: one.id, two.id: two.id}
 
 
@@ -299,12 +312,12 @@ def test_articles_stored_before_the_index_existed_are_indexed_on_the_next_save(
     db = Database(tmp_path / "news.duckdb")
     body = text(17, 300)
     old = article("https://wire.example/old", body)
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[old])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[old]))
     with db.transaction() as connection:  # as after migrating a file written by an older newswatch
         for table in ("article_signatures", "article_bands", "near_copies"):
             connection.execute(f"DELETE FROM {table}")
     copy = article("https://paper.example/old", body, when=DAY + timedelta(hours=2))
-    result = save_batch(db, run_id="r2", seen_at=NOW, articles=[copy])
+    result = save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=[copy]))
     assert result.duplicate_ids == [copy.id]
     with db.connect(read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM article_signatures").fetchone() == (2,)

@@ -19,10 +19,10 @@ from extractors.discovery import (
     parse_sitemap,
     split_slice,
 )
-from flows.backfill_plan import day_window
 from flows.config import Config, load_config
-from flows.listing import list_sources
-from flows.pipeline import Window
+from flows.stages.backfill_plan import day_window
+from flows.stages.listing import list_sources
+from flows.stages.types import Window
 from tests.conftest import NewsSite
 
 DAY = datetime(2026, 11, 12, tzinfo=UTC)

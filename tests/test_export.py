@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from bench.synthetic import fill_synthetic
 from extractors.seedformat import parse_seed_document
-from flows.cli import app
-from storage.articles import read_records, save_batch
+from flows.app.cli import app
+from storage.articles import ArticleBatch, read_records, save_batch
 from storage.database import Database
 from storage.publish import publish
 from storage.query import EXPORT_MANIFEST
@@ -75,7 +75,7 @@ def test_parquet_export_is_hive_partitioned_and_read_alike_by_duckdb_pandas_and_
 
 def test_seed_export_reads_back_through_normalize_to_the_same_records(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=seed_articles()))
     publish(db, run_id="r")
     exported = tmp_path / "seed"
     result = runner.invoke(

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bench.local_web import LocalWeb
-from flows.http import FetchedPage, FetchSettings, fetch_all
+from flows.fetching.http import FetchedPage, FetchSettings, fetch_all
 
 
 def page(path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:

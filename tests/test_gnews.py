@@ -20,21 +20,14 @@ from extractors.feeds import entry_to_record, parse_feed
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
 from extractors.urls import article_id, canonical_url, unwrap_aggregator_link
-from flows.backfill_plan import merge_reports
 from flows.config import parse_config
-from flows.gnews import resolve_links
-from flows.http import FetchedPage, FetchFailure, FetchSettings, send_all
-from flows.http import Request as FetchRequest
-from flows.pipeline import (
-    Candidate,
-    Document,
-    Listing,
-    SourceReport,
-    Window,
-    _link_outcomes,
-    extract_articles,
-)
-from storage.articles import save_batch
+from flows.fetching.http import FetchedPage, FetchFailure, FetchSettings, send_all
+from flows.fetching.http import Request as FetchRequest
+from flows.stages.articles import _link_outcomes, extract_articles
+from flows.stages.backfill_plan import merge_reports
+from flows.stages.gnews import resolve_links
+from flows.stages.types import Candidate, Document, Listing, SourceReport, Window
+from storage.articles import ArticleBatch, save_batch
 from storage.database import Database
 from storage.gnews import DECODED, PENDING, GoogleLink
 
@@ -391,7 +384,9 @@ def test_a_feed_only_record_replaced_by_its_article_leaves_no_trace(tmp_path: Pa
         feed_only_id=feed_only.id,
         attempts=1,
     )
-    save_batch(db, run_id="r1", seen_at=now, articles=[feed_only, twin], links=[pending])
+    save_batch(
+        db, ArticleBatch(run_id="r1", seen_at=now, articles=[feed_only, twin], links=[pending])
+    )
     with duckdb.connect(str(db.path), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM near_copies").fetchone() == (1,)
         (copy_of,) = connection.execute(
@@ -413,11 +408,13 @@ def test_a_feed_only_record_replaced_by_its_article_leaves_no_trace(tmp_path: Pa
     )
     save_batch(
         db,
-        run_id="r2",
-        seen_at=now,
-        articles=[real],
-        links=[decoded],
-        replaced={feed_only.id: real.id},
+        ArticleBatch(
+            run_id="r2",
+            seen_at=now,
+            articles=[real],
+            links=[decoded],
+            replaced={feed_only.id: real.id},
+        ),
     )
     with duckdb.connect(str(db.path), read_only=True) as connection:
         ids = {row[0] for row in connection.execute("SELECT id FROM articles").fetchall()}

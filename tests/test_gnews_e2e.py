@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from werkzeug import Request, Response
 
 from extractors.urls import article_id, url_key
-from flows.cli import app
+from flows.app.cli import app
 from flows.config import load_config
 from storage.database import Database
 from tests.conftest import LocalServer, NewsSite, run_stages

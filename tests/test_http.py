@@ -1,4 +1,4 @@
-"""Tests for flows.http against servers on 127.0.0.1 only."""
+"""Tests for flows.fetching.http against servers on 127.0.0.1 only."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from flows import http as fetch_mod
-from flows.http import FetchedPage, FetchFailure, FetchSettings, afetch_all, fetch_all
+from flows.fetching import http as fetch_mod
+from flows.fetching.http import FetchedPage, FetchFailure, FetchSettings, afetch_all, fetch_all
 from tests.conftest import LocalServer, RawServer
 
 # Local server is loopback, so the address policy is off unless a test is about it;
@@ -787,7 +787,7 @@ def test_request_headers_are_never_logged(
 ) -> None:
     respond_in_turn(server, "/private", Response("no", status=403))
     url = server.url_for("/private")
-    caplog.set_level(logging.DEBUG, logger="flows.http")
+    caplog.set_level(logging.DEBUG, logger="flows.fetching.http")
 
     got = failure(fetch_one(url, extra_headers={url: {"Authorization": "Bearer s3cret"}}))
 
@@ -924,7 +924,7 @@ def test_brotli_body_is_decompressed(server: HTTPServer) -> None:
 def test_secrets_in_urls_never_reach_messages_or_logs(
     server: HTTPServer, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG, logger="flows.http")
+    caplog.set_level(logging.DEBUG, logger="flows.fetching.http")
     server.expect_request("/feed").respond_with_data("no", status=403)
     port = server.port
     url = f"http://reader:hunter2@127.0.0.1:{port}/feed?api_key=s3cret&page=2&access_token=t0k"

@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 
 from extractors.relevance import Watch
 from flows.config import load_config
-from flows.summary import RunSummary
+from flows.stages.summary import RunSummary
 from storage.database import Database
 from storage.raw import load_raw_pages, prune_raw_pages
 from storage.sources import source_states_by_name
@@ -245,7 +245,7 @@ def test_sources_command_shows_outcome_back_off_and_failed_items(
 ) -> None:
     from typer.testing import CliRunner
 
-    from flows.cli import app
+    from flows.app.cli import app
 
     news_site.server.expect_request("/feeds/gone.xml").respond_with_data("x", status=410)
     path = news_site.write_config(
@@ -270,7 +270,10 @@ def test_sources_command_shows_outcome_back_off_and_failed_items(
 def test_raw_page_retention_is_applied_by_the_store_task(
     news_site: NewsSite, tmp_path: Path
 ) -> None:
-    from flows import listing, monitor, pipeline
+    from flows import monitor
+    from flows.stages import articles as pipeline
+    from flows.stages import listing
+    from flows.stages.types import Window
 
     path = news_site.write_config(
         tmp_path, [("atom", news_site.feed_url("atom.xml"))], folder=None, extra=""
@@ -280,8 +283,8 @@ def test_raw_page_retention_is_applied_by_the_store_task(
     db = Database(config.storage.db)
     run_stages(config, db)
     assert load_raw_pages(db)
-    listings = listing.list_sources(config, pipeline.Window(), refresh=True)
-    batches = pipeline.extract_articles(listings, {}, Watch(), pipeline.Window(), NOW)
+    listings = listing.list_sources(config, Window(), refresh=True)
+    batches = pipeline.extract_articles(listings, {}, Watch(), Window(), NOW)
     later = datetime.now(UTC) + timedelta(days=1, minutes=1)
     monitor.store_articles.fn(config, db, "run-2", batches, later)
     assert load_raw_pages(db) == []

@@ -16,8 +16,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from storage.articles import save_batch
+from flows.app.cli import app
+from storage.articles import ArticleBatch, save_batch
 from storage.database import Database
 from storage.processes import process_start
 from storage.publish import analytics_path, publish
@@ -80,7 +80,7 @@ def newswatch(*arguments: str, timeout: float = 180) -> subprocess.CompletedProc
     """The real command in its own process (what a user or a scheduler runs)."""
     environment = dict(os.environ, PREFECT_HOME=os.environ.get("PREFECT_HOME", ""))
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *arguments],
+        [sys.executable, "-m", "flows.app.cli", *arguments],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -167,7 +167,7 @@ def test_a_run_while_another_program_holds_the_file_names_it_and_writes_nothing(
 ) -> None:
     config = seeds_config(tmp_path)
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles()[:2])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()[:2]))
     before = digest(db.path)
     holder = child(HOLDER, str(db.path))
     try:
@@ -196,7 +196,7 @@ def truncated(path: Path, keep: float = 0.5) -> None:
 def test_a_truncated_working_file_is_refused_in_one_line_and_left_as_is(tmp_path: Path) -> None:
     config = seeds_config(tmp_path)
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     truncated(db.path)
     before = digest(db.path)
     for command in (["run"], ["backfill", "--since", "2026-11-01"], ["reprocess"], ["publish"]):
@@ -213,7 +213,7 @@ def test_a_truncated_working_file_is_refused_in_one_line_and_left_as_is(tmp_path
 
 def test_query_and_report_say_a_damaged_copy_is_damaged(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     copy = publish(db, run_id="r1").path
     truncated(copy)
     for command in (
@@ -250,7 +250,7 @@ def test_damage_found_while_reading_is_reported_as_damage_not_a_partial_answer(
     tmp_path: Path,
 ) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     damaged_in_the_middle(db)
     result = runner.invoke(
         app, ["query", "SELECT count(*), sum(length(s)) FROM filler", "--db", str(db.path)]
@@ -262,7 +262,7 @@ def test_damage_found_while_reading_is_reported_as_damage_not_a_partial_answer(
 
 def test_a_damaged_working_file_never_replaces_the_last_good_copy(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     copy = publish(db, run_id="r1").path
     good = digest(copy)
     damaged_in_the_middle(db)
@@ -280,7 +280,7 @@ def test_a_damaged_working_file_never_replaces_the_last_good_copy(tmp_path: Path
 
 def test_a_query_error_that_quotes_damage_words_is_a_query_error(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     result = runner.invoke(
         app, ["query", 'SELECT * FROM "Corrupt database file"', "--db", str(db.path)]
     )
@@ -290,7 +290,7 @@ def test_a_query_error_that_quotes_damage_words_is_a_query_error(tmp_path: Path)
 
 def test_a_file_held_by_another_newswatch_command_says_to_wait_for_it(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles()[:1])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()[:1]))
     # Run the way the console script runs: `python …/bin/newswatch ARGS`.
     script = tmp_path / "bin" / "newswatch"
     script.parent.mkdir()

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
-from storage.articles import read_records, save_batch
+from flows.app.cli import app
+from storage.articles import ArticleBatch, read_records, save_batch
 from storage.database import Database, StorageError
 from storage.publish import publish
 from storage.schema import SCHEMA_VERSION
@@ -104,7 +104,7 @@ def test_a_version_1_database_is_upgraded_in_place_and_keeps_its_rows(v1_copy: P
         "a1b2c3d4e5f60718",
         "0f1e2d3c4b5a6978",
     }
-    save_batch(db, run_id="run-3", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="run-3", seen_at=NOW, articles=seed_articles()))
     assert rows(v1_copy, "SELECT count(*) FROM articles") == [(7,)]
     # Opening it again changes nothing more.
     with db.connect():

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from extractors.urls import article_id
-from flows.cli import app
+from flows.app.cli import app
 from tests.conftest import SEEDS, NewsSite, slow_handler
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -338,7 +338,7 @@ def test_a_broken_seed_file_fails_alone_in_a_folder_source(
 def test_a_crash_mid_run_is_recorded_as_failed_and_exits_non_zero(
     news_site: NewsSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from flows import pipeline
+    from flows.stages import articles as pipeline
 
     def broken_extract(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("extractor exploded")

@@ -7,14 +7,9 @@ from pathlib import Path
 
 from extractors.relevance import Watch
 from flows.config import parse_config
-from flows.listing import list_sources
-from flows.pipeline import (
-    Document,
-    ItemFailure,
-    Window,
-    extract_articles,
-    fetch_documents,
-)
+from flows.stages.articles import extract_articles, fetch_documents
+from flows.stages.listing import list_sources
+from flows.stages.types import Document, ItemFailure, Window
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 

@@ -15,9 +15,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from flows.cli import app
+from flows.app.cli import app
 from storage import publish as publish_module
-from storage.articles import save_batch
+from storage.articles import ArticleBatch, save_batch
 from storage.database import Database
 from storage.publish import PublishError, analytics_path, publish, reader_database
 from tests.conftest import NewsSite
@@ -43,7 +43,7 @@ def test_analytics_path_sits_beside_the_database() -> None:
 
 def test_publish_writes_a_stamped_read_only_copy_and_readers_prefer_it(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     assert reader_database(db) is db, "before the first publication the file itself is read"
     publication = publish(db, run_id="r1")
     target = tmp_path / "news-analytics.duckdb"
@@ -58,19 +58,19 @@ def test_publish_writes_a_stamped_read_only_copy_and_readers_prefer_it(tmp_path:
         "news.duckdb",
     ]
     # The pipeline's own file is still writable after publishing.
-    save_batch(db, run_id="r2", seen_at=NOW, articles=seed_articles()[:1])
+    save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=seed_articles()[:1]))
 
 
 def test_a_reader_holding_the_copy_keeps_its_session_across_a_publication(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
     articles = seed_articles()
-    save_batch(db, run_id="r1", seen_at=NOW, articles=articles[:2])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=articles[:2]))
     publish(db, run_id="r1")
     target = analytics_path(db.path)
     with duckdb.connect(str(target), read_only=True) as held:
         assert held.execute("SELECT count(*) FROM articles").fetchall() == [(2,)]
         # The pipeline writes and publishes while the analyst's connection is open.
-        save_batch(db, run_id="r2", seen_at=NOW, articles=articles[2:])
+        save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=articles[2:]))
         publish(db, run_id="r2")
         # The open session still answers, from the copy it opened (a whole run).
         assert held.execute("SELECT count(*) FROM articles").fetchall() == [(2,)]
@@ -82,11 +82,11 @@ def test_disk_full_while_copying_keeps_the_previous_copy_valid(
 ) -> None:
     db = Database(tmp_path / "news.duckdb")
     articles = seed_articles()
-    save_batch(db, run_id="r1", seen_at=NOW, articles=articles[:3])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=articles[:3]))
     publish(db, run_id="r1")
     target = analytics_path(db.path)
     before = digest(target)
-    save_batch(db, run_id="r2", seen_at=NOW, articles=articles[3:])
+    save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=articles[3:]))
 
     def full_disk(source: Path, destination: Path) -> None:
         # Half the file gets written, then the disk is full.
@@ -126,7 +126,7 @@ def test_disk_full_on_a_real_small_file_system(tmp_path: Path) -> None:
     try:
         db = Database(tmp_path / "news.duckdb")
         articles = seed_articles()
-        save_batch(db, run_id="r1", seen_at=NOW, articles=articles[:1])
+        save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=articles[:1]))
         target = mount / "news-analytics.duckdb"
         publish(db, run_id="r1", target=target)
         before = digest(target)
@@ -136,7 +136,7 @@ def test_disk_full_on_a_real_small_file_system(tmp_path: Path) -> None:
             while True:
                 handle.write(b"\0" * 65536)
                 handle.flush()
-        save_batch(db, run_id="r2", seen_at=NOW, articles=articles[1:])
+        save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=articles[1:]))
         with pytest.raises(PublishError, match="unchanged"):
             publish(db, run_id="r2", target=target)
         assert digest(target) == before and count(target) == 1
@@ -278,7 +278,7 @@ publish_module.publish(Database(sys.argv[1]), run_id="killed")
 
 def test_a_leftover_of_a_killed_publication_is_removed_by_the_next(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     killed = subprocess.Popen(
         [sys.executable, "-c", KILLED_PUBLISHER, str(db.path)],
         cwd=Path(__file__).resolve().parent.parent,
@@ -314,7 +314,7 @@ def test_a_publication_by_hand_names_the_run_it_shows(tmp_path: Path) -> None:
     from storage.runs import RunTotals, finish_run, start_run
 
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     totals = RunTotals("completed", 1, 0, 5, 5, 0, 0, 0)
     for offset, run_id in enumerate(["older", "latest"]):
         started = NOW + timedelta(hours=offset)

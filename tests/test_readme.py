@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.synthetic import fill_synthetic
-from flows.cli import app
+from flows.app.cli import app
 from storage.database import Database
 from storage.publish import analytics_path, publish
 from storage.query import QueryRefusedError, check_read_only

@@ -17,9 +17,9 @@ from extractors.relevance import (
     split_sentences,
 )
 from extractors.text import text_to_record
-from flows.cli import app
+from flows.app.cli import app
 from flows.config import ConfigError, load_config, parse_config
-from flows.pipeline import watch_from_config
+from flows.stages.settings import watch_from_config
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "documents"
 

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bench.synthetic import fill_synthetic
-from flows.cli import app
-from flows.report import coverage_chart, render_report
+from flows.app.cli import app
+from flows.app.report import coverage_chart, render_report
 from storage.database import Database
 from storage.publish import publish
 from storage.report import ReportData, report_data, top_new_stories

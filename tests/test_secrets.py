@@ -72,7 +72,7 @@ def _newswatch(*args: str) -> subprocess.CompletedProcess[str]:
         }
     )
     script = Path(sys.executable).with_name("newswatch")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "flows.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "flows.app.cli"]
     return subprocess.run(
         [*command, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=180
     )

@@ -13,7 +13,7 @@ from extractors.article import Article, build_article, extract_document
 from extractors.record import Record
 from extractors.relevance import Watch
 from extractors.seedformat import parse_seed_document
-from storage.articles import known_articles, read_records, save_batch
+from storage.articles import ArticleBatch, known_articles, read_records, save_batch
 from storage.database import Database, DatabaseBusyError, StorageError
 from storage.query import QueryRefusedError, export_parquet, export_seed, run_query
 from storage.schema import SCHEMA_VERSION
@@ -97,10 +97,11 @@ def test_newer_schema_version_is_refused_not_touched(tmp_path: Path) -> None:
 def test_same_batch_twice_adds_nothing_and_changes_only_bookkeeping(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
     articles = seed_articles()
-    first = save_batch(db, run_id="run-1", seen_at=NOW, articles=articles)
+    first = save_batch(db, ArticleBatch(run_id="run-1", seen_at=NOW, articles=articles))
     snapshot = table_snapshot(db)
     second = save_batch(
-        db, run_id="run-2", seen_at=datetime(2026, 11, 23, tzinfo=UTC), articles=articles
+        db,
+        ArticleBatch(run_id="run-2", seen_at=datetime(2026, 11, 23, tzinfo=UTC), articles=articles),
     )
     assert len(first.new_ids) == 5
     assert second.new_ids == [] and len(second.unchanged_ids) == 5
@@ -114,7 +115,7 @@ def test_same_batch_twice_adds_nothing_and_changes_only_bookkeeping(tmp_path: Pa
 def test_repeated_id_inside_one_batch_is_stored_once(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
     article = make_article("https://example.org/a", BODY)
-    result = save_batch(db, run_id="r", seen_at=NOW, articles=[article, article])
+    result = save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=[article, article]))
     assert result.new_ids == [article.id]
     with db.connect(read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (1,)
@@ -126,9 +127,9 @@ def test_exact_copy_under_another_url_points_at_the_kept_copy(tmp_path: Path) ->
     db = Database(tmp_path / "news.duckdb")
     original = make_article("https://wire.example/story", BODY)
     copy_same_batch = make_article("https://paper.example/world/story", BODY.upper())
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[original, copy_same_batch])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[original, copy_same_batch]))
     later_copy = make_article("https://other.example/story", BODY + " ")
-    result = save_batch(db, run_id="r2", seen_at=NOW, articles=[later_copy])
+    result = save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=[later_copy]))
     assert result.duplicate_ids == [later_copy.id]
     with db.connect(read_only=True) as connection:
         rows = dict(connection.execute("SELECT id, duplicate_of FROM articles").fetchall())
@@ -138,17 +139,17 @@ def test_exact_copy_under_another_url_points_at_the_kept_copy(tmp_path: Path) ->
 def test_short_bodies_never_cluster(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
     empties = [make_article(f"https://example.org/{index}", "") for index in range(3)]
-    result = save_batch(db, run_id="r", seen_at=NOW, articles=empties)
+    result = save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=empties))
     assert len(result.new_ids) == 3 and result.duplicate_ids == []
 
 
 def test_changed_text_updates_the_row_and_keeps_first_seen(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
     article = make_article("https://example.org/a", BODY)
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[article])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[article]))
     edited = make_article("https://example.org/a", BODY + " correction appended")
     later = datetime(2026, 11, 23, tzinfo=UTC)
-    result = save_batch(db, run_id="r2", seen_at=later, articles=[edited])
+    result = save_batch(db, ArticleBatch(run_id="r2", seen_at=later, articles=[edited]))
     assert result.updated_ids == [article.id]
     with db.connect(read_only=True) as connection:
         row = connection.execute(
@@ -160,7 +161,7 @@ def test_changed_text_updates_the_row_and_keeps_first_seen(tmp_path: Path) -> No
 def test_known_articles_recognises_every_url_form(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
     article = make_article("https://www.example.org/news/story", BODY)
-    save_batch(db, run_id="r", seen_at=NOW, articles=[article])
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=[article]))
     forms = [
         "http://example.org/news/story/",
         "https://www.example.org/news/story?utm_source=rss#comments",
@@ -179,14 +180,16 @@ def test_source_state_is_written_with_the_batch_and_counts_failures(tmp_path: Pa
     )
     save_batch(
         db,
-        run_id="r1",
-        seen_at=NOW,
-        articles=[make_article("https://a.example/1", BODY)],
-        source=ok,
+        ArticleBatch(
+            run_id="r1",
+            seen_at=NOW,
+            articles=[make_article("https://a.example/1", BODY)],
+            source=ok,
+        ),
     )
     failed = SourceUpdate("feed-a", "feed", "https://a.example/feed", ok=False, error="HTTP 503")
-    save_batch(db, run_id="r2", seen_at=NOW, articles=[], source=failed)
-    save_batch(db, run_id="r3", seen_at=NOW, articles=[], source=failed)
+    save_batch(db, ArticleBatch(run_id="r2", seen_at=NOW, articles=[], source=failed))
+    save_batch(db, ArticleBatch(run_id="r3", seen_at=NOW, articles=[], source=failed))
     (state,) = source_states(db)
     assert state["consecutive_failures"] == 2
     assert state["last_error"] == "HTTP 503"
@@ -197,13 +200,16 @@ def test_source_state_is_written_with_the_batch_and_counts_failures(tmp_path: Pa
 def test_failed_batch_leaves_nothing_behind(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
     save_batch(
-        db, run_id="r0", seen_at=NOW, articles=[make_article("https://example.org/keep", BODY)]
+        db,
+        ArticleBatch(
+            run_id="r0", seen_at=NOW, articles=[make_article("https://example.org/keep", BODY)]
+        ),
     )
     # The source row violates NOT NULL, after the articles were already inserted in the transaction.
     bad_source = SourceUpdate("x", None, "https://x.example", ok=True)  # type: ignore[arg-type]
     fresh = make_article("https://example.org/new", BODY + " more")
     with pytest.raises(duckdb.Error):
-        save_batch(db, run_id="r1", seen_at=NOW, articles=[fresh], source=bad_source)
+        save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[fresh], source=bad_source))
     with db.connect(read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (1,)
         assert connection.execute("SELECT count(*) FROM sources").fetchone() == (0,)
@@ -244,7 +250,7 @@ def test_database_held_by_another_process_names_it_and_the_analytics_copy(
 
 def test_query_is_read_only_and_single_statement(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=seed_articles()))
     result = run_query(db, "SELECT count(*) AS n FROM articles")
     assert result.columns == ["n"] and result.rows == [(5,)]
     for sql in (
@@ -269,7 +275,7 @@ def test_query_on_missing_database_says_so(tmp_path: Path) -> None:
 
 def test_export_seed_reads_back_to_the_same_records(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=seed_articles()))
     out = tmp_path / "seed-export"
     assert export_seed(db, out) == 5
     stored = dict(read_records(db))
@@ -286,7 +292,7 @@ def test_export_seed_reads_back_to_the_same_records(tmp_path: Path) -> None:
 
 def test_export_parquet_is_hive_partitioned_by_day(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=seed_articles()))
     out = tmp_path / "parquet"
     assert export_parquet(db, out) == 5
     partitions = sorted(path.name for path in out.iterdir())
@@ -303,7 +309,7 @@ def test_export_parquet_is_hive_partitioned_by_day(tmp_path: Path) -> None:
 def test_every_connection_is_locked_down_whatever_the_sql(tmp_path: Path, read_only: bool) -> None:
     """Not by parsing: a statement that reaches DuckDB still cannot touch another file."""
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=seed_articles()))
     outside = tmp_path / "outside.csv"
     outside.write_text("a,b\n1,2\n")
     statements = [
@@ -327,7 +333,7 @@ def test_every_connection_is_locked_down_whatever_the_sql(tmp_path: Path, read_o
 
 def test_the_export_connection_writes_only_into_its_directory(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r", seen_at=NOW, articles=seed_articles())
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=seed_articles()))
     out = tmp_path / "export"
     out.mkdir()
     with db.connect(read_only=True, write_dir=out) as connection:

@@ -11,7 +11,7 @@ from extractors.article import Article, build_article, extract_document
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
 from extractors.stories import key_terms, same_story, shared_names, story_profile
-from storage.articles import read_records, save_batch
+from storage.articles import ArticleBatch, read_records, save_batch
 from storage.database import Database
 from tests.test_dedup import load_eval
 
@@ -67,8 +67,10 @@ def test_seeds_002_and_003_are_one_story_with_related_and_heat(tmp_path: Path) -
     day = datetime(2025, 7, 26, 16, 45, tzinfo=UTC)
     first = seed("003", day, Provider("Asia News", "asianews.example"))
     second = seed("002", day.replace(hour=20), Provider("Tech Digest", "techdigest.example"))
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[first])
-    save_batch(db, run_id="r2", seen_at=NOW, articles=[second, seed("004"), seed("001")])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[first]))
+    save_batch(
+        db, ArticleBatch(run_id="r2", seen_at=NOW, articles=[second, seed("004"), seed("001")])
+    )
     with db.connect(read_only=True) as connection:
         stories = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())
         heat = dict(connection.execute("SELECT id, heat FROM articles").fetchall())
@@ -94,7 +96,7 @@ def test_seeds_002_and_003_are_one_story_with_related_and_heat(tmp_path: Path) -
 def test_related_from_the_input_record_is_kept(tmp_path: Path) -> None:
     db = Database(tmp_path / "news.duckdb")
     metadata_only = seed("000")
-    save_batch(db, run_id="r1", seen_at=NOW, articles=[metadata_only])
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[metadata_only]))
     stored = dict(read_records(db))[metadata_only.id]
     assert stored.related == metadata_only.record.related
     assert stored.heat == 1  # one provider covers this story
@@ -110,7 +112,10 @@ def test_stories_do_not_depend_on_arrival_order(tmp_path: Path) -> None:
         db = Database(tmp_path / f"{attempt}.duckdb")
         for start in range(0, len(order), 4 + attempt):
             save_batch(
-                db, run_id=f"r{start}", seen_at=NOW, articles=order[start : start + 4 + attempt]
+                db,
+                ArticleBatch(
+                    run_id=f"r{start}", seen_at=NOW, articles=order[start : start + 4 + attempt]
+                ),
             )
         with db.connect(read_only=True) as connection:
             outcomes.append(
@@ -141,7 +146,7 @@ def test_analyst_views(tmp_path: Path) -> None:
         )
         for hour, site in ((8, "wire.example"), (9, "paper.example"), (10, "blog.example"))
     ]
-    save_batch(db, run_id="r", seen_at=NOW, articles=articles)
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=articles))
     with db.connect(read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM unique_articles").fetchone() == (1,)
         row = connection.execute("SELECT copies, copy_domains FROM syndication").fetchone()
@@ -190,7 +195,7 @@ def test_a_round_up_does_not_join_the_stories_it_quotes(tmp_path: Path) -> None:
         for a in chosen
     ]
     db = Database(tmp_path / "news.duckdb")
-    save_batch(db, run_id="r", seen_at=NOW, articles=[*moved, roundup])
+    save_batch(db, ArticleBatch(run_id="r", seen_at=NOW, articles=[*moved, roundup]))
     with db.connect(read_only=True) as connection:
         stories = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())
     lumora = {stories[a.id] for a in moved if "lumora" in a.record.body.lower()}
@@ -221,9 +226,9 @@ def test_a_new_article_is_scored_against_a_bounded_number_of_stored_ones(tmp_pat
 
     db = Database(tmp_path / "news.duckdb")
     stored = [article(index) for index in range(stories.MAX_CANDIDATES + 20)]
-    save_batch(db, run_id="r1", seen_at=when, articles=stored)
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=when, articles=stored))
     newcomer = article(999)
-    save_batch(db, run_id="r2", seen_at=when, articles=[newcomer])
+    save_batch(db, ArticleBatch(run_id="r2", seen_at=when, articles=[newcomer]))
 
     with db.connect() as connection:
         pairs = stories._candidates(connection, [newcomer.id], window_hours=72)

@@ -17,10 +17,11 @@ from extractors.record import Record
 from extractors.relevance import Watch
 from extractors.seedformat import SeedFormatError, parse_seed_document
 from extractors.yamlguard import MAX_NODES, MAX_SCALAR_CHARS
-from flows import pipeline
 from flows.config import parse_config
-from flows.listing import list_sources
-from flows.pipeline import Window, describe_error, extract_articles, fetch_documents
+from flows.stages import articles as pipeline
+from flows.stages.articles import describe_error, extract_articles, fetch_documents
+from flows.stages.listing import list_sources
+from flows.stages.types import Window
 from storage.database import Database
 from tests.conftest import RUN_CLOCK, run_stages
 from tests.test_alias_bomb_run import alias_bomb
@@ -257,7 +258,7 @@ def test_exceptions_without_a_message_still_give_a_reason() -> None:
 def test_a_run_failing_with_an_empty_exception_names_its_type(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from flows.cli import _finish_flow
+    from flows.app.cli import _finish_flow
 
     class FailedState:
         def result(self, raise_on_failure: bool = True) -> BaseException:

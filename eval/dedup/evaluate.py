@@ -46,7 +46,7 @@ if str(REPO) not in sys.path:
 from extractors.article import Article, build_article, extract_document  # noqa: E402
 from extractors.record import Provider, Record  # noqa: E402
 from extractors.relevance import Watch  # noqa: E402
-from storage.articles import save_batch  # noqa: E402
+from storage.articles import ArticleBatch, save_batch  # noqa: E402
 from storage.database import Database  # noqa: E402
 
 SEED = 20261122
@@ -210,7 +210,7 @@ def store(
     size = -(-len(order) // batches)
     for number in range(batches):
         chunk = [article for _, article in order[number * size : (number + 1) * size]]
-        save_batch(db, run_id=f"eval-{number}", seen_at=NOW, articles=chunk)
+        save_batch(db, ArticleBatch(run_id=f"eval-{number}", seen_at=NOW, articles=chunk))
 
 
 def clusters(db: Database) -> dict[str, str]:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from extractors.record import Record  # noqa: E402
 from extractors.relevance import Classification, Watch, classify  # noqa: E402
 from flows.config import load_config  # noqa: E402
-from flows.pipeline import watch_from_config  # noqa: E402
+from flows.stages.settings import watch_from_config  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEVSET = HERE / "devset.jsonl"

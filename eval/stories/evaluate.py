@@ -36,7 +36,7 @@ from extractors.article import Article, build_article, extract_document  # noqa:
 from extractors.record import Provider, Record  # noqa: E402
 from extractors.relevance import Watch  # noqa: E402
 from extractors.stories import same_story, story_profile  # noqa: E402
-from storage.articles import save_batch  # noqa: E402
+from storage.articles import ArticleBatch, save_batch  # noqa: E402
 from storage.database import Database  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -89,9 +89,11 @@ def evaluate(seed: int = 1) -> dict[str, Any]:
         for start in range(0, len(order), 5):
             save_batch(
                 db,
-                run_id=f"r{start}",
-                seen_at=NOW,
-                articles=[a for _, a in order[start : start + 5]],
+                ArticleBatch(
+                    run_id=f"r{start}",
+                    seen_at=NOW,
+                    articles=[a for _, a in order[start : start + 5]],
+                ),
             )
         with db.connect(read_only=True) as connection:
             story = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())

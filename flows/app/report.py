@@ -155,7 +155,7 @@ def coverage_chart(data: ReportData) -> str:
     bar = max(step * 0.8, 1.0)
     marks = []
     for index, day in enumerate(days):
-        y = top_pad + plot_h
+        y: float = top_pad + plot_h
         for topic, fill in colour.items():
             count = stacks.get(day, {}).get(topic, 0)
             if not count:

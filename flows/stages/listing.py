@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from extractors.article import DOCUMENT_SUFFIXES
 from extractors.discovery import (
     GDELT_MAX_RECORDS,
     DiscoveryError,
@@ -30,13 +31,19 @@ from extractors.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
 from extractors.record import Image
 from extractors.urls import redact, strip_credentials
 from flows.config import Config, FeedSource, FolderSource, GdeltSource, SitemapSource
-from flows.http import FetchedPage, FetchFailure, FetchResult, FetchSettings, charset_of, fetch_all
-from flows.pipeline import Candidate, Document, ItemFailure, Listing, Window, fetch_settings
+from flows.fetching.http import (
+    FetchedPage,
+    FetchFailure,
+    FetchResult,
+    FetchSettings,
+    charset_of,
+    fetch_all,
+)
+from flows.stages.settings import fetch_settings
+from flows.stages.types import Candidate, Document, ItemFailure, Listing, Window
 from storage.raw import RawPage
 
 logger = logging.getLogger(__name__)
-
-FOLDER_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".txt", ".md", ".markdown", ".text"})
 
 
 def list_sources(
@@ -351,7 +358,7 @@ def _folder_listing(source: FolderSource) -> Listing:
     for path in sorted(folder.rglob("*")):
         if (
             path.is_file()
-            and path.suffix.lower() in FOLDER_SUFFIXES
+            and path.suffix.lower() in DOCUMENT_SUFFIXES
             and not path.name.startswith(".")
         ):
             listing.candidates.append(Candidate(path.resolve().as_uri()))

@@ -1,12 +1,11 @@
-"""The pipeline's stages as plain functions; the Prefect flows call them as tasks.
+"""The stages after listing: skip what is known, fetch, extract, store.
 
 Each stage works on a whole run's batch (every source at once) so that
 fetching is concurrent and Prefect's per-task overhead stays constant. A
 problem with one source or one item is recorded and the batch goes on.
-
-This module holds the data the stages pass on and the stages after listing
-(skip what is known, fetch, extract, store); listing the sources is in
-``flows.listing``, splitting a backfill into days in ``flows.backfill_plan``.
+Listing the sources is in ``flows.stages.listing``, resolving aggregator links
+in ``flows.stages.gnews``, splitting a backfill into days in
+``flows.stages.backfill_plan``; the data they pass on is in ``flows.stages.types``.
 """
 
 from __future__ import annotations
@@ -15,15 +14,14 @@ import dataclasses
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from extractors.article import Article, NotAnArticle, build_article, extract_document
-from extractors.feeds import FeedEntry, ParsedFeed, entry_to_record
+from extractors.feeds import entry_to_record
 from extractors.html import ExtractionError
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
@@ -33,11 +31,23 @@ from extractors.urls import (
     redact,
     redact_data,
     strip_credentials,
-    url_key,
 )
 from flows.config import AnySource, Config, FetchConfig, FolderSource, GdeltSource
-from flows.http import FetchFailure, FetchSettings, fetch_all
-from storage.articles import known_articles, published_times, row_problem, save_batch
+from flows.fetching.http import FetchFailure, fetch_all
+from flows.stages.settings import fetch_settings
+from flows.stages.types import (
+    FEED_ONLY,
+    MAX_LISTED_FAILURES,
+    Candidate,
+    Document,
+    ItemFailure,
+    Listing,
+    RejectedPage,
+    SourceBatch,
+    SourceReport,
+    Window,
+)
+from storage.articles import ArticleBatch, known_articles, published_times, row_problem, save_batch
 from storage.boilerplate import known_rejections, learned_boilerplate
 from storage.database import Database
 from storage.dedup import DedupSettings
@@ -47,205 +57,8 @@ from storage.sources import SourceUpdate
 
 logger = logging.getLogger(__name__)
 
-# How many item failures a source report lists in full; the count is always complete.
-MAX_LISTED_FAILURES = 20
 # A feed body this long stands in for a page that turned out to be a wall or a shell.
 FEED_BODY_FOR_ARTICLE_WORDS = 80
-# input_kind of an aggregator item stored from its feed entry because its link did not resolve.
-FEED_ONLY = "feed-only"
-
-
-@dataclass(frozen=True)
-class Window:
-    """A publication-date range [since, until); both None for a daily run."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-
-    @property
-    def is_backfill(self) -> bool:
-        """A window with a start restricts items to dates inside it."""
-        return self.since is not None or self.until is not None
-
-    def contains(self, moment: datetime | None) -> bool:
-        """Whether a publication time lies in the window (unknown dates only in daily runs)."""
-        if not self.is_backfill:
-            return True
-        if moment is None:
-            return False
-        return (self.since is None or moment >= self.since) and (
-            self.until is None or moment < self.until
-        )
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One item a source lists: where to get it, and what its feed said."""
-
-    url: str
-    entry: FeedEntry | None = None
-    # The aggregator link the source listed when ``url`` is where it leads (a decoded Google
-    # News link, an unwrapped Bing link): the article's original URL.
-    via: str = ""
-    # Why an aggregator link could not be resolved: the item is stored from its feed entry
-    # alone (a feed-only record) and not fetched.
-    unresolved: str = ""
-
-
-@dataclass
-class Listing:
-    """What one source listed in this run, or why it could not."""
-
-    source: AnySource
-    candidates: list[Candidate] = field(default_factory=list)
-    feed: ParsedFeed | None = None
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    etag: str | None = None
-    last_modified: str | None = None
-    body_hash: str | None = None
-    known: dict[str, str] = field(default_factory=dict)
-    # The feed answered 304 or sent the body it sent last time: nothing to parse.
-    unchanged: bool = False
-    # Not tried in this run because the source is backing off (``error`` says until when).
-    skipped: bool = False
-    # The backfill day this listing covers (progress is recorded per source and day).
-    day: date | None = None
-    # Pages an earlier run found not to be articles (walls, section fronts): not fetched again.
-    rejected_before: dict[str, str] = field(default_factory=dict)
-    # Google News links of this listing and what they decode to, by the link as listed
-    # (``flows.gnews``); stored with the source's batch.
-    google_links: dict[str, GoogleLink] = field(default_factory=dict)
-    # Google News links decoded in this run, those whose attempt failed, and why (summary).
-    links_decoded: int = 0
-    links_undecoded: int = 0
-    decode_problem: str | None = None
-
-    @property
-    def seen(self) -> int:
-        """Items the source listed (inside the window)."""
-        return len(self.candidates)
-
-    @property
-    def to_fetch(self) -> list[Candidate]:
-        """Candidates neither stored nor rejected as non-articles yet."""
-        return [
-            candidate
-            for candidate in self.candidates
-            if candidate.url not in self.known and candidate.url not in self.rejected_before
-        ]
-
-
-@dataclass(frozen=True)
-class Document:
-    """An item's bytes as fetched or read."""
-
-    url: str
-    final_url: str
-    content: bytes
-    fetched_at: datetime
-    media_type: str = ""
-    charset: str | None = None
-    status: int = 200
-    headers: Mapping[str, str] = field(default_factory=dict, hash=False)
-
-
-@dataclass(frozen=True)
-class ItemFailure:
-    """An item that could not be fetched or extracted."""
-
-    url: str
-    message: str
-
-
-@dataclass(frozen=True)
-class RejectedPage:
-    """A fetched page that is not an article, and why."""
-
-    url: str
-    reason: str
-    detail: str
-
-
-@dataclass
-class SourceBatch:
-    """A source's extracted articles, ready to store."""
-
-    listing: Listing
-    articles: list[Article] = field(default_factory=list)
-    failures: list[ItemFailure] = field(default_factory=list)
-    rejected: list[RejectedPage] = field(default_factory=list)
-    skipped_out_of_window: int = 0
-    raw: list[RawPage] = field(default_factory=list)
-    # The article each aggregator link of the batch was stored as, by the link (``Candidate.via``).
-    resolved: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SourceReport:
-    """Per-source line of the run summary."""
-
-    name: str
-    kind: str
-    seen: int
-    new: int
-    duplicate: int
-    off_topic: int
-    failed: int
-    error: str | None = None
-    warnings: tuple[str, ...] = ()
-    failures: tuple[ItemFailure, ...] = ()
-    unchanged: bool = False
-    skipped: bool = False
-    updated: int = 0
-    # Google News links: decoded in this run, feed-only after this run's attempt, and why.
-    links_decoded: int = 0
-    links_undecoded: int = 0
-    decode_problem: str | None = None
-
-
-def fetch_settings(config: Config) -> FetchSettings:
-    """The fetcher's settings from the config's ``fetch`` section."""
-    fetch = config.fetch
-    return FetchSettings(
-        user_agent=fetch.user_agent,
-        connect_timeout=fetch.connect_timeout,
-        read_timeout=fetch.read_timeout,
-        total_timeout=fetch.total_timeout,
-        max_response_bytes=fetch.max_response_bytes,
-        max_redirects=fetch.max_redirects,
-        concurrency=fetch.concurrency,
-        per_host_concurrency=fetch.per_host_concurrency,
-        per_host_delay=fetch.per_host_delay,
-        retries=fetch.retries,
-        backoff_seconds=fetch.backoff_seconds,
-        allow_private_addresses=fetch.allow_private_addresses,
-        respect_robots=fetch.respect_robots,
-        robots_timeout=fetch.robots_timeout,
-    )
-
-
-def dedup_settings(config: Config) -> DedupSettings:
-    """The near-copy and story windows from the config's ``dedup`` section."""
-    return DedupSettings(
-        window_days=config.dedup.window_days,
-        story_window_hours=config.dedup.story_window_hours,
-        heat_window_hours=config.dedup.heat_window_hours,
-    )
-
-
-def watch_from_config(config: Config) -> Watch:
-    """The relevance rules from the config's ``watch`` section (accept-all when missing)."""
-    if config.watch is None:
-        return Watch()
-    return Watch(
-        name=config.watch.name,
-        match_all={group: tuple(terms) for group, terms in config.watch.match_all.items()},
-        exclude=tuple(config.watch.exclude),
-        topics={label: tuple(terms) for label, terms in config.watch.topics.items()},
-        anchors=tuple(config.watch.anchors),
-        threshold=config.watch.threshold,
-    )
 
 
 def mark_known(
@@ -509,21 +322,20 @@ def store_batches(
         links, replaced = _link_outcomes(batch)
         result = save_batch(
             db,
-            run_id=run_id,
-            seen_at=now,
-            articles=batch.articles,
-            seen_ids=stored_ids,
-            source=None if reextracted else update,
-            rejected=[
-                (url_key(page.url), redact(page.url), page.reason, redact(page.detail))
-                for page in batch.rejected
-            ],
+            ArticleBatch(
+                run_id=run_id,
+                seen_at=now,
+                articles=batch.articles,
+                seen_ids=stored_ids,
+                source=None if reextracted else update,
+                rejected=batch.rejected,
+                raw_pages=() if reextracted else batch.raw,
+                backfill_day=listing.day if listing.error is None else None,
+                reextracted=reextracted,
+                links=links,
+                replaced=replaced,
+            ),
             dedup=dedup,
-            raw_pages=() if reextracted else batch.raw,
-            backfill_day=listing.day if listing.error is None else None,
-            reextracted=reextracted,
-            links=links,
-            replaced=replaced,
         )
         reports.append(
             _report(

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from flows.pipeline import MAX_LISTED_FAILURES, SourceReport, Window
+from flows.stages.types import MAX_LISTED_FAILURES, SourceReport, Window
 
 
 def backfill_days(window: Window) -> list[date]:

@@ -20,11 +20,14 @@ from typing import Any
 import typer
 
 from extractors.urls import redact
-from flows.config import Config, ConfigError, load_config
+from flows.config import (
+    DEFAULT_CONFIG_PATH,
+    DEFAULT_DB_PATH,
+    Config,
+    ConfigError,
+    load_config,
+)
 from storage.database import Database, StorageError
-
-DEFAULT_CONFIG = "seeds/sources.yaml"
-DEFAULT_DB = "data/newswatch.duckdb"
 
 app = typer.Typer(
     name="newswatch",
@@ -38,7 +41,7 @@ app = typer.Typer(
 )
 
 ConfigOption = typer.Option(
-    DEFAULT_CONFIG, "--config", "-c", metavar="PATH", help="The sources.yaml to use."
+    DEFAULT_CONFIG_PATH, "--config", "-c", metavar="PATH", help="The sources.yaml to use."
 )
 # The reading commands take the config only for its storage.db: without --config they read
 # the default config when it is there, and data/newswatch.duckdb when it is not; a --config
@@ -48,7 +51,7 @@ ReadConfigOption = typer.Option(
     "--config",
     "-c",
     metavar="PATH",
-    help=f"The sources.yaml whose storage.db to read (default: {DEFAULT_CONFIG}, if present).",
+    help=f"The sources.yaml whose storage.db to read (default: {DEFAULT_CONFIG_PATH}, if present).",
 )
 DbOption = typer.Option(
     None,
@@ -102,9 +105,9 @@ def _database(db: str | None, config_path: str | None) -> Database:
         return Database(db or settings.storage.db)
     if db:
         return Database(db)
-    if Path(DEFAULT_CONFIG).exists():
-        return Database(_load(DEFAULT_CONFIG).storage.db)
-    return Database(DEFAULT_DB)
+    if Path(DEFAULT_CONFIG_PATH).exists():
+        return Database(_load(DEFAULT_CONFIG_PATH).storage.db)
+    return Database(DEFAULT_DB_PATH)
 
 
 def _reader(db: str | None, config_path: str | None) -> Database:
@@ -159,7 +162,7 @@ def _prefect_environment() -> None:
 def _finish_flow(state: Any) -> None:
     """Print a flow run's summary and exit 0, or 1 when every source failed or the run crashed."""
     from flows.monitor import AllSourcesFailedError
-    from flows.summary import RunSummary
+    from flows.stages.summary import RunSummary
 
     result = state.result(raise_on_failure=False)
     if isinstance(result, RunSummary):
@@ -336,7 +339,7 @@ def normalize(
     from extractors.article import build_article, extract_document
     from extractors.relevance import Watch
     from extractors.seedformat import dump_seed_document
-    from flows.pipeline import watch_from_config
+    from flows.stages.settings import watch_from_config
 
     watch = watch_from_config(_load(config)) if Path(config).exists() else Watch()
     boilerplate = _learned_boilerplate(db) if db else {}
@@ -468,7 +471,7 @@ def report(
     config: str | None = ReadConfigOption,
 ) -> None:
     """Write one self-contained HTML page with charts: coverage, providers, stories, source health."""
-    from flows.report import write_report
+    from flows.app.report import write_report
 
     database = _reader(db, config)
     try:

@@ -29,9 +29,10 @@ from extractors import gnews
 from extractors.feeds import FeedEntry, ParsedFeed
 from extractors.urls import unwrap_aggregator_link
 from flows.config import Config, FeedSource, GoogleNewsConfig
-from flows.http import FetchedPage, FetchFailure, FetchSettings, Request, send_all
-from flows.listing import entry_from_hint
-from flows.pipeline import Candidate, Listing, Window, fetch_settings
+from flows.fetching.http import FetchedPage, FetchFailure, FetchSettings, Request, send_all
+from flows.stages.listing import entry_from_hint
+from flows.stages.settings import fetch_settings
+from flows.stages.types import Candidate, Listing, Window
 from storage.database import Database
 from storage.gnews import DECODED, FAILED, PENDING, GoogleLink, links_to_retry, stored_links
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from extractors.urls import redact, redact_data
-from flows.pipeline import SourceReport
+from flows.stages.types import SourceReport
 from storage.publish import analytics_path
 from storage.report import StoryLine
 from storage.runs import RunTotals
