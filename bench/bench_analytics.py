@@ -35,7 +35,7 @@ from bench.benchmarks_md import update_section  # noqa: E402
 from bench.synthetic import fill_synthetic  # noqa: E402
 from storage.database import Database  # noqa: E402
 from storage.publish import publish  # noqa: E402
-from tests.test_readme import readme_queries  # noqa: E402
+from tests.e2e.test_readme import readme_queries  # noqa: E402
 
 HEADING = "## Analytics copy and README queries (issue [5])"
 TARGET_SECONDS = 1.0

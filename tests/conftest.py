@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from tests.support.paths import SEEDS, SITE
+
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newswatch-test-prefect-")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -40,10 +42,6 @@ from flows.stages.listing import list_sources
 from flows.stages.types import SourceReport, Window
 from storage.database import Database
 from storage.sources import source_states_by_name
-
-REPO = Path(__file__).resolve().parent.parent
-SITE = Path(__file__).resolve().parent / "fixtures" / "site"
-SEEDS = REPO / "seeds" / "documents"
 
 
 @pytest.fixture(scope="session")

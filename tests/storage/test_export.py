@@ -20,7 +20,7 @@ from storage.articles import ArticleBatch, read_records, save_batch
 from storage.database import Database
 from storage.publish import publish
 from storage.query import EXPORT_MANIFEST
-from tests.test_storage import NOW, seed_articles
+from tests.storage.test_storage import NOW, seed_articles
 
 runner = CliRunner()
 

@@ -20,8 +20,8 @@ from extractors.seedformat import (
     record_from_mapping,
     split_front_matter,
 )
+from tests.support.paths import SEEDS
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "documents"
 SEED_000 = SEEDS / "000_1866282a761c14d8.txt"
 FETCHED = datetime(2025, 8, 1, 12, 0, tzinfo=UTC)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +19,8 @@ from extractors.text import (
     text_to_record,
     truncate,
 )
+from tests.support.paths import SEEDS
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "documents"
 CLEANED_AT = datetime(2026, 11, 1, tzinfo=UTC)
 
 

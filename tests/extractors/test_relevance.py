@@ -20,8 +20,7 @@ from extractors.text import text_to_record
 from flows.app.cli import app
 from flows.config import ConfigError, load_config, parse_config
 from flows.stages.settings import watch_from_config
-
-SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "documents"
+from tests.support.paths import SEEDS
 
 AI_GOVERNANCE = Watch(
     name="ai-governance",

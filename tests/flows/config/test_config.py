@@ -24,6 +24,7 @@ from flows.config import (
     load_config,
     parse_config,
 )
+from tests.support.paths import REPO
 
 NAME = "seeds/sources.yaml"
 
@@ -838,9 +839,9 @@ def test_duplicate_keys_and_schema_errors_are_reported_together() -> None:
 
 
 def test_module_does_not_import_heavy_dependencies() -> None:
-    tree = ast.parse(Path(flows.config.__file__).read_text(encoding="utf-8"))
     imported: set[str] = set()
-    for node in ast.walk(tree):
+    modules = Path(flows.config.__file__).parent.glob("*.py")
+    for node in (n for m in modules for n in ast.walk(ast.parse(m.read_text(encoding="utf-8")))):
         if isinstance(node, ast.Import):
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -849,7 +850,7 @@ def test_module_does_not_import_heavy_dependencies() -> None:
 
 
 def test_repository_config_is_valid() -> None:
-    path = Path(__file__).resolve().parents[1] / "seeds" / "sources.yaml"
+    path = REPO / "seeds" / "sources.yaml"
     if not path.exists():
         pytest.skip("seeds/sources.yaml not present")
     assert load_config(path).sources
@@ -989,7 +990,7 @@ def test_repository_config_resolves_to_the_repository_layout(
 ) -> None:
     # `make run` (from the repository root, default config) keeps reading seeds/documents and
     # writing data/newswatch.duckdb.
-    repo = Path(__file__).resolve().parents[1]
+    repo = REPO
     monkeypatch.chdir(repo)
     config = load_config("seeds/sources.yaml")
     assert config.source("seed-documents").path == "seeds/documents"  # type: ignore[union-attr]

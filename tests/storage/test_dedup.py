@@ -29,8 +29,8 @@ from extractors.relevance import Watch
 from storage.articles import ArticleBatch, save_batch
 from storage.database import Database
 from storage.dedup import DedupSettings
+from tests.support.paths import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 DAY = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import lxml.html
 import pytest
@@ -20,6 +19,7 @@ from extractors.html import (
     strip_site_suffix,
 )
 from extractors.record import Image
+from tests.support.paths import REPO
 
 URL = "https://www.example-times.com/world/2024/03/13/eu-ai-act?utm_source=twitter"
 CLEAN_URL = "https://www.example-times.com/world/2024/03/13/eu-ai-act"
@@ -444,7 +444,7 @@ print(html_to_record(page, "https://x.example.com/a", datetime(2024, 1, 1, tzinf
 
 
 def test_category_of_multi_typed_json_ld_does_not_depend_on_hash_seed() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = REPO
     categories = {
         subprocess.run(
             [sys.executable, "-c", _CATEGORY_PROBE],

@@ -14,8 +14,9 @@ from flows.app.cli import app
 from storage.database import Database
 from storage.publish import analytics_path, publish
 from storage.query import QueryRefusedError, check_read_only
+from tests.support.paths import REPO
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = REPO / "README.md"
 runner = CliRunner()
 # What an analyst asks first (issue [5]); each must have an example in the README.
 REQUIRED = (

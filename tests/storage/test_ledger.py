@@ -22,10 +22,9 @@ from storage.database import Database
 from storage.processes import process_start
 from storage.publish import analytics_path, publish
 from storage.runs import start_run
-from tests.test_storage import NOW, seed_articles
+from tests.storage.test_storage import NOW, seed_articles
+from tests.support.paths import REPO, SEEDS
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds" / "documents"
 runner = CliRunner()
 
 # A process that records a run as started, says so, and then waits to be killed.

@@ -24,7 +24,7 @@ from flows.stages.listing import list_sources
 from flows.stages.types import Window
 from storage.database import Database
 from tests.conftest import RUN_CLOCK, run_stages
-from tests.test_alias_bomb_run import alias_bomb
+from tests.e2e.test_alias_bomb_run import alias_bomb
 
 FETCHED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 GERMAN = (

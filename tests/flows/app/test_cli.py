@@ -21,9 +21,8 @@ from flows.app.cli import app
 from storage.articles import ArticleBatch, save_batch
 from storage.database import Database
 from storage.sources import SourceUpdate
+from tests.support.paths import REPO, SEEDS
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds" / "documents"
 NOW = datetime(2026, 11, 22, 6, tzinfo=UTC)
 runner = CliRunner()
 

@@ -7,14 +7,12 @@ and review the diff: the golden record is the specification.
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from extractors.seedformat import parse_seed_document
-
-GOLDEN = Path(__file__).resolve().parent / "golden"
+from tests.support.paths import GOLDEN
 
 
 def _regenerate_module() -> ModuleType:

@@ -15,10 +15,11 @@ from storage.articles import ArticleBatch, read_records, save_batch
 from storage.database import Database, StorageError
 from storage.publish import publish
 from storage.schema import SCHEMA_VERSION
-from tests.test_storage import NOW, seed_articles
+from tests.storage.test_storage import NOW, seed_articles
+from tests.support.paths import FIXTURES
 
 # The checked-in version-1 database, as the SQL that builds it (make_v1.py wrote it).
-V1_SQL = Path(__file__).parent / "fixtures" / "db" / "v1.sql"
+V1_SQL = FIXTURES / "db" / "v1.sql"
 runner = CliRunner()
 
 

@@ -13,10 +13,9 @@ from extractors.relevance import Watch
 from extractors.stories import key_terms, same_story, shared_names, story_profile
 from storage.articles import ArticleBatch, read_records, save_batch
 from storage.database import Database
-from tests.test_dedup import load_eval
+from tests.storage.test_dedup import load_eval
+from tests.support.paths import SEEDS
 
-REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO / "seeds" / "documents"
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
 

@@ -18,8 +18,8 @@ from storage.database import Database, DatabaseBusyError, StorageError
 from storage.query import QueryRefusedError, export_parquet, export_seed, run_query
 from storage.schema import SCHEMA_VERSION
 from storage.sources import SourceUpdate, source_states
+from tests.support.paths import SEEDS
 
-SEEDS = Path(__file__).parent.parent / "seeds" / "documents"
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 WATCH = Watch(
     match_all={"subject": ("AI",), "governance": ("governance", "cooperation", "resolution")}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,8 @@ from extractors.record import Image, Provider, Record
 from extractors.relevance import Watch
 from extractors.seedformat import parse_seed_document
 from extractors.urls import article_id
+from tests.support.paths import SEEDS
 
-SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "documents"
 SEED_000 = SEEDS / "000_1866282a761c14d8.txt"
 FETCHED = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
 WATCH = Watch(

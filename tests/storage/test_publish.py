@@ -21,7 +21,8 @@ from storage.articles import ArticleBatch, save_batch
 from storage.database import Database
 from storage.publish import PublishError, analytics_path, publish, reader_database
 from tests.conftest import NewsSite
-from tests.test_storage import NOW, seed_articles
+from tests.storage.test_storage import NOW, seed_articles
+from tests.support.paths import REPO
 
 runner = CliRunner()
 
@@ -281,7 +282,7 @@ def test_a_leftover_of_a_killed_publication_is_removed_by_the_next(tmp_path: Pat
     save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=seed_articles()))
     killed = subprocess.Popen(
         [sys.executable, "-c", KILLED_PUBLISHER, str(db.path)],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -14,10 +12,9 @@ from extractors.urls import (
     registered_domain,
     url_key,
 )
+from tests.support.paths import SEEDS
 
-SEED_000 = (
-    Path(__file__).resolve().parent.parent / "seeds" / "documents" / "000_1866282a761c14d8.txt"
-)
+SEED_000 = SEEDS / "000_1866282a761c14d8.txt"
 
 
 def _seed_related() -> dict[str, str]:

@@ -16,7 +16,6 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +25,9 @@ from extractors.article import build_article, extract_document
 from extractors.html import NotAnArticle
 from extractors.relevance import Watch
 from extractors.seedformat import dump_seed_document
+from tests.support.paths import REALPAGES
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "realpages"
+CORPUS = REALPAGES
 FETCHED = datetime(2026, 11, 1, tzinfo=UTC)
 SAMPLE_PER_DATASET = 34
 EARLIEST_YEAR = 1995

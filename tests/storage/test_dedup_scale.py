@@ -5,12 +5,11 @@ from __future__ import annotations
 import importlib.util
 import sys
 import time
-from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
 
 
 def bench() -> ModuleType:

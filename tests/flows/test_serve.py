@@ -12,8 +12,7 @@ import yaml
 
 from flows.config import parse_config
 from flows.serve import deployments
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.support.paths import REPO
 
 
 def test_serve_offers_every_flow_prefect_yaml_deploys_with_the_config_schedule() -> None:
