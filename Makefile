@@ -23,7 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy extractors storage
+	$(BIN)/mypy extractors storage flows
 
 pytest: $(STAMP) browser
 	$(BIN)/pytest -q

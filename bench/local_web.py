@@ -5,7 +5,7 @@ a small asyncio HTTP/1.1 server (keep-alive, GET only) on a background thread's 
 The server records, per host, how many requests were in flight at once at most: the
 politeness check is made from the server's side, not trusted from the client's.
 
-Used by bench/bench_fetch.py and tests/test_fetch_politeness.py.
+Used by bench/bench_fetch.py and tests/flows/fetching/test_fetch_politeness.py.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Two measures, one per kind of input (see ``eval/README.md`` for the set's contra
   beside the "no cleaning" baseline.
 
 The gate: ``eval/baseline.json`` pins a floor per metric; ``--check`` fails below a floor and
-``tests/test_eval_gate.py`` runs the same check in-process. ``--update-baseline`` rewrites the
+``tests/e2e/test_eval_gate.py`` runs the same check in-process. ``--update-baseline`` rewrites the
 floors from this run (value minus the file's margin) and refuses to lower any floor unless
 ``--allow-lower`` is given, the habit of trafilatura's ``tests/eval_gate.py``.
 
@@ -1293,7 +1293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         baseline = {
             "comment": baseline.get(
                 "comment",
-                "Floors for tests/test_eval_gate.py: each is a run's figure minus `margin`. Raise them "
+                "Floors for tests/e2e/test_eval_gate.py: each is a run's figure minus `margin`. Raise them "
                 "with `eval/run_eval.py --update-baseline`; lowering needs --allow-lower.",
             ),
             "margin": margin,

@@ -75,7 +75,7 @@ def deployments(config: Config, *, config_path: str, db_path: str) -> list[Runne
     try:
         schedule = Cron(config.schedule.cron, timezone=config.schedule.timezone)
     except ValueError as error:
-        # The config check accepts what Prefect accepts (tests/test_config.py); should the two
+        # The config check accepts what Prefect accepts (tests/flows/config/test_config.py); should the two
         # ever differ, say so in one line instead of a traceback.
         details = getattr(error, "errors", None)  # a pydantic ValidationError lists its errors
         reason = details()[0]["msg"] if callable(details) else str(error).strip()

@@ -108,7 +108,7 @@ _CRON_ITEM = re.compile(
 def _cron(value: str) -> str:
     # Checked here, not when `newswatch serve` builds its schedule: a bad cron must stop at
     # load time with the file and line, not after a Prefect server was started. The syntax
-    # accepted is the one Prefect's cron schedules accept (tests/test_config.py compares).
+    # accepted is the one Prefect's cron schedules accept (tests/flows/config/test_config.py compares).
     fields = value.split()
     if len(fields) != 5:
         raise ValueError(f"expected 5 cron fields ({_CRON_FIELDS}), got {len(fields)} in {value!r}")

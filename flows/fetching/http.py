@@ -30,11 +30,12 @@ from typing import Any, NamedTuple, TypeAlias
 
 import httpcore
 import httpx
-from protego import Protego
 
 # Re-exported: callers and tests know the fetcher's redact(); it lives with the URL helpers
 # so storage can use it too.
 from extractors.urls import redact as redact
+from flows.fetching import robots as robots_txt
+from flows.fetching.robots import clear_robots_cache as clear_robots_cache
 
 logger = logging.getLogger(__name__)
 
@@ -230,46 +231,13 @@ class _Limiter:
             yield
 
 
-# RFC 9309: parse at least 500 KiB; a successful robots.txt may be cached up to 24 hours.
-ROBOTS_MAX_BYTES = 512_000
-ROBOTS_TTL = 24 * 3600.0
-# Failures that say nothing about robots.txt, only that the host cannot be reached.
-_CONNECTION_KINDS = frozenset({"network", "tls", "refused_address", "bad_url"})
-# An unreachable robots.txt means "disallow all" for now; ask again after this long.
-ROBOTS_UNREACHABLE_TTL = 600.0
-
-
-@dataclass(frozen=True)
-class _RobotsRules:
-    """What one origin's robots.txt says: parsed rules, allow-all, or unreachable (why)."""
-
-    parser: Protego | None
-    unreachable: str | None
-    expires: float
-
-
-# Process-wide, keyed by origin: the daily run's listing and article fetches, and
-# back-to-back runs in one process, share what they learned.
-_ROBOTS_CACHE: dict[str, _RobotsRules] = {}
-
-
-def clear_robots_cache() -> None:
-    """Forget every cached robots.txt (tests; a long-running process after a config change)."""
-    _ROBOTS_CACHE.clear()
-
-
-def robots_token(user_agent: str) -> str:
-    """The product token robots.txt groups are matched against: ``newswatch`` of ``newswatch/0.1 (+url)``."""
-    return user_agent.strip().split("/", 1)[0].split(" ", 1)[0] or "*"
-
-
 class _Robots:
     """robots.txt per origin, fetched once (concurrent askers wait for the first)."""
 
     def __init__(self, settings: FetchSettings, limiter: _Limiter) -> None:
         self._settings = settings
         self._limiter = limiter
-        self._token = robots_token(settings.user_agent)
+        self._token = robots_txt.token(settings.user_agent)
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def check(self, client: httpx.AsyncClient, target: httpx.URL) -> None:
@@ -297,41 +265,32 @@ class _Robots:
                 f"disallowed by {origin}/robots.txt for user agent {self._token!r}: {target}",
             )
 
-    async def _rules(self, client: httpx.AsyncClient, origin: str) -> _RobotsRules:
+    async def _rules(self, client: httpx.AsyncClient, origin: str) -> robots_txt.RobotsRules:
         lock = self._locks.setdefault(origin, asyncio.Lock())
         async with lock:
-            cached = _ROBOTS_CACHE.get(origin)
+            cached = robots_txt.CACHE.get(origin)
             if cached is not None and cached.expires > time.monotonic():
                 return cached
             rules = await self._fetch(client, origin)
-            _ROBOTS_CACHE[origin] = rules
+            robots_txt.CACHE[origin] = rules
             return rules
 
-    async def _fetch(self, client: httpx.AsyncClient, origin: str) -> _RobotsRules:
+    async def _fetch(self, client: httpx.AsyncClient, origin: str) -> robots_txt.RobotsRules:
         settings = dataclasses.replace(
             self._settings,
             total_timeout=min(self._settings.total_timeout, self._settings.robots_timeout),
             read_timeout=min(self._settings.read_timeout, self._settings.robots_timeout),
-            max_response_bytes=ROBOTS_MAX_BYTES,
+            max_response_bytes=robots_txt.MAX_BYTES,
         )
         now = time.monotonic()
         try:
             got = await _attempt(client, f"{origin}/robots.txt", settings, self._limiter, {}, [0.0])
         except _Failed as failure:
-            # 4xx (but 429) means "no rules": allow all. 5xx, 429, timeouts, network and
-            # TLS errors mean the site cannot tell us, which RFC 9309 reads as disallow-all.
-            status = failure.status or 0
-            if failure.kind == "too_large" or (400 <= status < 500 and status != 429):
-                return _RobotsRules(None, None, now + ROBOTS_TTL)
-            if failure.kind in _CONNECTION_KINDS:
-                # The host itself is unreachable: the page request will fail with its own,
-                # clearer error (and be retried if transient). Nothing is cached.
-                return _RobotsRules(None, None, now)
-            reason = " ".join(failure.message.split())
-            logger.warning("robots.txt unreachable: %s", redact(reason))
-            return _RobotsRules(None, reason, now + ROBOTS_UNREACHABLE_TTL)
-        text = got.content.decode("utf-8", errors="replace")
-        return _RobotsRules(Protego.parse(text), None, now + ROBOTS_TTL)
+            rules = robots_txt.after_failure(failure.kind, failure.status, failure.message, now)
+            if rules.unreachable is not None:
+                logger.warning("robots.txt unreachable: %s", redact(rules.unreachable))
+            return rules
+        return robots_txt.from_body(got.content, now)
 
 
 def fetch_all(

@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from extractors.urls import article_id
 from flows.app.cli import app
-from tests.conftest import SEEDS, NewsSite, slow_handler
+from tests.conftest import NewsSite, slow_handler
+from tests.support.paths import SEEDS
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
@@ -206,7 +207,7 @@ def test_every_source_failing_fails_the_run(news_site: NewsSite, tmp_path: Path)
     assert result.exit_code == 1
     assert "every source failed" in result.output
     # A missing folder is that source's failure, said in one line (no traceback: see
-    # tests/test_cli.py, which runs the real command).
+    # tests/flows/app/test_cli.py, which runs the real command).
     assert f"seed-documents: FAILED: folder {tmp_path / 'no-such-folder'} does not exist" in (
         result.output
     )

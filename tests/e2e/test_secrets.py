@@ -20,7 +20,8 @@ import duckdb
 import pytest
 
 from extractors.urls import canonical_url, redact, strip_credentials, url_key
-from tests.conftest import REPO, NewsSite
+from tests.conftest import NewsSite
+from tests.support.paths import REPO
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 

@@ -123,7 +123,7 @@ def test_repeated_id_inside_one_batch_is_stored_once(tmp_path: Path) -> None:
 
 def test_exact_copy_under_another_url_points_at_the_kept_copy(tmp_path: Path) -> None:
     # Undated, equally complete copies: the kept copy is the smallest id (order-independent),
-    # which here is the wire's; tests/test_dedup.py covers the ranking itself.
+    # which here is the wire's; tests/storage/test_dedup.py covers the ranking itself.
     db = Database(tmp_path / "news.duckdb")
     original = make_article("https://wire.example/story", BODY)
     copy_same_batch = make_article("https://paper.example/world/story", BODY.upper())

@@ -131,7 +131,7 @@ def test_export_refuses_non_empty_dir_without_overwrite(filled_db: Path, tmp_pat
     )
     assert refused.exit_code == 2 and "not empty" in refused.output
     assert (out / "keep.txt").read_text() == "analyst notes"
-    # --overwrite replaces an earlier export only; keep.txt is not one (tests/test_export.py).
+    # --overwrite replaces an earlier export only; keep.txt is not one (tests/storage/test_export.py).
     (out / "keep.txt").unlink()
     first = runner.invoke(
         app, ["export", "--format", "seed", "--out", str(out), "--db", str(filled_db)]

@@ -23,7 +23,8 @@ from flows.stages.summary import RunSummary
 from storage.database import Database
 from storage.raw import load_raw_pages, prune_raw_pages
 from storage.sources import source_states_by_name
-from tests.conftest import SITE, NewsSite, run_stages
+from tests.conftest import NewsSite, run_stages
+from tests.support.paths import SITE
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
