@@ -1,9 +1,9 @@
-"""The Prefect flows: ``daily_monitor`` and ``backfill``.
+"""The Prefect flows: ``daily_monitor``, ``backfill`` and ``reprocess``.
 
 Each flow reads as the pipeline's table of contents; every task works on the
-whole run's batch (not one task per article) and the work itself lives in
-``flows.stages.listing``, ``flows.pipeline``, ``flows.stages.backfill_plan``, ``extractors``
-and ``storage``.
+whole run's batch (not one task per article), does the I/O and carries the
+retries, and the work itself lives in ``flows.stages`` (listing, gnews,
+articles, backfill_plan, summary), ``extractors`` and ``storage``.
 """
 
 from __future__ import annotations

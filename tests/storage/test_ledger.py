@@ -70,8 +70,8 @@ def child(script: str, *arguments: str) -> subprocess.Popen[str]:
     )
     assert process.stdout is not None
     if not process.stdout.readline():
-        process.wait()
-        raise AssertionError(process.stderr.read() if process.stderr else "child failed")
+        _, errors = process.communicate()
+        raise AssertionError(errors or "child failed")
     return process
 
 
@@ -107,7 +107,7 @@ def test_a_killed_run_is_closed_as_crashed_by_the_next_run(tmp_path: Path) -> No
     alive = child(STARTER, str(db), "run-still-going")
     try:
         killed.send_signal(signal.SIGKILL)
-        killed.wait()
+        killed.communicate()
         before = runs(db)
         assert before["killed-run"]["status"] == "running", "a SIGKILLed run closes nothing"
         assert before["killed-run"]["pid"] == killed.pid
@@ -117,7 +117,7 @@ def test_a_killed_run_is_closed_as_crashed_by_the_next_run(tmp_path: Path) -> No
         after = runs(db)
     finally:
         alive.kill()
-        alive.wait()
+        alive.communicate()
     crashed = after["killed-run"]
     assert crashed["status"] == "crashed"
     assert crashed["crash_noticed_at"] is not None and crashed["crash_noticed_at"] >= noticed_after
@@ -173,7 +173,7 @@ def test_a_run_while_another_program_holds_the_file_names_it_and_writes_nothing(
         result = newswatch("run", "--config", str(config))
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output
@@ -307,7 +307,7 @@ def test_a_file_held_by_another_newswatch_command_says_to_wait_for_it(tmp_path: 
         result = runner.invoke(app, ["publish", "--db", str(db.path)])
     finally:
         other.kill()
-        other.wait()
+        other.communicate()
     assert result.exit_code == 1
     assert f"in use by process {other.pid} (" in result.output
     assert "another newswatch run; wait for it to finish" in result.output

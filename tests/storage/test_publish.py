@@ -288,7 +288,7 @@ def test_a_leftover_of_a_killed_publication_is_removed_by_the_next(tmp_path: Pat
     )
     assert killed.stdout is not None and killed.stdout.readline().strip() == "copying"
     killed.kill()
-    killed.wait()
+    killed.communicate()
     leftover = tmp_path / f".news-analytics.duckdb.tmp-{killed.pid}"
     assert leftover.exists(), "the killed publication left its half copy"
     # The temporary copy of a publication still going in another process is not touched.
@@ -299,7 +299,7 @@ def test_a_leftover_of_a_killed_publication_is_removed_by_the_next(tmp_path: Pat
         publish(db, run_id="r2")
     finally:
         alive.kill()
-        alive.wait()
+        alive.communicate()
     assert not leftover.exists()
     assert in_progress.exists()
     in_progress.unlink()

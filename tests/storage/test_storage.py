@@ -245,7 +245,7 @@ def test_database_held_by_another_process_names_it_and_the_analytics_copy(
         assert "\n" not in message
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()
 
 
 def test_query_is_read_only_and_single_statement(tmp_path: Path) -> None:

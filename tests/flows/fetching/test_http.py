@@ -21,6 +21,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from flows.fetching import http as fetch_mod
+from flows.fetching import robots
 from flows.fetching.http import FetchedPage, FetchFailure, FetchSettings, afetch_all, fetch_all
 from tests.conftest import LocalServer, RawServer
 
@@ -819,8 +820,8 @@ ROBOTS = settings(
 
 
 def test_robots_token_is_the_product_name() -> None:
-    assert fetch_mod.robots_token("newswatch/0.1 (+https://example.org/contact)") == "newswatch"
-    assert fetch_mod.robots_token("MyBot") == "MyBot"
+    assert robots.token("newswatch/0.1 (+https://example.org/contact)") == "newswatch"
+    assert robots.token("MyBot") == "MyBot"
 
 
 def test_robots_disallow_is_honoured_and_fetched_once_per_host(server: HTTPServer) -> None:
