@@ -177,7 +177,7 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
         if not any(character.isalnum() for character in core):
             continue
         # Each word may carry its own ending ("intelligenz* artificial*").
-        pattern = r"[\s\-]+".join(_word_pattern(word) for word in term.split())
+        pattern = _BETWEEN_WORDS.join(_word_pattern(word) for word in term.split())
         if core.isupper() and len(core.replace(" ", "")) <= 4:
             sensitive.append(pattern)
         else:
@@ -190,17 +190,27 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
 
 
+# Between the words of a multi-word term: spaces, hyphens, and quotation marks
+# around one of the words (French "caméras « augmentées »", "so-called 'AI' rules").
+_BETWEEN_WORDS = r"[\s\-«»\"“”„‘’']*[\s\-][\s\-«»\"“”„‘’']*"
+
+
 def _word_pattern(word: str) -> str:
     # A leading "**" lets the word end a compound (German and Dutch put the head
     # last: "**behörde" is Datenschutzbehörde, "**algoritme*" overheidsalgoritmes).
     start = r"\w*" if word.startswith("**") else ""
     word = word[2:] if start else word
     if word.endswith("**"):
-        return start + re.escape(word.rstrip("*")) + r"\w*"
+        return start + _literal(word.rstrip("*")) + r"\w*"
     if word.endswith("*"):
         # Inflections, not compounds: "regulat*" → regulation(s), regulatory.
-        return start + re.escape(word.rstrip("*")) + r"\w{0,4}"
-    return start + re.escape(word)
+        return start + _literal(word.rstrip("*")) + r"\w{0,4}"
+    return start + _literal(word)
+
+
+def _literal(text: str) -> str:
+    # A straight apostrophe in a term also matches the typographic one ("l'IA", "l’IA").
+    return re.escape(text).replace("'", "['’]")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -358,7 +368,7 @@ def _evidence(sentences: list[_Sentence]) -> list[_Evidence]:
             if pair is not None
         ]
         found += pairs
-        if not pairs and 2 < len(members) <= MAX_PARAGRAPH_SENTENCES:
+        if 2 < len(members) <= MAX_PARAGRAPH_SENTENCES:
             whole = _loose(tuple(members), PARAGRAPH_STRENGTH, "paragraph")
             if whole is not None:
                 found.append(whole)

@@ -600,3 +600,43 @@ def test_leading_double_wildcard_matches_the_end_of_a_compound() -> None:
     ]
     assert _matches(["**algoritme**"], "toezicht op overheidsalgoritmes") == ["overheidsalgoritmes"]
     assert _matches(["behörde**"], "Die Datenschutzbehörde") == []
+
+
+def test_multiword_terms_allow_quotation_marks_around_a_word() -> None:
+    assert len(_matches(["caméra* augmentée*"], "des caméras « augmentées » partout")) == 1
+    assert len(_matches(["so-called AI"], "the so-called 'AI' rules")) == 1
+    # A quote is not a word break on its own.
+    assert _matches(["artificial intelligence"], "artificial«intelligence") == []
+
+
+def test_straight_apostrophe_in_a_term_matches_the_typographic_one() -> None:
+    assert _matches(["loi sur l'IA"], "la loi sur l’IA et la loi sur l'IA") == [
+        "loi sur l’IA",
+        "loi sur l'IA",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "on_topic"),
+    [
+        # Polish and Swedish: the default watch has terms for both (issue [8]).
+        ("UODO nakłada karę za sztuczną inteligencję w banku", True),
+        ("Sejm przyjął ustawę o sztucznej inteligencji", True),
+        ("Nowy model sztucznej inteligencji bije rekordy", False),
+        ("Integritetsskyddsmyndigheten granskar AI-verktyg i vården", True),
+        ("Regeringen vill införa förbud mot ansiktsigenkänning", True),
+        ("Ny AI-modell slår rekord i schack", False),
+        # Algorithmic decision systems without an AI term.
+        ("Regulator bans the council's benefit algorithm", True),
+        ("L'Assemblée adopte l'interdiction de la notation sociale", True),
+        ("Council tests a new algorithm for bin collection", False),
+    ],
+)
+def test_default_watch_covers_polish_swedish_and_algorithmic_systems(
+    title: str, on_topic: bool
+) -> None:
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record(title), watch)
+
+    assert verdict.on_topic is on_topic, verdict.reason
