@@ -630,6 +630,9 @@ def test_straight_apostrophe_in_a_term_matches_the_typographic_one() -> None:
         ("Regulator bans the council's benefit algorithm", True),
         ("L'Assemblée adopte l'interdiction de la notation sociale", True),
         ("Council tests a new algorithm for bin collection", False),
+        # Legal status and legal frameworks count as governance in every language.
+        ("De AP noemt het algoritme van DUO onrechtmatig", True),
+        ("Le gouvernement veut un cadre juridique pour l'IA", True),
     ],
 )
 def test_default_watch_covers_polish_swedish_and_algorithmic_systems(
