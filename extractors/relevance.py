@@ -14,9 +14,10 @@ A leading ``~`` marks a weak term, which counts half (see :func:`score_record`).
 Two ways to decide relevance:
 
 * a watch with a ``threshold`` scores the article (:func:`score_record`): the
-  terms of every ``match_all`` group must meet in the same sentence, the
-  headline and lede weigh more, and the share of the text where they meet
-  counts; ``on_topic`` is ``score >= threshold``;
+  terms of every ``match_all`` group must meet in the same sentence (or, for
+  less, in neighbouring sentences or one short paragraph), the headline and
+  lede weigh more, and the share of the text where they meet counts;
+  ``on_topic`` is ``score >= threshold``;
 * a watch without one keeps the original rule: one term of every group in the
   headline or excerpt, or at least ``MIN_BODY_MENTIONS_FOR_TOPIC`` in the body.
 """
@@ -27,6 +28,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
 
 from extractors.record import Record
 
@@ -56,6 +58,21 @@ LEDE_DECAY = 0.75
 BODY_SATURATION = 2.0
 # Weak terms (``~government``) show the topic only half as clearly as strong ones.
 WEAK_STRENGTH = 0.5
+# Loose evidence: long articles often name the subject in one sentence and the rule
+# in the next ("The council used an algorithm to rank claims. The regulator has now
+# ordered it to stop."). Two neighbouring sentences of one paragraph that together
+# hold every group count this much of one sentence; a short paragraph that holds them
+# in sentences further apart counts less. A paragraph counts its loose evidence once,
+# and only when it is stronger than the sentences that meet in it.
+ADJACENT_STRENGTH = 0.5
+PARAGRAPH_STRENGTH = 0.3
+# Longer "paragraphs" are usually a page's whole text without breaks, where one
+# mention of each group somewhere is what the sentence rule guards against.
+MAX_PARAGRAPH_SENTENCES = 6
+# A lede "sentence" of fewer words, with a comma and a number, is a dateline
+# ("Brussels, 5 November."), not the story's first sentence: it does not push the
+# real first sentence down.
+DATELINE_MAX_WORDS = 5
 # Evidence kept for an analyst: the strongest sentences, each cut to this length.
 MAX_EVIDENCE = 3
 MAX_EVIDENCE_CHARS = 160
@@ -66,6 +83,9 @@ _SENTENCE_END = re.compile(
     r"(?<=[.!?…])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bNo\.)(?<!\bvs\.)"
     r"[\"'”’»)]*\s+|\n+"
 )
+_PLACE_WEIGHT = {"title": TITLE_WEIGHT, "lede": LEDE_WEIGHT, "body": BODY_WEIGHT}
+# Paragraphs of a body are separated by a blank line.
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(frozen=True)
@@ -157,7 +177,7 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
         if not any(character.isalnum() for character in core):
             continue
         # Each word may carry its own ending ("intelligenz* artificial*").
-        pattern = r"[\s\-]+".join(_word_pattern(word) for word in term.split())
+        pattern = _BETWEEN_WORDS.join(_word_pattern(word) for word in term.split())
         if core.isupper() and len(core.replace(" ", "")) <= 4:
             sensitive.append(pattern)
         else:
@@ -170,17 +190,27 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
 
 
+# Between the words of a multi-word term: spaces, hyphens, and quotation marks
+# around one of the words (French "caméras « augmentées »", "so-called 'AI' rules").
+_BETWEEN_WORDS = r"[\s\-«»\"“”„‘’']*[\s\-][\s\-«»\"“”„‘’']*"
+
+
 def _word_pattern(word: str) -> str:
     # A leading "**" lets the word end a compound (German and Dutch put the head
     # last: "**behörde" is Datenschutzbehörde, "**algoritme*" overheidsalgoritmes).
     start = r"\w*" if word.startswith("**") else ""
     word = word[2:] if start else word
     if word.endswith("**"):
-        return start + re.escape(word.rstrip("*")) + r"\w*"
+        return start + _literal(word.rstrip("*")) + r"\w*"
     if word.endswith("*"):
         # Inflections, not compounds: "regulat*" → regulation(s), regulatory.
-        return start + re.escape(word.rstrip("*")) + r"\w{0,4}"
-    return start + re.escape(word)
+        return start + _literal(word.rstrip("*")) + r"\w{0,4}"
+    return start + _literal(word)
+
+
+def _literal(text: str) -> str:
+    # A straight apostrophe in a term also matches the typographic one ("l'IA", "l’IA").
+    return re.escape(text).replace("'", "['’]")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -229,8 +259,34 @@ def classify(record: Record, watch: Watch) -> Classification:
 class _Sentence:
     text: str
     place: str  # "title", "lede" or "body"
-    weight: float
-    strength: float
+    paragraph: int  # sentences of one paragraph share it; the headline shares the lede's
+    # Per match_all group: 1 for a strong term, WEAK_STRENGTH for a weak one, 0 for none.
+    groups: tuple[float, ...]
+
+    @property
+    def strength(self) -> float:
+        """Every group met in this sentence: the product of the groups' strengths."""
+        return _product(self.groups)
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """A sentence, or neighbouring sentences, where every group meets."""
+
+    sentences: tuple[_Sentence, ...]
+    strength: float  # what it counts, proximity discount included
+    terms: float  # the groups' strengths alone: 1.0 when every group has a strong term
+    kind: str  # "" (one sentence), "adjacent" or "paragraph"
+
+    @property
+    def place(self) -> str:
+        """Where it stands; loose evidence of the headline and the lede is the lede's."""
+        places = [s.place for s in self.sentences]
+        return next((place for place in places if place != "title"), places[0])
+
+    def describe(self) -> str:
+        where = f"{self.place} ({self.kind} sentences)" if self.kind else self.place
+        return f"{where}: " + _shorten(" … ".join(s.text for s in self.sentences))
 
 
 def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
@@ -238,45 +294,119 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
 
     A sentence *meets* when every ``match_all`` group has a term in it, or it
     holds an anchor; its strength is 1, halved for each group matched only by
-    weak (``~``) terms. Three signals add up (capped at 1):
+    weak (``~``) terms. Two neighbouring sentences of a paragraph that together
+    hold every group meet *loosely* at ``ADJACENT_STRENGTH`` of that; a short
+    paragraph (up to ``MAX_PARAGRAPH_SENTENCES``) whose sentences hold them
+    further apart at ``PARAGRAPH_STRENGTH``. Three signals add up (capped at 1):
 
     * the headline: ``TITLE_BONUS`` × its strength;
-    * the lede: ``LEDE_BONUS`` × the strongest lede sentence, each sentence after
-      the first counting ``LEDE_DECAY`` times less;
-    * the body: ``BODY_BONUS`` × the summed strength of its meeting sentences,
-      as a share of ``BODY_SATURATION`` (capped at 1): an article that keeps
-      coming back to the topic counts, one passing remark counts little. (A share
-      of all sentences was tried and dropped: it diluted long articles, which
-      keep naming their subject without the rules in every sentence.)
+    * the lede: ``LEDE_BONUS`` × its strongest evidence, each sentence after the
+      first counting ``LEDE_DECAY`` times less (a dateline does not count as one);
+    * the body: ``BODY_BONUS`` × the summed strength of its evidence, as a share
+      of ``BODY_SATURATION`` (capped at 1): an article that keeps coming back to
+      the topic counts, one passing remark counts little. Per paragraph, the
+      sentences that meet add up, and loose evidence counts once, in their stead
+      when it is stronger. (A share of all sentences was tried and dropped: it
+      diluted long articles, which keep naming their subject without the rules in
+      every sentence.)
 
-    Without a single full-strength sentence the sum is halved: weak terms
-    support the topic, they do not make it.
+    Without a single piece of evidence whose terms are all strong the sum is
+    halved: weak terms support the topic, they do not make it.
 
     Returns:
         The score in [0, 1] and up to ``MAX_EVIDENCE`` evidence sentences, each
-        prefixed with where it stands ("title: …").
+        prefixed with where it stands ("title: …", "body (adjacent sentences): …").
     """
-    sentences = _weighed_sentences(record, watch)
-    title = max((s.strength for s in sentences if s.place == "title"), default=0.0)
+    sentences = _placed_sentences(record, watch)
+    evidence = _evidence(sentences)
+    title = max((e.strength for e in evidence if e.place == "title"), default=0.0)
+    lede_order = _lede_order(sentences)
     lede = max(
         (
-            s.strength * LEDE_DECAY**i
-            for i, s in enumerate(x for x in sentences if x.place == "lede")
+            e.strength * LEDE_DECAY ** min(lede_order.get(id(s), 99) for s in e.sentences)
+            for e in evidence
+            if e.place == "lede"
         ),
         default=0.0,
     )
-    support = min(1.0, sum(s.strength for s in sentences if s.place == "body") / BODY_SATURATION)
+    paragraphs: dict[int, list[_Evidence]] = {}
+    for e in evidence:
+        if e.place == "body":
+            paragraphs.setdefault(e.sentences[0].paragraph, []).append(e)
+    body = 0.0
+    for found in paragraphs.values():
+        tight = sum(e.strength for e in found if not e.kind)
+        loose = max((e.strength for e in found if e.kind), default=0.0)
+        body += max(tight, loose)
+    support = min(1.0, body / BODY_SATURATION)
     score = min(1.0, TITLE_BONUS * title + LEDE_BONUS * lede + BODY_BONUS * support)
-    if not any(s.strength >= 1.0 for s in sentences):
+    if not any(e.terms >= 1.0 for e in evidence):
         # Only weak evidence ("government" + "AI" in several sentences) describes a
         # government using AI, not governing it: it can add up, but not to the topic.
         score *= WEAK_STRENGTH
     ranked = sorted(
-        (s for s in sentences if s.strength > 0),
-        key=lambda s: (-s.strength * s.weight, sentences.index(s)),
+        evidence,
+        key=lambda e: (-e.strength * _PLACE_WEIGHT[e.place], sentences.index(e.sentences[0])),
     )
-    evidence = tuple(f"{s.place}: {_shorten(s.text)}" for s in ranked[:MAX_EVIDENCE])
-    return round(score, 3), evidence
+    return round(score, 3), tuple(e.describe() for e in ranked[:MAX_EVIDENCE])
+
+
+def _evidence(sentences: list[_Sentence]) -> list[_Evidence]:
+    """Every sentence that meets, and the loose evidence of paragraphs and neighbours."""
+    found = [_Evidence((s,), s.strength, s.strength, "") for s in sentences if s.strength > 0]
+    by_paragraph: dict[int, list[_Sentence]] = {}
+    for s in sentences:
+        by_paragraph.setdefault(s.paragraph, []).append(s)
+    for members in by_paragraph.values():
+        if len(members) < 2:
+            continue
+        pairs = [
+            pair
+            for pair in (
+                _loose((a, b), ADJACENT_STRENGTH, "adjacent") for a, b in pairwise(members)
+            )
+            if pair is not None
+        ]
+        found += pairs
+        if 2 < len(members) <= MAX_PARAGRAPH_SENTENCES:
+            whole = _loose(tuple(members), PARAGRAPH_STRENGTH, "paragraph")
+            if whole is not None:
+                found.append(whole)
+    return found
+
+
+def _loose(members: tuple[_Sentence, ...], discount: float, kind: str) -> _Evidence | None:
+    """Sentences that meet only together; ``None`` when one of them meets alone or none do."""
+    if any(s.strength > 0 for s in members):
+        return None
+    terms = _product(tuple(max(g) for g in zip(*(s.groups for s in members), strict=True)))
+    if terms == 0:
+        return None
+    # Only the sentences that hold a term, for the analyst reading the evidence.
+    holding = tuple(s for s in members if any(s.groups))
+    return _Evidence(holding, discount * terms, terms, kind)
+
+
+def _lede_order(sentences: list[_Sentence]) -> dict[int, int]:
+    """Each lede sentence's place in the lede, datelines not counted."""
+    # The headline, in loose evidence with the lede, stands before its first sentence.
+    order: dict[int, int] = {id(s): 0 for s in sentences if s.place == "title"}
+    index = 0
+    for s in sentences:
+        if s.place != "lede":
+            continue
+        order[id(s)] = index
+        if not _is_dateline(s.text):
+            index += 1
+    return order
+
+
+def _is_dateline(sentence: str) -> bool:
+    return (
+        len(sentence.split()) <= DATELINE_MAX_WORDS
+        and "," in sentence
+        and any(c.isdigit() for c in sentence)
+    )
 
 
 def _scored(
@@ -292,35 +422,48 @@ def _scored(
     return Classification(on_topic, topics, reason, score, evidence)
 
 
-def _weighed_sentences(record: Record, watch: Watch) -> list[_Sentence]:
-    placed: list[tuple[str, str, float]] = []
-    placed += [(text, "title", TITLE_WEIGHT) for text in split_sentences(record.title)]
-    body = split_sentences(record.body)
+def _placed_sentences(record: Record, watch: Watch) -> list[_Sentence]:
+    placed: list[tuple[str, str, int]] = [
+        (text, "title", -2) for text in split_sentences(record.title)
+    ]
+    body = [
+        (sentence, number)
+        for number, paragraph in enumerate(_PARAGRAPH_BREAK.split(record.body))
+        for sentence in split_sentences(paragraph)
+    ]
     if record.excerpt.strip():
-        lede = split_sentences(record.excerpt)
+        lede = [(sentence, -1) for sentence in split_sentences(record.excerpt)]
         # Scrapers often repeat the excerpt as the body's first paragraph; count it once.
-        if body and lede and body[0] == lede[0]:
+        if body and lede and body[0][0] == lede[0][0]:
             body = body[len(lede) :]
     else:
         lede, body = body[:LEDE_SENTENCES], body[LEDE_SENTENCES:]
-    placed += [(text, "lede", LEDE_WEIGHT) for text in lede]
-    placed += [(text, "body", BODY_WEIGHT) for text in body]
-    return [
-        _Sentence(text, place, weight, _strength(text, watch)) for text, place, weight in placed
-    ]
+    if lede:
+        # The headline and the lede say what the story is together: "AI executives
+        # questioned by Senate panel" names the subject, the lede's "draft bill" the rule.
+        placed = [(text, place, lede[0][1]) for text, place, _ in placed]
+    placed += [(text, "lede", number) for text, number in lede]
+    placed += [(text, "body", number) for text, number in body]
+    return [_Sentence(text, place, number, _groups(text, watch)) for text, place, number in placed]
 
 
-def _strength(sentence: str, watch: Watch) -> float:
+def _groups(sentence: str, watch: Watch) -> tuple[float, ...]:
+    """Each match_all group's strength in the sentence (an anchor meets them all)."""
     if watch._anchor_pattern is not None and watch._anchor_pattern.search(sentence):
-        return 1.0
-    strength = 1.0 if watch._group_strengths else 0.0
-    for strong, weak in watch._group_strengths.values():
-        if strong.search(sentence):
-            continue
-        if not weak.search(sentence):
-            return 0.0
-        strength *= WEAK_STRENGTH
-    return strength
+        return tuple(1.0 for _ in watch._group_strengths) or (1.0,)
+    return tuple(
+        1.0 if strong.search(sentence) else WEAK_STRENGTH if weak.search(sentence) else 0.0
+        for strong, weak in watch._group_strengths.values()
+    )
+
+
+def _product(values: tuple[float, ...]) -> float:
+    if not values:
+        return 0.0
+    result = 1.0
+    for value in values:
+        result *= value
+    return result
 
 
 def _shorten(text: str) -> str:

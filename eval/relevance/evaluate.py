@@ -48,8 +48,8 @@ class Item:
     url: str
     title: str
     text: str
-    # "post-tuning": added after the last change to the scorer and the default
-    # watch, and never used to tune them.
+    # "post-tuning", "post-tuning-2": added after a change to the scorer and the
+    # default watch and scored blind; the batch's own row reports that.
     added: str = ""
 
     @property
@@ -133,7 +133,11 @@ def report(
         ("tune (2/3)", lambda item: item.split == "tune"),
         ("held (1/3)", lambda item: item.split == "held"),
         ("non-English", lambda item: item.lang != "en"),
-        ("post-tuning", lambda item: item.added == "post-tuning"),
+    ]
+    # One row per batch added after a round of tuning, scored blind before the next.
+    slices += [
+        (added, lambda item, added=added: item.added == added)
+        for added in sorted({item.added for item in items if item.added})
     ]
     slices += [
         (f"lang {lang}", lambda item, lang=lang: item.lang == lang)

@@ -310,7 +310,8 @@ SCORED = Watch(
 def test_terms_must_meet_in_one_sentence_not_anywhere() -> None:
     apart = _record(
         "Chipmaker reports record quarter",
-        body="Sales of AI accelerators doubled. "
+        body="Sales of AI accelerators doubled, the company said on Monday.\n\n"
+        "Shares rose in early trading.\n\n"
         "Separately, a court in Delaware ruled on an old patent case. "
         "The new law on port fees takes effect in spring.",
     )
@@ -320,9 +321,114 @@ def test_terms_must_meet_in_one_sentence_not_anywhere() -> None:
         "Sales of accelerators doubled.",
     )
 
-    assert score_record(apart, SCORED)[0] == 0.0
+    # AI in one paragraph and the rules in another: nothing meets, not even loosely.
+    assert score_record(apart, SCORED) == (0.0, ())
     assert not classify(apart, SCORED).on_topic
     assert classify(together, SCORED).on_topic
+
+
+def test_neighbouring_sentences_meet_loosely_with_less_weight() -> None:
+    tight = _record(
+        "Town council meets",
+        body="Residents met on Monday. Nothing was decided. Coffee was served.\n\n"
+        "The regulator ordered the council to stop using its AI benefits tool. "
+        "Staff will sort claims by hand.",
+    )
+    adjacent = _record(
+        "Town council meets",
+        body="Residents met on Monday. Nothing was decided. Coffee was served.\n\n"
+        "The council used an AI tool to sort benefit claims. "
+        "The regulator has now ordered it to stop.",
+    )
+    apart = _record(
+        "Town council meets",
+        body="Residents met on Monday. Nothing was decided. Coffee was served.\n\n"
+        "The council used an AI tool to sort benefit claims.\n\n"
+        "The regulator has now ordered it to stop.",
+    )
+    loose, evidence = score_record(adjacent, SCORED)
+
+    assert 0 < loose < score_record(tight, SCORED)[0]
+    assert score_record(apart, SCORED)[0] == 0.0
+    assert evidence == (
+        "body (adjacent sentences): The council used an AI tool to sort benefit claims. … "
+        "The regulator has now ordered it to stop.",
+    )
+
+
+def test_a_short_paragraph_meets_more_loosely_than_neighbours() -> None:
+    body = "Residents met on Monday. Nothing was decided. Coffee was served.\n\n"
+    neighbours = _record(
+        "Town council meets",
+        body=body + "The council used an AI tool to sort claims. "
+        "The regulator has ordered it to stop. Staff will sort them by hand.",
+    )
+    paragraph = _record(
+        "Town council meets",
+        body=body + "The council used an AI tool to sort claims. "
+        "Staff will sort them by hand. The regulator has ordered it to stop.",
+    )
+    long_paragraph = _record(
+        "Town council meets",
+        body=body
+        + "The council used an AI tool to sort claims. "
+        + "Staff met. " * 6
+        + "The regulator has ordered it to stop.",
+    )
+
+    assert 0 < score_record(paragraph, SCORED)[0] < score_record(neighbours, SCORED)[0]
+    assert "body (paragraph sentences)" in score_record(paragraph, SCORED)[1][0]
+    # A "paragraph" of many sentences is usually a page without breaks: no evidence.
+    assert score_record(long_paragraph, SCORED)[0] == 0.0
+
+
+def test_a_sentence_that_meets_alone_is_not_counted_again_with_its_neighbour() -> None:
+    # "Regulators are worried about AI" next to more AI talk is one passing remark.
+    once = _record(
+        "Start-up raises money",
+        body="It raised 5 million euros from investors. Revenue doubled. Staff grew.\n\n"
+        "Regulators are worried about AI. The AI tools sell well.",
+    )
+    alone = _record(
+        "Start-up raises money",
+        body="It raised 5 million euros from investors. Revenue doubled. Staff grew.\n\n"
+        "Regulators are worried about AI.",
+    )
+
+    assert score_record(once, SCORED) == score_record(alone, SCORED)
+    assert not classify(once, SCORED).on_topic
+
+
+def test_headline_and_lede_meet_loosely() -> None:
+    record = _record(
+        "AI executives questioned by Senate panel",
+        body="The chair said the draft law would be revised. Staff left early.",
+    )
+    without_headline = _record(
+        "Executives questioned by Senate panel",
+        body="The chair said the draft law would be revised. Staff left early.",
+    )
+
+    score, evidence = score_record(record, SCORED)
+    assert score > 0 and score_record(without_headline, SCORED)[0] == 0.0
+    assert evidence[0].startswith("lede (adjacent sentences): AI executives questioned")
+
+
+def test_a_dateline_does_not_push_the_lede_down() -> None:
+    dated = _record(
+        "Brussels publishes examples",
+        body="Brussels, 5 November. The Commission set out guidance on the AI law.",
+    )
+    plain = _record(
+        "Brussels publishes examples", body="The Commission set out guidance on the AI law."
+    )
+    # A short first sentence without a comma and a number is a sentence, not a dateline.
+    short = _record(
+        "Brussels publishes examples", body="It acted. The Commission set out the AI law."
+    )
+
+    assert score_record(dated, SCORED)[0] == score_record(plain, SCORED)[0]
+    assert score_record(short, SCORED)[0] < score_record(plain, SCORED)[0]
 
 
 def test_headline_weighs_more_than_a_body_sentence() -> None:
@@ -493,3 +599,46 @@ def test_leading_double_wildcard_matches_the_end_of_a_compound() -> None:
     ]
     assert _matches(["**algoritme**"], "toezicht op overheidsalgoritmes") == ["overheidsalgoritmes"]
     assert _matches(["behörde**"], "Die Datenschutzbehörde") == []
+
+
+def test_multiword_terms_allow_quotation_marks_around_a_word() -> None:
+    assert len(_matches(["caméra* augmentée*"], "des caméras « augmentées » partout")) == 1
+    assert len(_matches(["so-called AI"], "the so-called 'AI' rules")) == 1
+    # A quote is not a word break on its own.
+    assert _matches(["artificial intelligence"], "artificial«intelligence") == []
+
+
+def test_straight_apostrophe_in_a_term_matches_the_typographic_one() -> None:
+    assert _matches(["loi sur l'IA"], "la loi sur l’IA et la loi sur l'IA") == [
+        "loi sur l’IA",
+        "loi sur l'IA",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "on_topic"),
+    [
+        # Polish and Swedish: the default watch has terms for both (issue [8]).
+        ("UODO nakłada karę za sztuczną inteligencję w banku", True),
+        ("Sejm przyjął ustawę o sztucznej inteligencji", True),
+        ("Nowy model sztucznej inteligencji bije rekordy", False),
+        ("Integritetsskyddsmyndigheten granskar AI-verktyg i vården", True),
+        ("Regeringen vill införa förbud mot ansiktsigenkänning", True),
+        ("Ny AI-modell slår rekord i schack", False),
+        # Algorithmic decision systems without an AI term.
+        ("Regulator bans the council's benefit algorithm", True),
+        ("L'Assemblée adopte l'interdiction de la notation sociale", True),
+        ("Council tests a new algorithm for bin collection", False),
+        # Legal status and legal frameworks count as governance in every language.
+        ("De AP noemt het algoritme van DUO onrechtmatig", True),
+        ("Le gouvernement veut un cadre juridique pour l'IA", True),
+    ],
+)
+def test_default_watch_covers_polish_swedish_and_algorithmic_systems(
+    title: str, on_topic: bool
+) -> None:
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record(title), watch)
+
+    assert verdict.on_topic is on_topic, verdict.reason
