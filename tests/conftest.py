@@ -47,6 +47,8 @@ from flows.pipeline import (
 from storage.database import Database
 from storage.sources import source_states_by_name
 
+pytest_plugins = ("tests.services",)  # throw-away PostgreSQL and S3 for the tests that ask
+
 REPO = Path(__file__).resolve().parent.parent
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 SEEDS = REPO / "seeds" / "documents"
