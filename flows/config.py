@@ -40,6 +40,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from extractors.yamlguard import ExpansionBudget, YamlBudgetError
+from storage.lake_config import LakeConfig
 
 __all__ = [
     "Config",
@@ -352,6 +353,18 @@ class StorageConfig(_Model):
     db: Text = "data/newswatch.duckdb"
     # Raw responses of article pages are kept this many days (null: forever) for `reprocess`.
     raw_retention_days: int | None = Field(default=90, ge=0)
+    # Past one machine (issue [10], in progress): the lake's settings (storage/lake_config.py).
+    backend: Literal["file", "ducklake"] = "file"
+    lake: LakeConfig | None = None
+
+    @model_validator(mode="after")
+    def _backend(self) -> StorageConfig:
+        if self.backend == "ducklake":
+            raise ValueError(
+                "backend: ducklake is not wired into the pipeline yet (storage/lake.py upserts "
+                "articles into a lake; runs still write the file): use backend: file"
+            )
+        return self
 
 
 class ScheduleConfig(_Model):
