@@ -68,6 +68,12 @@ _GUARD_COMMENTS = {
     "updated_at": "UTC time of the last upsert.",
 }
 _CONFLICT = re.compile(r"conflict", re.IGNORECASE)
+# Creating the schema while another process does: a commit conflict, or (when the other
+# committed first) a table that already exists.
+_SCHEMA_RACE = re.compile(r"conflict|already exists", re.IGNORECASE)
+_CATALOG_RACE = re.compile(
+    r"Failed to initialize DuckLake.*(duplicate key|already exists)", re.IGNORECASE | re.DOTALL
+)
 
 
 class LakeError(StorageError):
@@ -472,9 +478,22 @@ class Lake:
                 target = f"ducklake:{catalog}"
             if remote_data:
                 connection.execute(_s3_secret(settings.s3 or S3Storage()))
-            connection.execute(
+            attach = (
                 f"ATTACH {_text(target)} AS {self.alias} (DATA_PATH {_text(settings.data_path)})"
             )
+            for attempt in range(1, self.settings.max_attempts + 1):
+                try:
+                    connection.execute(attach)
+                    break
+                except duckdb.Error as error:
+                    # DuckLake creates its catalog tables on the first ATTACH, and two
+                    # processes doing so at once collide in Postgres (seen here: duplicate
+                    # key on ducklake_metadata): the loser attaches the winner's catalog.
+                    if attempt == self.settings.max_attempts or not _CATALOG_RACE.search(
+                        str(error)
+                    ):
+                        raise
+                    time.sleep(0.1 * attempt * (0.5 + random.random()))
             connection.execute(f"USE {self.alias}")
         except duckdb.Error as error:
             raise LakeError(
@@ -519,7 +538,7 @@ class Lake:
             except duckdb.Error as error:
                 _rollback_quietly(connection)
                 # Another process created or upgraded the schema at the same time: look again.
-                if attempt == self.settings.max_attempts or not _CONFLICT.search(str(error)):
+                if attempt == self.settings.max_attempts or not _SCHEMA_RACE.search(str(error)):
                     raise LakeError(
                         f"cannot create newswatch's tables in the lake {self.describe()}: "
                         f"{_line(error)}"

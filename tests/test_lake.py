@@ -241,23 +241,7 @@ def test_concurrent_processes_store_every_article_exactly_once(
     # Create the schema first: what is tested here is the articles, not concurrent DDL.
     with Lake(settings).connect():
         pass
-    spec = {
-        "catalog": {
-            "dbname": settings.catalog.dbname,
-            "host": settings.catalog.host,
-            "port": settings.catalog.port,
-            "user": settings.catalog.user,
-            "password": settings.catalog.password,
-        },
-        "data_path": settings.data_path,
-        "s3": {
-            "key_id": settings.s3.key_id,
-            "secret": settings.s3.secret,
-            "endpoint": settings.s3.endpoint,
-            "url_style": "path",
-            "use_ssl": False,
-        },
-    }
+    spec = lake_spec(settings)
     # 4 processes, 40 articles each out of 60, in different orders: every article is
     # upserted by 2 or 3 processes, new to the lake for whichever commits first.
     workers = 4
@@ -295,6 +279,75 @@ def test_concurrent_processes_store_every_article_exactly_once(
     assert dict(rows) == expected_seen, "each process counted once per article"
     assert len(attempts) == workers * 8
     print(f"commit attempts per batch: {attempts}")
+
+
+ATTACHER = """
+import json, os, sys, time
+sys.path.insert(0, os.environ["REPO"])
+from pathlib import Path
+from storage.lake import Lake, LakeSettings, PostgresCatalog, S3Storage
+spec = json.loads(os.environ["LAKE"])
+settings = LakeSettings(
+    catalog=PostgresCatalog(**spec["catalog"]), data_path=spec["data_path"], s3=S3Storage(**spec["s3"])
+)
+go = Path(sys.argv[1])
+while not go.exists():
+    time.sleep(0.005)
+with Lake(settings).connect() as connection:
+    print(connection.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake'").fetchone()[0])
+"""
+
+
+def lake_spec(settings: LakeSettings) -> dict[str, Any]:
+    """The settings as JSON for a worker process (credentials through its environment)."""
+    assert isinstance(settings.catalog, PostgresCatalog) and settings.s3 is not None
+    return {
+        "catalog": {
+            "dbname": settings.catalog.dbname,
+            "host": settings.catalog.host,
+            "port": settings.catalog.port,
+            "user": settings.catalog.user,
+            "password": settings.catalog.password,
+        },
+        "data_path": settings.data_path,
+        "s3": {
+            "key_id": settings.s3.key_id,
+            "secret": settings.s3.secret,
+            "endpoint": settings.s3.endpoint,
+            "url_style": "path",
+            "use_ssl": False,
+        },
+    }
+
+
+def test_processes_attaching_a_new_lake_at_once_create_one_schema(
+    postgres_server: PostgresServer, s3_server: S3Server, tmp_path: Path
+) -> None:
+    # Seen before the retries: DuckLake's first ATTACH collided in Postgres (duplicate key
+    # on ducklake_metadata), then CREATE TABLE found the other process's table.
+    settings = lake_settings(postgres_server, s3_server, fresh_name())
+    go = tmp_path / "go"
+    env = {**os.environ, "LAKE": json.dumps(lake_spec(settings)), "REPO": str(REPO)}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", ATTACHER, str(go)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    time.sleep(2)
+    go.touch()
+    outputs = [process.communicate(timeout=300) for process in processes]
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr
+    table_count = len(lake_schema().tables)
+    assert [int(stdout) for stdout, _ in outputs] == [table_count] * 3
+    with Lake(settings).connect() as connection:
+        assert connection.execute(f"SELECT name FROM {GUARD_TABLE}").fetchall() == [("articles",)]
+        assert connection.execute("SELECT count(*) FROM schema_info").fetchone() == (1,)
 
 
 def test_secrets_reach_no_log_no_row_no_catalog_and_no_object(
