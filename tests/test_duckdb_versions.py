@@ -89,3 +89,29 @@ def test_the_cli_says_so_in_one_line(
     assert lines[0].startswith(f"newswatch: database {duckdb2_file} was written by DuckDB v2.0.1")
     assert completed.returncode == code, output
     assert _digest(duckdb2_file) == before
+
+
+def test_the_duckdb_cli_from_pypi_opens_the_analytics_copy(tmp_path: Path) -> None:
+    from storage.publish import analytics_path, publish
+
+    db = Database(tmp_path / "news.duckdb")
+    with db.connect():
+        pass
+    publish(db, run_id="r1")
+    cli = Path(sys.executable).parent / "duckdb"  # PyPI duckdb-cli (dev extra)
+    completed = subprocess.run(
+        [
+            str(cli),
+            "-readonly",
+            "-csv",
+            "-noheader",
+            str(analytics_path(db.path)),
+            "-c",
+            "SELECT value FROM schema_info WHERE key = 'published_run_id'",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "r1"
