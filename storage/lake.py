@@ -319,18 +319,25 @@ class Lake:
         return f"{where} data {self.settings.data_path}"
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection with the lake attached (as :attr:`alias`, the default database) and its schema up to date.
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection with the lake attached (as :attr:`alias`, the default database).
+
+        A writer's connection brings the lake's schema up to date first. A reader's
+        (``read_only``) writes nothing: it sees whole committed snapshots only, and
+        earlier ones with ``AT (VERSION => n)``.
 
         Raises:
             ExtensionMissingError: an extension wheel is not installed.
-            LakeError: the catalog or the data path cannot be reached; the message names
-                them without credentials.
+            LakeError: the catalog or the data path cannot be reached (the message names
+                them without credentials), or a reader finds no newswatch tables.
         """
         connection = duckdb.connect(":memory:", config=dict(NO_AUTOMATIC_EXTENSIONS))
         try:
-            self._attach(connection)
-            self._ensure_schema(connection)
+            self._attach(connection, read_only)
+            if read_only:
+                self._check_schema(connection)
+            else:
+                self._ensure_schema(connection)
             yield connection
         finally:
             connection.close()
@@ -451,7 +458,7 @@ class Lake:
         )
         return result
 
-    def _attach(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def _attach(self, connection: duckdb.DuckDBPyConnection, read_only: bool) -> None:
         settings = self.settings
         catalog = settings.catalog
         remote_data = settings.data_path.startswith("s3://")
@@ -478,9 +485,8 @@ class Lake:
                 target = f"ducklake:{catalog}"
             if remote_data:
                 connection.execute(_s3_secret(settings.s3 or S3Storage()))
-            attach = (
-                f"ATTACH {_text(target)} AS {self.alias} (DATA_PATH {_text(settings.data_path)})"
-            )
+            options = "READ_ONLY" if read_only else f"DATA_PATH {_text(settings.data_path)}"
+            attach = f"ATTACH {_text(target)} AS {self.alias} ({options})"
             for attempt in range(1, self.settings.max_attempts + 1):
                 try:
                     connection.execute(attach)
@@ -507,6 +513,19 @@ class Lake:
             catalog.password if isinstance(catalog, PostgresCatalog) else None,
             s3.secret if s3 else None,
         ]
+
+    def _check_schema(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """A reader's check: newswatch's tables are there, at a version it understands."""
+        version = self._recorded_version(connection, self._existing_columns(connection))
+        if version == 0:
+            raise LakeError(
+                f"lake {self.describe()} has no newswatch tables yet: run a writer first"
+            )
+        if version > lake_schema().version:
+            raise LakeError(
+                f"lake {self.describe()} has schema version {version}, newer than this "
+                f"newswatch understands ({lake_schema().version}); upgrade newswatch"
+            )
 
     def _ensure_schema(self, connection: duckdb.DuckDBPyConnection) -> None:
         """Create the lake's tables and views, or add what a newer schema added; retried on conflict."""

@@ -444,3 +444,50 @@ def test_a_local_catalog_and_data_folder_need_no_server(tmp_path: Path) -> None:
         lake.upsert_articles(connection, batch, run_id="r", seen_at=NOW)
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (12,)
     assert list((tmp_path / "data").rglob("*.parquet")), "Parquet written to the folder"
+
+
+def test_a_reader_sees_whole_commits_only_and_can_look_back(
+    postgres_server: PostgresServer, s3_server: S3Server
+) -> None:
+    settings = lake_settings(postgres_server, s3_server, fresh_name())
+    lake = Lake(settings)
+    # A reader creates nothing: neither the lake nor its tables.
+    with pytest.raises(LakeError, match="does not exist"), lake.connect(read_only=True):
+        pass
+    with lake.connect() as writer:
+        lake.upsert_articles(writer, [make_article(n) for n in range(10)], run_id="a", seen_at=NOW)
+        first = writer.execute("SELECT max(snapshot_id) FROM lake.snapshots()").fetchone()
+        with lake.connect(read_only=True) as reader:
+            count = "SELECT count(*) FROM articles"
+            assert reader.execute(count).fetchone() == (10,)
+            writer.execute("BEGIN TRANSACTION")
+            writer.execute(
+                "INSERT INTO articles SELECT * REPLACE (id || '-copy' AS id) FROM articles"
+            )
+            assert reader.execute(count).fetchone() == (10,), "nothing uncommitted is seen"
+            writer.execute("COMMIT")
+            assert reader.execute(count).fetchone() == (20,)
+            assert first is not None
+            assert reader.execute(
+                f"SELECT count(*) FROM articles AT (VERSION => {int(first[0])})"
+            ).fetchone() == (10,)
+            with pytest.raises(duckdb.Error, match=r"(?i)read.only"):
+                reader.execute("DELETE FROM articles")
+            assert reader.execute(count).fetchone() == (20,)
+
+
+def test_a_reader_of_a_lake_without_newswatch_tables_is_told_so(tmp_path: Path) -> None:
+    from storage.extensions import NO_AUTOMATIC_EXTENSIONS, load_extensions
+
+    catalog = tmp_path / "catalog.ducklake"
+    other = duckdb.connect(config=dict(NO_AUTOMATIC_EXTENSIONS))
+    load_extensions(other, ["ducklake"])
+    other.execute(f"ATTACH 'ducklake:{catalog}' AS other (DATA_PATH '{tmp_path}/data/')")
+    other.execute("CREATE TABLE other.unrelated (x INTEGER)")
+    other.close()
+    lake = Lake(LakeSettings(catalog=catalog, data_path=f"{tmp_path}/data/"))
+    with (
+        pytest.raises(LakeError, match="has no newswatch tables yet"),
+        lake.connect(read_only=True),
+    ):
+        pass
