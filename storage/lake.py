@@ -43,7 +43,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -295,6 +295,16 @@ class UpsertResult:
     attempts: int = 0
 
 
+@dataclass(frozen=True)
+class MaintenanceResult:
+    """What :meth:`Lake.maintain` did: live data files before and after, and what it removed."""
+
+    files_before: int
+    files_after: int
+    snapshots_expired: int
+    files_deleted: int
+
+
 class Lake:
     """A DuckLake holding newswatch's tables.
 
@@ -398,6 +408,54 @@ class Lake:
         finally:
             connection.unregister("newswatch_batch")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def maintain(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        *,
+        keep_snapshots: timedelta = timedelta(days=7),
+        keep_unused_files: timedelta = timedelta(days=2),
+    ) -> MaintenanceResult:
+        """Compact the lake: small inlined and Parquet writes merged, old snapshots dropped.
+
+        Every upsert leaves a small Parquet file (or rows inlined in the catalog); this
+        flushes inlined rows to Parquet, merges adjacent small files, expires snapshots
+        older than ``keep_snapshots`` (time travel before that stops working), and deletes
+        files that were unused for longer than ``keep_unused_files`` (a reader still
+        scanning them must have finished by then). Meant for a scheduled maintenance run
+        while no other maintenance runs; writers may go on meanwhile.
+
+        Args:
+            connection: a writer's connection from :meth:`connect`.
+            keep_snapshots: how far back time travel must keep working.
+            keep_unused_files: how long a file no snapshot needs is kept.
+        """
+        before = self._live_files(connection)
+        lake = _text(self.alias)
+        connection.execute(f"CALL ducklake_flush_inlined_data({lake})").fetchall()
+        connection.execute(f"CALL ducklake_merge_adjacent_files({lake})").fetchall()
+        expired = connection.execute(
+            f"CALL ducklake_expire_snapshots({lake}, older_than => ?::TIMESTAMPTZ)",
+            [datetime.now(UTC) - keep_snapshots],
+        ).fetchall()
+        deleted = connection.execute(
+            f"CALL ducklake_cleanup_old_files({lake}, older_than => ?::TIMESTAMPTZ)",
+            [datetime.now(UTC) - keep_unused_files],
+        ).fetchall()
+        return MaintenanceResult(
+            files_before=before,
+            files_after=self._live_files(connection),
+            snapshots_expired=len(expired),
+            files_deleted=len(deleted),
+        )
+
+    def _live_files(self, connection: duckdb.DuckDBPyConnection) -> int:
+        """Data files the latest snapshot reads, over all tables."""
+        row = connection.execute(
+            f"SELECT count(*) FROM {_name('__ducklake_metadata_' + self.alias)}.ducklake_data_file "
+            "WHERE end_snapshot IS NULL"
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def _upsert_once(
         self,

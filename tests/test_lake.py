@@ -491,3 +491,35 @@ def test_a_reader_of_a_lake_without_newswatch_tables_is_told_so(tmp_path: Path) 
         lake.connect(read_only=True),
     ):
         pass
+
+
+def test_maintenance_merges_small_files_and_expires_old_snapshots(
+    postgres_server: PostgresServer, s3_server: S3Server
+) -> None:
+    settings = lake_settings(postgres_server, s3_server, fresh_name())
+    lake = Lake(settings)
+    with lake.connect() as connection:
+        for run in range(6):
+            batch = [make_article(run * 30 + n) for n in range(30)]
+            lake.upsert_articles(connection, batch, run_id=f"r{run}", seen_at=NOW)
+        lake.upsert_articles(
+            connection,
+            [make_article(n, body_version=1) for n in range(5)],
+            run_id="r6",
+            seen_at=NOW,
+        )
+        rows = article_rows(connection)
+        old = connection.execute("SELECT min(snapshot_id) FROM lake.snapshots()").fetchone()
+        kept = lake.maintain(connection)  # defaults: nothing is old enough to expire
+        assert kept.snapshots_expired == 0 and kept.files_deleted == 0
+        result = lake.maintain(
+            connection, keep_snapshots=timedelta(0), keep_unused_files=timedelta(0)
+        )
+        assert article_rows(connection) == rows
+        assert old is not None
+        with pytest.raises(duckdb.Error):
+            connection.execute(f"SELECT count(*) FROM articles AT (VERSION => {old[0]})").fetchall()
+    assert kept.files_before >= 6 and kept.files_after < kept.files_before
+    assert result.snapshots_expired > 0 and result.files_deleted > 0
+    with Lake(settings).connect(read_only=True) as reader:
+        assert article_rows(reader) == rows
