@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import random
 import re
 import time
@@ -296,6 +297,16 @@ class UpsertResult:
 
 
 @dataclass(frozen=True)
+class LakePublication:
+    """A plain DuckDB file published from the lake: where, from which snapshot, how many articles."""
+
+    path: Path
+    snapshot_id: int
+    articles: int
+    published_at: datetime
+
+
+@dataclass(frozen=True)
 class MaintenanceResult:
     """What :meth:`Lake.maintain` did: live data files before and after, and what it removed."""
 
@@ -448,6 +459,74 @@ class Lake:
             snapshots_expired=len(expired),
             files_deleted=len(deleted),
         )
+
+    def publish_file(self, connection: duckdb.DuckDBPyConnection, target: Path) -> LakePublication:
+        """Copy the lake's latest snapshot into a plain newswatch DuckDB file, atomically.
+
+        For tools that cannot attach a lake: the file has the file schema (keys, indexes,
+        every comment) and opens like an analytics copy, read-only. Every table is read
+        from one snapshot; ``schema_info`` records which (``published_lake_snapshot``). A
+        key the lake holds twice fails the copy and leaves ``target`` as it was.
+
+        Args:
+            connection: a writer's connection from :meth:`connect`.
+            target: the file to create or replace.
+
+        Raises:
+            LakeError: the copy failed; ``target`` is unchanged.
+        """
+        from storage.database import Database  # the file's own schema and hardening
+
+        target = Path(target)
+        temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        for leftover in (temporary, Path(f"{temporary}.wal")):
+            leftover.unlink(missing_ok=True)
+        published_at = datetime.now(UTC)
+        alias = "newswatch_published"
+        try:
+            with Database(temporary).connect():
+                pass  # creates every table, view and comment of the file schema
+            connection.execute(f"ATTACH {_text(str(temporary))} AS {alias}")
+            try:
+                connection.execute("BEGIN TRANSACTION")
+                row = connection.execute(
+                    f"SELECT max(snapshot_id) FROM {self.alias}.snapshots()"
+                ).fetchone()
+                snapshot = int(row[0]) if row and row[0] is not None else 0
+                for table in lake_schema().tables:
+                    if table.name in (GUARD_TABLE, "schema_info"):
+                        continue
+                    name = _name(table.name)
+                    connection.execute(
+                        f"INSERT INTO {alias}.main.{name} BY NAME "
+                        f"SELECT * FROM {self.alias}.main.{name}"
+                    )
+                articles_row = connection.execute(
+                    f"SELECT count(*) FROM {alias}.main.articles"
+                ).fetchone()
+                articles = int(articles_row[0]) if articles_row else 0
+                connection.executemany(
+                    f"INSERT OR REPLACE INTO {alias}.main.schema_info VALUES (?, ?)",
+                    [
+                        ["published_at", published_at.strftime("%Y-%m-%dT%H:%M:%SZ")],
+                        ["published_lake_snapshot", str(snapshot)],
+                    ],
+                )
+                connection.execute("COMMIT")
+            except BaseException:
+                _rollback_quietly(connection)
+                raise
+            finally:
+                connection.execute(f"DETACH {alias}")
+            temporary.chmod(0o444)
+            os.replace(temporary, target)
+        except (OSError, duckdb.Error, StorageError) as error:
+            temporary.unlink(missing_ok=True)
+            raise LakeError(
+                f"could not publish {self.describe()} to {target} ({_line(error)}); "
+                f"{target} is unchanged"
+            ) from None
+        return LakePublication(target, snapshot, articles, published_at)
 
     def _live_files(self, connection: duckdb.DuckDBPyConnection) -> int:
         """Data files the latest snapshot reads, over all tables."""

@@ -523,3 +523,41 @@ def test_maintenance_merges_small_files_and_expires_old_snapshots(
     assert result.snapshots_expired > 0 and result.files_deleted > 0
     with Lake(settings).connect(read_only=True) as reader:
         assert article_rows(reader) == rows
+
+
+def test_a_plain_duckdb_file_published_from_the_lake_opens_like_an_analytics_copy(
+    postgres_server: PostgresServer, s3_server: S3Server, tmp_path: Path
+) -> None:
+    from storage.query import run_query
+
+    settings = lake_settings(postgres_server, s3_server, fresh_name())
+    lake = Lake(settings)
+    target = tmp_path / "lake-analytics.duckdb"
+    with lake.connect() as connection:
+        lake.upsert_articles(
+            connection, [make_article(n) for n in range(40)], run_id="p", seen_at=NOW
+        )
+        first = lake.publish_file(connection, target)
+        lake_rows = article_rows(connection)
+        lake.upsert_articles(
+            connection, [make_article(n) for n in range(40, 45)], run_id="q", seen_at=NOW
+        )
+        second = lake.publish_file(connection, target)
+    assert first.articles == 40 and second.articles == 45
+    assert second.snapshot_id > first.snapshot_id
+    published = Database(target)
+    result = run_query(published, "SELECT count(*) FROM unique_articles")  # `newswatch query`
+    assert result.rows == [(45,)]
+    with published.connect(read_only=True) as reader:
+        info = dict(reader.execute("SELECT key, value FROM schema_info").fetchall())
+        copied = reader.execute(
+            "SELECT * FROM articles WHERE id IN (SELECT unnest(?)) ORDER BY id",
+            [[row[0] for row in lake_rows]],
+        ).fetchall()
+        comments = reader.execute(
+            "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'articles' AND comment IS NULL"
+        ).fetchone()
+    assert info["published_lake_snapshot"] == str(second.snapshot_id)
+    assert copied == lake_rows, "the same rows as in the lake"
+    assert comments == (0,)
+    assert [p.name for p in tmp_path.iterdir()] == ["lake-analytics.duckdb"], "no temporary left"
