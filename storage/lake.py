@@ -20,6 +20,9 @@ What this module does so far (groundwork of issue [10]):
   with the same rules as the file (:func:`storage.articles.save_batch`): new articles
   are inserted, changed ones rewritten, unchanged ones only get their last-seen
   bookkeeping, and the same batch twice changes nothing.
+- Readers (``connect(read_only=True)``) see whole commits and can look back;
+  :meth:`Lake.publish_file` copies one snapshot into a plain newswatch DuckDB file;
+  :meth:`Lake.maintain` compacts small files and expires old snapshots.
 
 Exactly once across processes: without a unique key, two processes merging the same new
 article at the same time would each find it missing and both insert it (seen here).
@@ -30,7 +33,8 @@ rows the first one committed. Upserts of articles are serialised at commit only:
 batches are prepared in parallel.
 
 Not yet here: the pipeline writing to a lake (the near-copy index, stories, sources,
-runs), migrations of an existing lake beyond adding tables and columns, compaction.
+runs), migrations of an existing lake beyond adding tables and columns, and commands or
+flows that call the readers, the publication and the maintenance.
 """
 
 from __future__ import annotations
