@@ -69,11 +69,13 @@ class LakeConfig(BaseModel):
             raise ValueError("data_path is s3://bucket/prefix/ (a bucket and a trailing /)")
         return value if value.endswith("/") else value + "/"
 
-    def settings(self, environ: Mapping[str, str]) -> LakeSettings:
+    def settings(self, environ: Mapping[str, str], relative_to: Path | None = None) -> LakeSettings:
         """The lake's settings, with credentials from the environment.
 
         Args:
             environ: the environment (``os.environ``).
+            relative_to: the config file's folder: a relative local catalog or data folder
+                is taken from there, as every path written in a config file is.
         """
         # Imported here: reading a config must not load DuckDB and the storage layer.
         from storage.lake import LakeSettings, PostgresCatalog, S3Storage
@@ -89,7 +91,10 @@ class LakeConfig(BaseModel):
                 password=environ.get("NEWSWATCH_LAKE_PASSWORD") or None,
             )
         else:
-            catalog = Path(self.catalog)
+            catalog = _resolved(Path(self.catalog), relative_to)
+        data_path = self.data_path
+        if not data_path.startswith("s3://"):
+            data_path = str(_resolved(Path(data_path), relative_to)) + "/"
         s3 = None
         if self.data_path.startswith("s3://"):
             endpoint = (
@@ -113,7 +118,11 @@ class LakeConfig(BaseModel):
                 url_style=self.s3_url_style,
                 use_ssl=use_ssl,
             )
-        return LakeSettings(catalog=catalog, data_path=self.data_path, s3=s3)
+        return LakeSettings(catalog=catalog, data_path=data_path, s3=s3)
+
+
+def _resolved(path: Path, relative_to: Path | None) -> Path:
+    return relative_to / path if relative_to is not None and not path.is_absolute() else path
 
 
 def _postgres_fields(catalog: str) -> dict[str, str]:

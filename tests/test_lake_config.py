@@ -64,6 +64,11 @@ def test_an_endpoint_from_the_aws_variable_and_a_local_catalog() -> None:
     assert (settings.s3.endpoint, settings.s3.use_ssl) == ("127.0.0.1:9000", False)
     folder = LakeConfig.model_validate({"catalog": "c.ducklake", "data_path": "/srv/lake"})
     assert folder.settings({}).s3 is None and folder.data_path == "/srv/lake/"
+    # Relative paths are the config file's folder's, as everywhere in a config file.
+    local = LakeConfig.model_validate({"catalog": "lake/c.ducklake", "data_path": "lake/data"})
+    resolved = local.settings({}, relative_to=Path("/srv/watch"))
+    assert resolved.catalog == Path("/srv/watch/lake/c.ducklake")
+    assert resolved.data_path == "/srv/watch/lake/data/"
 
 
 @pytest.mark.parametrize(
