@@ -358,6 +358,9 @@ class Lake:
         """
         connection = duckdb.connect(":memory:", config=dict(NO_AUTOMATIC_EXTENSIONS))
         try:
+            # No progress bar: DuckDB draws one on stdout for statements over 2 s (seen in
+            # a worker's output), which is noise in a pipeline's output and logs.
+            connection.execute("SET enable_progress_bar = false")
             self._attach(connection, read_only)
             if read_only:
                 self._check_schema(connection)

@@ -122,7 +122,9 @@ def test_attached_lake_has_every_table_view_and_comment(
             connection.execute(
                 """
                 SELECT name, value FROM duckdb_settings()
-                WHERE name IN ('autoinstall_known_extensions', 'autoload_known_extensions')
+                WHERE name IN (
+                    'autoinstall_known_extensions', 'autoload_known_extensions', 'enable_progress_bar'
+                )
                 """
             ).fetchall()
         )
@@ -140,6 +142,7 @@ def test_attached_lake_has_every_table_view_and_comment(
     assert settings == {
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "false",
+        "enable_progress_bar": "false",
     }
     with Database(tmp_path / "news.duckdb").connect() as file:
         file_columns = file.execute(
@@ -266,6 +269,7 @@ def test_concurrent_processes_store_every_article_exactly_once(
     outputs = [process.communicate(timeout=300) for process in processes]
     for process, (_, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr
+    assert all(len(stdout.splitlines()) == 1 for stdout, _ in outputs), "nothing else printed"
     attempts = [attempt for stdout, _ in outputs for attempt in json.loads(stdout)]
     expected_seen = {
         make_article(index).id: sum(index in plan for plan in plans) for index in range(60)
