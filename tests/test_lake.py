@@ -215,7 +215,9 @@ from datetime import datetime, UTC
 sys.path.insert(0, os.environ["REPO"])
 from pathlib import Path
 from storage.lake import Lake, LakeSettings, PostgresCatalog, S3Storage
-from tests.test_lake import make_article
+from importlib import import_module
+# This test module, by the name pytest imported it under (it may move between folders).
+make_article = import_module(os.environ["TEST_MODULE"]).make_article
 spec = json.loads(os.environ["LAKE"])
 settings = LakeSettings(
     catalog=PostgresCatalog(**spec["catalog"]), data_path=spec["data_path"], s3=S3Storage(**spec["s3"])
@@ -253,7 +255,7 @@ def test_concurrent_processes_store_every_article_exactly_once(
         if number % 2:
             plan.reverse()
     go = tmp_path / "go"
-    env = {**os.environ, "LAKE": json.dumps(spec), "REPO": str(REPO)}
+    env = {**os.environ, "LAKE": json.dumps(spec), "REPO": str(REPO), "TEST_MODULE": __name__}
     processes = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, json.dumps(plan), f"run-{number}", str(go)],
