@@ -440,8 +440,9 @@ class Lake:
         flushes inlined rows to Parquet, merges adjacent small files, expires snapshots
         older than ``keep_snapshots`` (time travel before that stops working), and deletes
         files that were unused for longer than ``keep_unused_files`` (a reader still
-        scanning them must have finished by then). Meant for a scheduled maintenance run
-        while no other maintenance runs; writers may go on meanwhile.
+        scanning them must have finished by then). Meant for a scheduled maintenance run,
+        one at a time; it has not yet been tried with writers committing meanwhile (a
+        step may then conflict and fail: run it again).
 
         Args:
             connection: a writer's connection from :meth:`connect`.
