@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck pytest eval bench bench-extract clean browser
+.PHONY: run test lint typecheck pytest eval bench bench-extract clean browser postgres
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy extractors storage flows
 
-pytest: $(STAMP) browser
+pytest: $(STAMP) browser postgres
 	$(BIN)/pytest -q
+
+# The lake tests start a throw-away PostgreSQL 15 cluster themselves (tests/support/services.py) and
+# an S3 endpoint (moto_server, from the dev extra); only the PostgreSQL binaries come from
+# Debian (installed when missing and root; without them those tests are skipped, saying why).
+PG_BIN ?= /usr/lib/postgresql/15/bin
+postgres:
+	@[ -x "$(PG_BIN)/initdb" ] || [ -n "$$NEWSWATCH_PG_BIN" ] || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null) \
+	      || echo "warning: could not install postgresql-15; the lake tests will be skipped"; \
+	  else echo "warning: no PostgreSQL 15 under $(PG_BIN): the lake tests will be skipped"; fi; }
 
 # The report test drives headless Chromium through playwright. Playwright's own browser
 # download is not reachable here; Debian's chromium is (installed when missing and root).

@@ -145,6 +145,20 @@ def published_times(db: Database, ids: Iterable[str]) -> dict[str, datetime | No
     return {row[0]: row[1].replace(tzinfo=UTC) if row[1] else None for row in rows}
 
 
+def article_rows(articles: Sequence[Article], run_id: str, seen: datetime) -> pa.Table:
+    """Articles as new ``articles`` rows (first seen now by ``run_id``), as an Arrow table.
+
+    The one place a row is made from an article: the file and the lake store the same
+    columns with the same values.
+    """
+    rows = [_row(article, run_id, _naive_utc(seen), None) for article in articles]
+    return pa.Table.from_pylist(rows, schema=_ARROW_SCHEMA)
+
+
+# Columns a publisher's change rewrites in a stored article (the rest is bookkeeping).
+CONTENT_COLUMNS = _CONTENT_COLUMNS
+
+
 def row_problem(article: Article) -> str | None:
     """Why one article cannot be written as a row, or None when it can.
 

@@ -50,6 +50,13 @@ _DAMAGE = re.compile(
 _DAMAGE_KINDS = (duckdb.IOException, duckdb.FatalException, duckdb.InternalException)
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 _SQLITE_MAGIC = b"SQLite format 3\x00"
+_NEWER_STORAGE = re.compile(
+    r"database file with version number (?P<number>\d+), but we can only read"
+)
+# DuckDB's main header: checksum (8 bytes), "DUCK", storage version (uint64), 4 flag words,
+# then the version string of the DuckDB that created the file (32 bytes, NUL-padded).
+_HEADER_MAGIC = slice(8, 12)
+_HEADER_CREATOR = slice(52, 84)
 
 
 class StorageError(RuntimeError):
@@ -58,6 +65,10 @@ class StorageError(RuntimeError):
 
 class DatabaseBusyError(StorageError):
     """Another process holds the database file."""
+
+
+class DatabaseTooNewError(StorageError):
+    """The file was written by a newer DuckDB than the one newswatch runs on; left untouched."""
 
 
 class DatabaseDamagedError(StorageError):
@@ -155,6 +166,9 @@ class Database:
         try:
             connection = duckdb.connect(str(self.path), read_only=read_only, config=config)
         except duckdb.IOException as error:
+            newer = _NEWER_STORAGE.search(str(error))
+            if newer is not None:
+                raise self._too_new(int(newer["number"])) from None
             if "lock" in str(error).lower():
                 raise self._busy(error, read_only) from None
             if is_damage(error):
@@ -182,6 +196,24 @@ class Database:
                 return handle.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
         except OSError:
             return False
+
+    def _too_new(self, storage_version: int) -> DatabaseTooNewError:
+        """Which DuckDB wrote the file, and how to move its data to one this version reads."""
+        creator = ""
+        try:
+            with self.path.open("rb") as handle:
+                header = handle.read(_HEADER_CREATOR.stop)
+            if header[_HEADER_MAGIC] == b"DUCK":
+                creator = header[_HEADER_CREATOR].split(b"\0", 1)[0].decode("ascii", "replace")
+        except OSError:
+            pass
+        writer = f"DuckDB {creator}" if creator else "a newer DuckDB"
+        return DatabaseTooNewError(
+            f"database {self.path} was written by {writer} (storage version {storage_version}), "
+            f"which DuckDB {duckdb.__version__} in this newswatch cannot open; it was left "
+            "untouched: move its data out with that DuckDB through Parquet (README: "
+            "'A database from DuckDB 2.0') or point --db at another file"
+        )
 
     def _busy(self, error: duckdb.Error, read_only: bool) -> DatabaseBusyError:
         """Which process holds the file, and what to do about it."""

@@ -43,6 +43,8 @@ from flows.stages.types import SourceReport, Window
 from storage.database import Database
 from storage.sources import source_states_by_name
 
+pytest_plugins = ("tests.support.services",)  # throw-away PostgreSQL and S3 for the tests that ask
+
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:

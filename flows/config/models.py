@@ -34,6 +34,7 @@ from flows.config.yamlfile import (
     read_mapping,
     validate,
 )
+from storage.lake_config import LakeConfig
 
 __all__ = ["ConfigError", "load_config", "parse_config"]
 
@@ -318,6 +319,18 @@ class StorageConfig(_Model):
     db: Text = DEFAULT_DB_PATH
     # Raw responses of article pages are kept this many days (null: forever) for `reprocess`.
     raw_retention_days: int | None = Field(default=90, ge=0)
+    # Past one machine (issue [10], in progress): the lake's settings (storage/lake_config.py).
+    backend: Literal["file", "ducklake"] = "file"
+    lake: LakeConfig | None = None
+
+    @model_validator(mode="after")
+    def _backend(self) -> StorageConfig:
+        if self.backend == "ducklake":
+            raise ValueError(
+                "backend: ducklake is not wired into the pipeline yet (storage/lake.py upserts "
+                "articles into a lake; runs still write the file): use backend: file"
+            )
+        return self
 
 
 class ScheduleConfig(_Model):
