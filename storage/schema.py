@@ -761,6 +761,24 @@ _V8_STATEMENTS = (
 )
 
 
+_SECURED = (
+    "Opaque string passed through from input records (seed field secured). newswatch writes "
+    "'true' itself only for a paywalled page stored with its visible part: the rest of the "
+    "article is behind the paywall."
+)
+_RELEVANCE_REASON = (
+    "Why on_topic has its value. With a scoring watch (watch.threshold): 'score S >= threshold "
+    "T; evidence: ...' naming the headline, lede or body sentences where the watch's groups "
+    "met; without a threshold: which watch group matched or was missing."
+)
+# Comments only: what newswatch writes in two columns changed ([7] paywalls, [8] the score).
+_V9_STATEMENTS = tuple(
+    f"COMMENT ON COLUMN {relation}.{column} IS {_sql_string(text)}"
+    for relation in ("articles", "unique_articles")
+    for column, text in (("secured", _SECURED), ("relevance_reason", _RELEVANCE_REASON))
+)
+
+
 _MIGRATIONS_1_TO_5: tuple[Migration, ...] = (
     Migration(1, "articles, article_urls, runs, sources", _V1_TABLES + _comment_statements()),
     Migration(2, "removed lines, provider boilerplate memory, rejected pages", _V2_STATEMENTS),
@@ -785,5 +803,6 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(7, "run ledger: the process of each run, crashed runs", _V7_STATEMENTS),
     Migration(8, "Google News links: decoded publisher URLs, pending retries", _V8_STATEMENTS),
+    Migration(9, "secured and relevance_reason say what newswatch writes", _V9_STATEMENTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
