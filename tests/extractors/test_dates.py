@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -340,19 +341,35 @@ def test_a_sentence_with_a_date_is_not_a_dateline() -> None:
     assert _parse("The law takes effect on 3 March 2026.") is None
 
 
+def _best_of_three(work: Callable[[], object]) -> float:
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
 def test_is_fast_enough_for_every_document() -> None:
-    # ~20 µs a dateline on a laptop; the bound leaves room for a busy CI machine.
+    # Measured against a reference in the same test, not a wall-clock bound: a busy CI
+    # machine slows both alike. Parsing a dateline costs about 4 strptime calls here;
+    # a regex that backtracks catastrophically would cost thousands.
     lines = [
         "Stand: 12.03.2026 18:07 Uhr",
         "March 3, 2026 at 9:15 a.m. ET",
         "The law takes effect on 3 March 2026 across the bloc.",
         "Minister resigns over expenses scandal",
     ] * 250
-    start = time.perf_counter()
-    for line in lines:
-        parse_dateline(line, reference=REFERENCE)
 
-    assert time.perf_counter() - start < 1.0
+    def parse_all() -> None:
+        for line in lines:
+            parse_dateline(line, reference=REFERENCE)
+
+    def strptime_all() -> None:
+        for _ in lines:
+            datetime.strptime("12.03.2026 18:07", "%d.%m.%Y %H:%M")
+
+    assert _best_of_three(parse_all) < 40 * _best_of_three(strptime_all)
 
 
 def test_random_token_soup_never_raises_and_respects_the_bounds() -> None:

@@ -713,13 +713,12 @@ def test_per_host_concurrency_is_never_exceeded(server: HTTPServer) -> None:
     server.expect_request("/busy").respond_with_handler(handler)
     urls = [server.url_for(f"/busy?n={n}") for n in range(10)]
 
-    started = time.monotonic()
     results = fetch_all(urls, settings(per_host_concurrency=2, concurrency=8))
-    took = time.monotonic() - started
 
     assert all(isinstance(r, FetchedPage) for r in results)
+    # Two requests in flight at once at the peak proves the host's limit was used and
+    # never exceeded, without a wall-clock bound that a loaded machine can break.
     assert handler.peak == 2
-    assert took < 0.9  # sequential would take 1.0 s
 
 
 def test_global_concurrency_is_never_exceeded(server: HTTPServer) -> None:
