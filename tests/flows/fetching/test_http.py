@@ -302,7 +302,8 @@ def test_slow_response_times_out(server: HTTPServer, release: threading.Event) -
     started = time.monotonic()
     got = failure(fetch_one(url, settings(read_timeout=0.3)))
 
-    assert time.monotonic() - started < 1.5
+    # The server answers after 3 s; the bound leaves a loaded machine room below that.
+    assert time.monotonic() - started < 2.5
     assert got.kind == "timeout"
     assert got.transient
     assert got.message == f"timed out after 0.3s reading {url}"
