@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from extractors.clean import RemovedLine, clean_paragraphs, learnable_line_keys
 from extractors.fingerprint import content_hash
 from extractors.html import ExtractionError, NotAnArticle, decode_html, html_to_record
+from extractors.language import detect_language
 from extractors.quality import quality_score
 from extractors.record import Provider, Record
 from extractors.relevance import Watch, classify
@@ -149,6 +150,10 @@ def build_article(
     line_keys: tuple[str, ...] = ()
     if input_kind != "seed" and record.body:
         record, removed, line_keys = _clean(record, fetched_at, provider, boilerplate or {})
+    if not record.language and record.body:
+        # Text and seed records carry no <html lang>; name the language from the text
+        # itself, as HTML pages without a declaration get it ([7] item 7).
+        record = record.with_changes(language=detect_language(record.body))
     if original_url:
         record = record.with_changes(original_url=original_url)
     web_url = record.web_url or record.original_url

@@ -482,3 +482,46 @@ def test_quality_of_an_article_with_subheadings_and_lists_stays_high() -> None:
     record = _complete_record().with_changes(body="\n\n".join(body))
 
     assert quality_score(record) >= 95
+
+
+GERMAN_TEXT = (
+    "Bundestag berät KI-Gesetz\n\n"
+    "Der Bundestag hat am Donnerstag in erster Lesung über das Gesetz zur Umsetzung der "
+    "europäischen KI-Verordnung beraten. Die Aufsicht soll bei der Bundesnetzagentur liegen, "
+    "die dafür zusätzliche Stellen erhält. Kritiker bemängeln, dass die Länder kaum beteiligt "
+    "werden und die Fristen für Unternehmen zu knapp bemessen sind."
+).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "url", "language"),
+    [
+        (GERMAN_TEXT, "file:///in/bundestag.txt", "de"),
+        (LONG_TEXT, "file:///in/plain.txt", "en"),
+    ],
+)
+def test_text_record_without_a_declared_language_is_named_from_its_text(
+    data: bytes, url: str, language: str
+) -> None:
+    record, kind = extract_document(data, url=url, fetched_at=FETCHED)
+    assert record.language is None  # plain text declares nothing
+
+    article = build_article(
+        record, source="folder", fetched_at=FETCHED, watch=WATCH, input_kind=kind
+    )
+
+    assert article.record.language == language
+
+
+def test_declared_language_is_kept() -> None:
+    record, kind = extract_document(LONG_TEXT, url="file:///in/plain.txt", fetched_at=FETCHED)
+
+    article = build_article(
+        record.with_changes(language="fr"),
+        source="folder",
+        fetched_at=FETCHED,
+        watch=WATCH,
+        input_kind=kind,
+    )
+
+    assert article.record.language == "fr"
