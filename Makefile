@@ -65,7 +65,7 @@ bench-extract: $(STAMP)
 
 # Fetching (issue 4): 1,000 pages over 20 hosts at 300 ms each; 50 unchanged feeds.
 bench-fetch: $(STAMP)
-	$(BIN)/python bench/bench_fetch.py --write
+	$(BIN)/python bench/bench_fetch.py
 
 # README example queries over 1M synthetic articles on the analytics copy; publish time at 100k and 1M.
 bench-analytics: $(STAMP)

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import tempfile
-import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import pytest
@@ -197,68 +194,6 @@ def news_site(httpserver: HTTPServer) -> NewsSite:
     return NewsSite(httpserver, base, manifest)
 
 
-class RawServer:
-    """A raw-socket HTTP server: ``handle(conn, stop, request)`` serves each connection in a thread.
-
-    For responses no well-behaved framework sends (trickles, lies about sizes, endless chunks).
-    """
-
-    def __init__(self, handle: Callable[[socket.socket, threading.Event, bytes], None]) -> None:
-        self._handle = handle
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.05)
-        self.port: int = self._sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.requests: list[bytes] = []
-        self._threads: list[threading.Thread] = []
-
-    def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def __enter__(self) -> RawServer:
-        self._spawn(self._accept_loop)
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop.set()
-        for thread in list(self._threads):
-            thread.join(timeout=2)
-        self._sock.close()
-
-    def _spawn(self, target: Callable[..., None], *args: object) -> None:
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
-
-    def _accept_loop(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            self._spawn(self._serve, conn)
-
-    def _serve(self, conn: socket.socket) -> None:
-        with conn:
-            conn.settimeout(1.0)
-            try:
-                request = b""
-                while b"\r\n\r\n" not in request:
-                    data = conn.recv(4096)
-                    if not data:
-                        return
-                    request += data
-                self.requests.append(request)
-                self._handle(conn, self.stop, request)
-            except OSError:
-                pass  # the client hung up, which is what most of these tests provoke
-
-
 RUN_CLOCK = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 
 
@@ -268,13 +203,17 @@ def run_stages(
     now: datetime = RUN_CLOCK,
     refresh: bool = False,
     only: Sequence[str] = (),
+    watch: Watch | None = None,
 ) -> list[SourceReport]:
-    """One daily run through the pipeline's stage functions, as flows.monitor runs it (no Prefect)."""
+    """One daily run through the pipeline's stage functions, as flows.monitor runs it (no Prefect).
+
+    Every article is on-topic unless a ``watch`` is given.
+    """
     listings = list_sources(config, Window(), only, source_states_by_name(db), refresh, now)
     listings = resolve_links(db, config, listings, Window(), now, refresh)
     listings = mark_known(db, listings, refresh)
     documents = fetch_documents(config, listings)
-    batches = extract_articles(listings, documents, Watch(), Window(), now)
+    batches = extract_articles(listings, documents, watch or Watch(), Window(), now)
     return store_batches(db, str(uuid.uuid4()), batches, now, None, config.fetch)
 
 

@@ -6,19 +6,19 @@ import time
 
 import pytest
 
-from bench.local_web import LocalWeb
 from flows.fetching.http import FetchedPage, FetchSettings, fetch_all
+from tests.support.web import LocalWeb, Request, Response, page
 
 
-def page(path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
-    if path == "/robots.txt":
-        return 404, {}, b""
-    return 200, {"Content-Type": "text/html; charset=utf-8"}, b"<p>" + path.encode() + b"</p>"
+def article(request: Request) -> Response:
+    if request.path == "/robots.txt":
+        return Response(b"", 404)
+    return page(f"<p>{request.path}</p>")
 
 
 @pytest.mark.parametrize(("per_host", "overall"), [(2, 8), (1, 3)])
 def test_server_never_sees_more_than_the_per_host_limit(per_host: int, overall: int) -> None:
-    with LocalWeb(hosts=4, latency=0.05, handler=page) as web:
+    with LocalWeb(hosts=4, latency=0.05, handler=article) as web:
         urls = [f"{web.base(n % 4)}/article/{n}" for n in range(80)]
         settings = FetchSettings(
             allow_private_addresses=True, per_host_concurrency=per_host, concurrency=overall

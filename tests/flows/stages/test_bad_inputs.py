@@ -20,38 +20,38 @@ from flows.stages.summary import RunSummary
 from flows.stages.types import Candidate, Listing, Window
 from storage.database import Database
 from storage.sources import source_states_by_name
-from tests.conftest import RUN_CLOCK, NewsSite, RawServer, run_stages
+from tests.conftest import RUN_CLOCK, NewsSite, run_stages
+from tests.support.web import LocalWeb, Raw, Request, Response
 
 
-def raw_routes(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
-    path = request.split(b" ", 2)[1]
-    if path == b"/robots.txt":
-        conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-    elif path == b"/trickle.xml":
-        conn.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
-        )
-        while not stop.wait(0.05):
-            conn.sendall(b"<")
-    elif path == b"/huge.xml":
-        # announces 5 GB, then sends as much as it is allowed to
-        conn.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 5000000000\r\n\r\n"
-        )
-        while not stop.is_set():
-            conn.sendall(b"<rss>" * 10_000)
-    elif path == b"/endless.xml":
-        conn.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n"
-        )
-        chunk = b"x" * 65536
-        while not stop.is_set():
-            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+def trickle(conn: socket.socket, stop: threading.Event, request: Request) -> None:
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
+    )
+    while not stop.wait(0.05):
+        conn.sendall(b"<")
 
 
-def robots_hangs(conn: socket.socket, stop: threading.Event, request: bytes) -> None:
-    if request.split(b" ", 2)[1] == b"/robots.txt":
-        stop.wait(3)
+def huge(conn: socket.socket, stop: threading.Event, request: Request) -> None:
+    # announces 5 GB, then sends as much as it is allowed to
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 5000000000\r\n\r\n"
+    )
+    while not stop.is_set():
+        conn.sendall(b"<rss>" * 10_000)
+
+
+def endless(conn: socket.socket, stop: threading.Event, request: Request) -> None:
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"x" * 65536
+    while not stop.is_set():
+        conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+
+def robots_hangs(conn: socket.socket, stop: threading.Event, request: Request) -> None:
+    stop.wait(3)
     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 
 
@@ -60,19 +60,25 @@ def rss(items: str) -> bytes:
 
 
 @pytest.fixture
-def web() -> Iterator[RawServer]:
-    with RawServer(raw_routes) as server:
+def web() -> Iterator[LocalWeb]:
+    """Feeds that misbehave below HTTP; robots.txt is missing (404: allow all)."""
+    with LocalWeb() as server:
+        server.route("/trickle.xml", Raw(trickle))
+        server.route("/huge.xml", Raw(huge))
+        server.route("/endless.xml", Raw(endless))
         yield server
 
 
 @pytest.fixture
-def hung_robots() -> Iterator[RawServer]:
-    with RawServer(robots_hangs) as server:
+def hung_robots() -> Iterator[LocalWeb]:
+    """A host whose robots.txt answers only after 3 s; every other path is an empty 200."""
+    with LocalWeb(handler=Response(b"")) as server:
+        server.route("/robots.txt", Raw(robots_hangs))
         yield server
 
 
 def test_every_bad_input_fails_its_source_alone_with_a_clear_outcome(
-    news_site: NewsSite, tmp_path: Path, web: RawServer, hung_robots: RawServer
+    news_site: NewsSite, tmp_path: Path, web: LocalWeb, hung_robots: LocalWeb
 ) -> None:
     server = news_site.server
     base = news_site.base
