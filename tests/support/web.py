@@ -14,7 +14,8 @@ so a slow answer never stalls the others. What a host answers is set per path::
         fetch(web.url("/feed.xml"))
 
 A route is a fixed ``Response``, a function of the ``Request`` that returns one, or ``Raw``
-for answers no well-behaved server sends (trickles, lies about sizes, endless chunks). A
+for answers no well-behaved server sends (lies about sizes, hangs; ``trickle()`` and
+``endless_chunks()`` are ready-made). A
 path without a route takes the ``handler`` route when one is given, else answers 404, which the
 fetcher reads as "no robots.txt rules". Every request is recorded in ``requests`` and
 counted per host in ``stats`` (in flight at once, time spent answering), so politeness is
@@ -45,8 +46,10 @@ __all__ = [
     "Raw",
     "Request",
     "Response",
+    "endless_chunks",
     "page",
     "redirect",
+    "trickle",
 ]
 
 
@@ -114,6 +117,37 @@ def page(
 def redirect(location: str, status: int = 302) -> Response:
     """A redirect to ``location`` (absolute or relative to the host)."""
     return Response(b"", status, {"Location": location})
+
+
+def trickle(
+    content_type: str = "text/plain", length: int = 100_000, every: float = 0.1, byte: bytes = b"x"
+) -> Raw:
+    """A 200 announcing ``length`` bytes, then one byte every ``every`` seconds until stopped."""
+
+    def serve(conn: socket.socket, stop: threading.Event, request: Request) -> None:
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {length}\r\n\r\n"
+        )
+        conn.sendall(head.encode("latin-1"))
+        while not stop.wait(every):
+            conn.sendall(byte)
+
+    return Raw(serve)
+
+
+def endless_chunks(content_type: str = "text/plain", byte: bytes = b"x") -> Raw:
+    """A chunked 200 whose 64 KB chunks never end (until the client hangs up or the web stops)."""
+
+    def serve(conn: socket.socket, stop: threading.Event, request: Request) -> None:
+        head = (
+            f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        conn.sendall(head.encode("latin-1"))
+        chunk = byte * 65536
+        while not stop.is_set():
+            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+
+    return Raw(serve)
 
 
 NOT_FOUND = Response(b"not found", 404, {"Content-Type": "text/plain"})

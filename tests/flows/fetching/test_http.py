@@ -11,7 +11,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -24,7 +24,7 @@ from flows.fetching import http as fetch_mod
 from flows.fetching import robots
 from flows.fetching.http import FetchedPage, FetchFailure, FetchSettings, afetch_all, fetch_all
 from tests.conftest import LocalServer
-from tests.support.web import LocalWeb, Raw
+from tests.support.web import LocalWeb, Raw, endless_chunks, trickle
 from tests.support.web import Request as RawRequest
 
 # Local server is loopback, so the address policy is off unless a test is about it;
@@ -110,26 +110,6 @@ def respond_in_turn(server: HTTPServer, path: str, *responses: Response) -> Coun
 
     server.expect_request(path).respond_with_handler(handler)
     return counter
-
-
-def raw_server(serve: Callable[[socket.socket, threading.Event, RawRequest], None]) -> LocalWeb:
-    """The shared local web answering every path with ``serve``'s own bytes."""
-    return LocalWeb(handler=Raw(serve))
-
-
-def trickle(conn: socket.socket, stop: threading.Event, request: RawRequest) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n")
-    while not stop.wait(0.1):
-        conn.sendall(b"x")
-
-
-def endless_chunks(conn: socket.socket, stop: threading.Event, request: RawRequest) -> None:
-    conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
-    )
-    chunk = b"y" * 65536
-    while not stop.is_set():
-        conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
 
 
 def ok_text(conn: socket.socket, stop: threading.Event, request: RawRequest) -> None:
@@ -317,7 +297,7 @@ def test_slow_response_times_out(server: HTTPServer, release: threading.Event) -
 
 
 def test_trickling_server_hits_total_timeout() -> None:
-    with raw_server(trickle) as raw:
+    with LocalWeb(handler=trickle()) as raw:
         started = time.monotonic()
         got = failure(fetch_one(raw.url("/drip"), settings(read_timeout=5.0, total_timeout=0.5)))
         took = time.monotonic() - started
@@ -339,7 +319,7 @@ def test_too_large_by_content_length(server: HTTPServer) -> None:
 
 
 def test_too_large_chunked_stream_is_cut_off() -> None:
-    with raw_server(endless_chunks) as raw:
+    with LocalWeb(handler=endless_chunks(byte=b"y")) as raw:
         started = time.monotonic()
         got = failure(fetch_one(raw.url("/stream"), settings(max_response_bytes=200_000)))
         took = time.monotonic() - started
@@ -405,7 +385,7 @@ def test_max_redirects_counts_every_hop(server: HTTPServer, hops: int, ok: bool)
 
 
 def test_cross_origin_redirect_drops_credentials(server: HTTPServer) -> None:
-    with raw_server(ok_text) as other:
+    with LocalWeb(handler=Raw(ok_text)) as other:
         respond_in_turn(server, "/out", redirect(other.url("/elsewhere")))
         url = server.url_for("/out")
         headers = {url: {"Authorization": "Bearer s3cret", "If-None-Match": '"v1"'}}

@@ -21,15 +21,7 @@ from flows.stages.types import Candidate, Listing, Window
 from storage.database import Database
 from storage.sources import source_states_by_name
 from tests.conftest import RUN_CLOCK, NewsSite, run_stages
-from tests.support.web import LocalWeb, Raw, Request, Response
-
-
-def trickle(conn: socket.socket, stop: threading.Event, request: Request) -> None:
-    conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n"
-    )
-    while not stop.wait(0.05):
-        conn.sendall(b"<")
+from tests.support.web import LocalWeb, Raw, Request, Response, endless_chunks, trickle
 
 
 def huge(conn: socket.socket, stop: threading.Event, request: Request) -> None:
@@ -39,15 +31,6 @@ def huge(conn: socket.socket, stop: threading.Event, request: Request) -> None:
     )
     while not stop.is_set():
         conn.sendall(b"<rss>" * 10_000)
-
-
-def endless(conn: socket.socket, stop: threading.Event, request: Request) -> None:
-    conn.sendall(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n"
-    )
-    chunk = b"x" * 65536
-    while not stop.is_set():
-        conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
 
 
 def robots_hangs(conn: socket.socket, stop: threading.Event, request: Request) -> None:
@@ -63,9 +46,9 @@ def rss(items: str) -> bytes:
 def web() -> Iterator[LocalWeb]:
     """Feeds that misbehave below HTTP; robots.txt is missing (404: allow all)."""
     with LocalWeb() as server:
-        server.route("/trickle.xml", Raw(trickle))
+        server.route("/trickle.xml", trickle("application/rss+xml", every=0.05, byte=b"<"))
         server.route("/huge.xml", Raw(huge))
-        server.route("/endless.xml", Raw(endless))
+        server.route("/endless.xml", endless_chunks("application/rss+xml"))
         yield server
 
 
