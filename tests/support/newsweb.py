@@ -14,7 +14,8 @@ comments, footer, JSON-LD / Open Graph and a hydration-state script around a 400
 body. Bodies recombine and perturb the fixture pages' paragraphs
 (``tests/fixtures/site/articles``) with generated sentences; ~5 % of the pages are exact
 syndicated copies of a wire story on the regional site, ~10 % are off-topic, a few are in
-German or French. Each site publishes an RSS 2.0 feed of its pages. Generation is seeded:
+German or French. Each site lists its pages in an RSS 2.0 feed and in a Google News sitemap
+(``/news-sitemap.xml``). Generation is seeded:
 the same ``count``, ``seed`` and ``now`` give the same web.
 """
 
@@ -39,6 +40,7 @@ FIXTURES = SITE / "articles"
 SEED = 20261122
 SYNDICATED_SHARE = 0.05
 MIN_PAGE_BYTES, MAX_PAGE_BYTES = 30_000, 60_000
+NEWS_SITEMAP = "/news-sitemap.xml"
 
 # ------------------------------------------------------------------------------ vocabulary
 
@@ -345,6 +347,7 @@ class GeneratedWeb:
     pages: dict[str, dict[str, tuple[bytes, str]]]  # site key -> path -> (body, content type)
     articles: list[Article]
     feeds: dict[str, str]  # source name -> feed URL
+    sitemaps: dict[str, str]  # source name -> Google News sitemap URL (the same articles)
     warmup_feed: str
     page_sizes: list[int]
     syndicated: int
@@ -995,6 +998,27 @@ def render_page(
     return page.encode("utf-8")
 
 
+def render_news_sitemap(site: Site, origin: str, items: Sequence[Article]) -> bytes:
+    """A Google News sitemap of the same articles as the feed (URL, name, language, date, title)."""
+    entries = "".join(
+        "  <url>\n"
+        f"    <loc>{origin}{article.path}</loc>\n"
+        "    <news:news>\n"
+        f"      <news:publication><news:name>{_e(site.name)}</news:name>"
+        f"<news:language>{article.language}</news:language></news:publication>\n"
+        f"      <news:publication_date>{_iso(article.published)}</news:publication_date>\n"
+        f"      <news:title>{_e(article.title)}</news:title>\n"
+        "    </news:news>\n"
+        "  </url>\n"
+        for article in sorted(items, key=lambda a: a.published, reverse=True)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n' + entries + "</urlset>\n"
+    ).encode("utf-8")
+
+
 def render_feed(site: Site, origin: str, items: Sequence[Article], now: datetime) -> bytes:
     """RSS 2.0 with guid, pubDate, dc:creator, category and media:content, newest first."""
     entries = []
@@ -1042,13 +1066,16 @@ def generate_web(
         content = render_page(article, origins[article.site.key], text, neighbours)
         pages[article.site.key][article.path] = (content, html_type)
         sizes.append(len(content))
-    feeds = {}
+    feeds, sitemaps = {}, {}
+    xml_type = "application/xml; charset=utf-8"
     rss_type = "application/rss+xml; charset=utf-8"
     for site in SITES:
         items = [a for a in articles if a.site.key == site.key]
         origin = origins[site.key]
         pages[site.key][site.feed_path] = (render_feed(site, origin, items, now), rss_type)
         feeds[f"{site.key}-feed"] = f"{origin}{site.feed_path}"
+        pages[site.key][NEWS_SITEMAP] = (render_news_sitemap(site, origin, items), xml_type)
+        sitemaps[f"{site.key}-sitemap"] = f"{origin}{NEWS_SITEMAP}"
     # A three-item feed for the warm-up runs (the pages are ordinary ones; the DB is separate).
     ledger = [a for a in articles if a.site.key == "ledger"][:3]
     pages["ledger"]["/feeds/warmup.xml"] = (
@@ -1059,6 +1086,7 @@ def generate_web(
         pages=pages,
         articles=articles,
         feeds=feeds,
+        sitemaps=sitemaps,
         warmup_feed=f"{origins['ledger']}/feeds/warmup.xml",
         page_sizes=sizes,
         syndicated=sum(1 for a in articles if a.copy_of is not None),
@@ -1097,11 +1125,21 @@ def served_news_web(
 # -------------------------------------------------------------------------------- config
 
 
-def write_config(path: Path, feeds: dict[str, str], db: Path) -> Path:
-    """A sources.yaml with the generated web's watch, the given feeds and no folder source."""
+def write_config(
+    path: Path, feeds: dict[str, str], db: Path, sitemaps: dict[str, str] | None = None
+) -> Path:
+    """A sources.yaml with the generated web's watch, the given feeds and sitemaps, no folder."""
     lines = [WATCH_YAML.rstrip(), "sources:"]
     for name, url in feeds.items():
         lines += [f"  - name: {name}", "    kind: feed", f"    url: '{url}'"]
+    for name, url in (sitemaps or {}).items():
+        # The pages span six days; a week's look-back lists what the feeds list.
+        lines += [
+            f"  - name: {name}",
+            "    kind: sitemap",
+            f"    url: '{url}'",
+            "    daily_hours: 168",
+        ]
     lines += ["fetch:", "  allow_private_addresses: true", "storage:", f"  db: '{db}'"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

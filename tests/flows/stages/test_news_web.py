@@ -38,6 +38,23 @@ def test_a_daily_run_stores_every_page_finds_the_copies_and_the_off_topic_ones(
     assert sum(report.new for report in again) == 0
 
 
+def test_the_news_sitemaps_list_the_same_articles_as_the_feeds(tmp_path: Path) -> None:
+    with served_news_web(20, now=RUN_CLOCK) as (web, news):
+        config = load_config(
+            write_config(tmp_path / "sources.yaml", {}, tmp_path / "db", sitemaps=news.sitemaps)
+        )
+        reports = run_stages(
+            config, Database(tmp_path / "news.duckdb"), watch=watch_from_config(config)
+        )
+
+    assert web.errors == []
+    assert [report.kind for report in reports] == ["sitemap"] * len(SITES)
+    assert sum(report.seen for report in reports) == 20
+    assert sum(report.new for report in reports) == 20
+    assert sum(report.failed for report in reports) == 0
+    assert sum(report.off_topic for report in reports) == news.off_topic
+
+
 def test_the_web_serves_its_feeds_and_pages_from_one_host_per_site() -> None:
     with served_news_web(10, now=RUN_CLOCK) as (web, news):
         feeds = [httpx.get(url) for url in news.feeds.values()]
