@@ -300,8 +300,9 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     further apart at ``PARAGRAPH_STRENGTH``. Three signals add up (capped at 1):
 
     * the headline: ``TITLE_BONUS`` × its strength;
-    * the lede: ``LEDE_BONUS`` × its strongest evidence, each sentence after the
-      first counting ``LEDE_DECAY`` times less (a dateline does not count as one);
+    * the lede: ``LEDE_BONUS`` × its evidence, each sentence after the first
+      counting ``LEDE_DECAY`` times less (a dateline does not count as one), the
+      sentences that meet adding up (see :func:`_lede_strength`);
     * the body: ``BODY_BONUS`` × the summed strength of its evidence, as a share
       of ``BODY_SATURATION`` (capped at 1): an article that keeps coming back to
       the topic counts, one passing remark counts little. Per paragraph, the
@@ -320,15 +321,7 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     sentences = _placed_sentences(record, watch)
     evidence = _evidence(sentences)
     title = max((e.strength for e in evidence if e.place == "title"), default=0.0)
-    lede_order = _lede_order(sentences)
-    lede = max(
-        (
-            e.strength * LEDE_DECAY ** min(lede_order.get(id(s), 99) for s in e.sentences)
-            for e in evidence
-            if e.place == "lede"
-        ),
-        default=0.0,
-    )
+    lede = _lede_strength([e for e in evidence if e.place == "lede"], _lede_order(sentences))
     paragraphs: dict[int, list[_Evidence]] = {}
     for e in evidence:
         if e.place == "body":
@@ -349,6 +342,29 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
         key=lambda e: (-e.strength * _PLACE_WEIGHT[e.place], sentences.index(e.sentences[0])),
     )
     return round(score, 3), tuple(e.describe() for e in ranked[:MAX_EVIDENCE])
+
+
+def _lede_strength(evidence: list[_Evidence], order: dict[int, int]) -> float:
+    """The lede's evidence combined: each sentence that meets adds to the others.
+
+    Every piece counts ``LEDE_DECAY`` less per lede sentence before it. The pieces
+    combine as independent signs (1 - the product of what each leaves unshown): a
+    lede that keeps coming back to the topic ("The Commission named experts on its
+    AI strategy. They delivered ethics guidelines for AI.") shows it more surely
+    than one sentence, while one sentence alone counts what it did before. Loose
+    evidence overlaps with itself (neighbours, the paragraph), so only its
+    strongest piece joins.
+    """
+    decayed = [
+        (e, e.strength * LEDE_DECAY ** min(order.get(id(s), 99) for s in e.sentences))
+        for e in evidence
+    ]
+    pieces = [strength for e, strength in decayed if not e.kind]
+    pieces.append(max((strength for e, strength in decayed if e.kind), default=0.0))
+    unshown = 1.0
+    for strength in pieces:
+        unshown *= 1.0 - min(1.0, strength)
+    return 1.0 - unshown
 
 
 def _evidence(sentences: list[_Sentence]) -> list[_Evidence]:

@@ -484,6 +484,23 @@ def test_later_lede_sentences_count_less() -> None:
     assert score_record(first, SCORED)[0] > score_record(second, SCORED)[0]
 
 
+def test_a_lede_that_keeps_returning_to_the_topic_counts_more_than_one_sentence() -> None:
+    # The first sentence names the government and AI (weak), the second the law (strong):
+    # together they show the story more surely than the second sentence alone.
+    both = _record(
+        "Expert group named",
+        body="The government named experts on artificial intelligence. They will draft the AI law.",
+    )
+    second_only = _record(
+        "Expert group named",
+        body="Experts were named on Monday. They will draft the AI law.",
+    )
+
+    assert score_record(both, SCORED)[0] > score_record(second_only, SCORED)[0]
+    assert classify(both, SCORED).on_topic
+    assert not classify(second_only, SCORED).on_topic
+
+
 def test_reason_names_score_threshold_and_evidence() -> None:
     verdict = classify(
         _record("EU lawmakers approve AI regulation", body="Shares rose. Nothing else."), SCORED
