@@ -659,3 +659,29 @@ def test_default_watch_covers_polish_swedish_and_algorithmic_systems(
     verdict = classify(_record(title), watch)
 
     assert verdict.on_topic is on_topic, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "on_topic"),
+    [
+        # What a court does to someone over AI (convicts, orders, is asked to by a suit)
+        # is strong in every language; a judge or a verdict alone stays weak.
+        ("Il tribunale condanna l'azienda: l'algoritmo dei turni discrimina", True),
+        ("Le tribunal condamne la plateforme pour son algorithme de notation", True),
+        ("Gericht verurteilt Betreiber wegen KI-gestützter Gesichtserkennung", True),
+        ("Rechter veroordeelt gemeente om fraude-algoritme", True),
+        ("Juzgado condena a la empresa por su algoritmo de contratación", True),
+        ("Tingsrätten: bolaget dömdes för AI-övervakning av personalen", True),
+        ("Court grants injunction against the AI voice clone app", True),
+        ("Le juge utilise l'IA pour rédiger ses notes", False),
+        ("Una sentenza scritta con l'intelligenza artificiale?", False),
+    ],
+)
+def test_default_watch_knows_court_orders_and_convictions_in_every_language(
+    title: str, on_topic: bool
+) -> None:
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record(title), watch)
+
+    assert verdict.on_topic is on_topic, verdict.reason
