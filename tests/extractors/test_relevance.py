@@ -685,3 +685,32 @@ def test_default_watch_knows_court_orders_and_convictions_in_every_language(
     verdict = classify(_record(title), watch)
 
     assert verdict.on_topic is on_topic, verdict.reason
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Die Kommission stellt Fachleute für künstliche Intelligenz vor",
+        "La Comisión presenta expertos en inteligencia artificial",
+        "La Commissione presenta esperti di intelligenza artificiale",
+        "A Comissão apresenta peritos em inteligência artificial",
+        "De Commissie stelt deskundigen voor kunstmatige intelligentie aan",
+        "Komisja przedstawia ekspertów od sztucznej inteligencji",
+        "Das Parlament lädt Fachleute für künstliche Intelligenz ein",
+        "Le Parlement invite des experts de l'IA",
+        "Il Parlamento invita esperti di intelligenza artificiale",
+        "Riksdagsledamöter och ledamöter i Europaparlamentet om artificiell intelligens",
+        "Government publishes its AI strategy",
+    ],
+)
+def test_default_watch_counts_parliaments_commissions_and_strategies_as_weak(
+    title: str,
+) -> None:
+    # Who governs, in every language: weak, so the headline alone shows a little, and
+    # is on-topic only with a strong word ("law", "Verordnung") somewhere it meets.
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record(title), watch)
+
+    assert verdict.score == pytest.approx(0.125), verdict.reason
+    assert not verdict.on_topic
