@@ -714,3 +714,28 @@ def test_default_watch_counts_parliaments_commissions_and_strategies_as_weak(
 
     assert verdict.score == pytest.approx(0.125), verdict.reason
     assert not verdict.on_topic
+
+
+@pytest.mark.parametrize(
+    ("title", "on_topic"),
+    [
+        # Cameras whose software analyses the images are the subject of surveillance
+        # rules in every language, as France's "vidéosurveillance algorithmique" was.
+        ("City council bans smart cameras in the old town", True),
+        ("Landtag verbietet intelligente Videoüberwachung an Bahnhöfen", True),
+        ("Le Conseil d'État encadre la vidéosurveillance « intelligente »", True),
+        ("La ley prohíbe la videovigilancia inteligente en los estadios", True),
+        ("Il Garante vieta le telecamere intelligenti allo stadio", True),
+        ("Gemeenteraad wil verbod op slimme camera's in de binnenstad", True),
+        ("Nowa ustawa o inteligentnym monitoringu miejskim", True),
+        ("Smart camera sales doubled this year", False),
+    ],
+)
+def test_default_watch_treats_smart_video_surveillance_as_an_ai_system(
+    title: str, on_topic: bool
+) -> None:
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record(title), watch)
+
+    assert verdict.on_topic is on_topic, verdict.reason
