@@ -144,3 +144,34 @@ def test_reprocess_re_extracts_stored_raw_pages_without_fetching(
         "reprocess",
         "completed",
     )
+
+
+def test_reprocess_applies_a_changed_watch_to_stored_articles_without_fetching(
+    news_site: NewsSite, tmp_path: Path
+) -> None:
+    config = sitemap_site(news_site, tmp_path)
+    db = tmp_path / "news.duckdb"
+    assert backfill(config).exit_code == 0
+    # Without a watch every article is on-topic.
+    assert rows(db, "SELECT count(*) FROM articles WHERE on_topic") == [(3,)]
+    # The analyst narrows the watch to export controls on AI chips.
+    config.write_text(
+        config.read_text()
+        + "watch:\n"
+        + "  name: export-controls\n"
+        + "  threshold: 0.4\n"
+        + "  match_all:\n"
+        + "    subject: [AI, chip*]\n"
+        + "    angle: [export rule*, export control*]\n"
+    )
+
+    mark = len(news_site.server.log)
+    result = CliRunner().invoke(app, ["reprocess", "--config", str(config)], catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert len(news_site.server.log) == mark, "reprocess must not fetch"
+    verdicts = dict(rows(db, "SELECT web_url, on_topic FROM articles"))
+    kept = [url for url, on_topic in verdicts.items() if on_topic]
+    assert kept == [news_site.url(news_site.article("export-controls.html")["path"])]
+    reasons = rows(db, "SELECT relevance_reason FROM articles WHERE NOT on_topic")
+    assert all(reason.startswith("score ") for (reason,) in reasons), reasons
