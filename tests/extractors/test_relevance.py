@@ -739,3 +739,25 @@ def test_default_watch_treats_smart_video_surveillance_as_an_ai_system(
     verdict = classify(_record(title), watch)
 
     assert verdict.on_topic is on_topic, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "on_topic"),
+    [
+        # Copyright in every language: Dutch and Portuguese had none.
+        ("Rechter: auteursrechtinbreuk door AI-chatbot van uitgever", True),
+        ("Editoras acusam plataforma de IA de violar direitos autorais", True),
+        # A compound whose head comes first (Haftungsfragen) is still liability.
+        ("Haftungsfragen bei KI-Systemen: was Anbieter wissen müssen", True),
+        # Intellectual property is weak: start-ups also boast of their patents.
+        ("Start-up protects the intellectual property behind its AI model", False),
+    ],
+)
+def test_default_watch_has_copyright_and_liability_in_every_language(
+    title: str, on_topic: bool
+) -> None:
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record(title), watch)
+
+    assert verdict.on_topic is on_topic, verdict.reason
