@@ -761,3 +761,29 @@ def test_default_watch_has_copyright_and_liability_in_every_language(
     verdict = classify(_record(title), watch)
 
     assert verdict.on_topic is on_topic, verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("title", "on_topic"),
+    [
+        # Export controls on AI chips and treaties on AI, in every language (English only before).
+        ("USA verschärfen Exportkontrollen für KI-Chips", True),
+        ("Washington durcit le contrôle des exportations de puces d'IA", True),
+        ("EE. UU. endurece el control de exportación de chips de IA", True),
+        ("Gli Stati Uniti inaspriscono i controlli sulle esportazioni di chip per l'IA", True),
+        ("EUA ampliam controle de exportação de chips de IA", True),
+        ("VS scherpen exportbeperkingen voor AI-chips aan", True),
+        ("USA zaostrzają kontrolę eksportu chipów AI", True),
+        ("USA skärper exportkontrollen för AI-chip", True),
+        ("Raad van Europa sluit verdrag over kunstmatige intelligentie", True),
+        ("Nvidia presenta nuevos chips de IA", False),
+    ],
+)
+def test_default_watch_has_export_controls_and_treaties_in_every_language(
+    title: str, on_topic: bool
+) -> None:
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record(title), watch)
+
+    assert verdict.on_topic is on_topic, verdict.reason
