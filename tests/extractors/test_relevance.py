@@ -787,3 +787,33 @@ def test_default_watch_has_export_controls_and_treaties_in_every_language(
     verdict = classify(_record(title), watch)
 
     assert verdict.on_topic is on_topic, verdict.reason
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Biometric identification, emotion recognition and predictive policing in
+        # Dutch, Polish and Swedish too, as in the other languages.
+        "Sejm zakazuje rozpoznawania emocji w szkołach",
+        "UODO: identyfikacja biometryczna w sklepach niezgodna z prawem",
+        "Förbud mot känsloigenkänning på arbetsplatser",
+        "IMY granskar polisens biometriska identifiering",
+        "Tweede Kamer wil verbod op voorspellend politiewerk",
+    ],
+)
+def test_default_watch_names_algorithmic_systems_in_dutch_polish_and_swedish(title: str) -> None:
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record(title), watch)
+
+    assert verdict.on_topic, verdict.reason
+
+
+def test_default_watch_knows_the_dutch_government_as_a_weak_term() -> None:
+    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+
+    verdict = classify(_record("Regering wil meer kunstmatige intelligentie"), watch)
+
+    # A government and AI, like "Government publishes its AI strategy": weak, not on-topic.
+    assert verdict.score == pytest.approx(0.125), verdict.reason
+    assert not verdict.on_topic
