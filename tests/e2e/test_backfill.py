@@ -119,24 +119,36 @@ def test_backfill_resumes_after_a_crash_and_stores_nothing_twice(
     assert statuses == [("failed", 0), ("completed", 2), ("completed", 0)]
 
 
-def test_reprocess_re_extracts_stored_raw_pages_without_fetching(
-    news_site: NewsSite, tmp_path: Path
-) -> None:
+def reprocess_without_fetching(news_site: NewsSite, config: Path, *options: str) -> Any:
+    """Run `newswatch reprocess`; it must succeed without a single request to the site."""
+    mark = len(news_site.server.log)
+    result = CliRunner().invoke(
+        app, ["reprocess", "--config", str(config), *options], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert len(news_site.server.log) == mark, "reprocess must not fetch"
+    return result
+
+
+@pytest.fixture
+def backfilled(news_site: NewsSite, tmp_path: Path) -> tuple[Path, Path]:
+    """The sitemap site backfilled once: its config and database."""
     config = sitemap_site(news_site, tmp_path)
-    db = tmp_path / "news.duckdb"
     assert backfill(config).exit_code == 0
+    return config, tmp_path / "news.duckdb"
+
+
+def test_reprocess_re_extracts_stored_raw_pages_without_fetching(
+    news_site: NewsSite, backfilled: tuple[Path, Path]
+) -> None:
+    config, db = backfilled
     before = rows(db, "SELECT id, title, body FROM articles ORDER BY id")
     health = rows(db, "SELECT * FROM sources")
     # What an older, worse extractor might have stored.
     with duckdb.connect(str(db)) as connection:
         connection.execute("UPDATE articles SET title = 'old title', body = 'old body'")
 
-    mark = len(news_site.server.log)
-    result = CliRunner().invoke(
-        app, ["reprocess", "--config", str(config), "--source", "site"], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
-    assert len(news_site.server.log) == mark, "reprocess must not fetch"
+    result = reprocess_without_fetching(news_site, config, "--source", "site")
     assert "updated: 3 stored articles rewritten" in result.output
     assert rows(db, "SELECT id, title, body FROM articles ORDER BY id") == before
     assert rows(db, "SELECT * FROM sources") == health
@@ -147,11 +159,9 @@ def test_reprocess_re_extracts_stored_raw_pages_without_fetching(
 
 
 def test_reprocess_applies_a_changed_watch_to_stored_articles_without_fetching(
-    news_site: NewsSite, tmp_path: Path
+    news_site: NewsSite, backfilled: tuple[Path, Path]
 ) -> None:
-    config = sitemap_site(news_site, tmp_path)
-    db = tmp_path / "news.duckdb"
-    assert backfill(config).exit_code == 0
+    config, db = backfilled
     # Without a watch every article is on-topic.
     assert rows(db, "SELECT count(*) FROM articles WHERE on_topic") == [(3,)]
     # The analyst narrows the watch to export controls on AI chips.
@@ -165,11 +175,8 @@ def test_reprocess_applies_a_changed_watch_to_stored_articles_without_fetching(
         + "    angle: [export rule*, export control*]\n"
     )
 
-    mark = len(news_site.server.log)
-    result = CliRunner().invoke(app, ["reprocess", "--config", str(config)], catch_exceptions=False)
+    reprocess_without_fetching(news_site, config)
 
-    assert result.exit_code == 0, result.output
-    assert len(news_site.server.log) == mark, "reprocess must not fetch"
     verdicts = dict(rows(db, "SELECT web_url, on_topic FROM articles"))
     kept = [url for url, on_topic in verdicts.items() if on_topic]
     assert kept == [news_site.url(news_site.article("export-controls.html")["path"])]

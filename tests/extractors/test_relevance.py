@@ -661,28 +661,63 @@ def test_default_watch_covers_polish_swedish_and_algorithmic_systems(
     assert verdict.on_topic is on_topic, verdict.reason
 
 
-@pytest.mark.parametrize(
-    ("title", "on_topic"),
-    [
-        # What a court does to someone over AI (convicts, orders, is asked to by a suit)
-        # is strong in every language; a judge or a verdict alone stays weak.
-        ("Il tribunale condanna l'azienda: l'algoritmo dei turni discrimina", True),
-        ("Le tribunal condamne la plateforme pour son algorithme de notation", True),
-        ("Gericht verurteilt Betreiber wegen KI-gestützter Gesichtserkennung", True),
-        ("Rechter veroordeelt gemeente om fraude-algoritme", True),
-        ("Juzgado condena a la empresa por su algoritmo de contratación", True),
-        ("Tingsrätten: bolaget dömdes för AI-övervakning av personalen", True),
-        ("Court grants injunction against the AI voice clone app", True),
-        ("Le juge utilise l'IA pour rédiger ses notes", False),
-        ("Una sentenza scritta con l'intelligenza artificiale?", False),
-    ],
-)
-def test_default_watch_knows_court_orders_and_convictions_in_every_language(
-    title: str, on_topic: bool
-) -> None:
-    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+def _default_watch() -> Watch:
+    return watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
 
-    verdict = classify(_record(title), watch)
+
+# The default watch's term families, one case per language where a family was missing.
+FAMILY_CASES = [
+    # What a court does to someone over AI (convicts, orders, is asked to by a suit) is
+    # strong in every language; a judge or a verdict alone stays weak.
+    ("Il tribunale condanna l'azienda: l'algoritmo dei turni discrimina", True),
+    ("Le tribunal condamne la plateforme pour son algorithme de notation", True),
+    ("Gericht verurteilt Betreiber wegen KI-gestützter Gesichtserkennung", True),
+    ("Rechter veroordeelt gemeente om fraude-algoritme", True),
+    ("Juzgado condena a la empresa por su algoritmo de contratación", True),
+    ("Tingsrätten: bolaget dömdes för AI-övervakning av personalen", True),
+    ("Court grants injunction against the AI voice clone app", True),
+    ("Le juge utilise l'IA pour rédiger ses notes", False),
+    ("Una sentenza scritta con l'intelligenza artificiale?", False),
+    # Cameras whose software analyses the images are the subject of surveillance rules
+    # in every language, as France's "vidéosurveillance algorithmique" was.
+    ("City council bans smart cameras in the old town", True),
+    ("Landtag verbietet intelligente Videoüberwachung an Bahnhöfen", True),
+    ("Le Conseil d'État encadre la vidéosurveillance « intelligente »", True),
+    ("La ley prohíbe la videovigilancia inteligente en los estadios", True),
+    ("Il Garante vieta le telecamere intelligenti allo stadio", True),
+    ("Gemeenteraad wil verbod op slimme camera's in de binnenstad", True),
+    ("Nowa ustawa o inteligentnym monitoringu miejskim", True),
+    ("Smart camera sales doubled this year", False),
+    # Copyright in every language (Dutch and Portuguese had none); a compound whose head
+    # comes first (Haftungsfragen) is still liability; intellectual property is weak.
+    ("Rechter: auteursrechtinbreuk door AI-chatbot van uitgever", True),
+    ("Editoras acusam plataforma de IA de violar direitos autorais", True),
+    ("Haftungsfragen bei KI-Systemen: was Anbieter wissen müssen", True),
+    ("Start-up protects the intellectual property behind its AI model", False),
+    # Export controls on AI chips and treaties on AI (English only before).
+    ("USA verschärfen Exportkontrollen für KI-Chips", True),
+    ("Washington durcit le contrôle des exportations de puces d'IA", True),
+    ("EE. UU. endurece el control de exportación de chips de IA", True),
+    ("Gli Stati Uniti inaspriscono i controlli sulle esportazioni di chip per l'IA", True),
+    ("EUA ampliam controle de exportação de chips de IA", True),
+    ("VS scherpen exportbeperkingen voor AI-chips aan", True),
+    ("USA zaostrzają kontrolę eksportu chipów AI", True),
+    ("USA skärper exportkontrollen för AI-chip", True),
+    ("Raad van Europa sluit verdrag over kunstmatige intelligentie", True),
+    ("Nvidia presenta nuevos chips de IA", False),
+    # Biometric identification, emotion recognition and predictive policing in Dutch,
+    # Polish and Swedish too.
+    ("Sejm zakazuje rozpoznawania emocji w szkołach", True),
+    ("UODO: identyfikacja biometryczna w sklepach niezgodna z prawem", True),
+    ("Förbud mot känsloigenkänning på arbetsplatser", True),
+    ("IMY granskar polisens biometriska identifiering", True),
+    ("Tweede Kamer wil verbod op voorspellend politiewerk", True),
+]
+
+
+@pytest.mark.parametrize(("title", "on_topic"), FAMILY_CASES)
+def test_default_watch_has_each_term_family_in_every_language(title: str, on_topic: bool) -> None:
+    verdict = classify(_record(title), _default_watch())
 
     assert verdict.on_topic is on_topic, verdict.reason
 
@@ -701,119 +736,15 @@ def test_default_watch_knows_court_orders_and_convictions_in_every_language(
         "Il Parlamento invita esperti di intelligenza artificiale",
         "Riksdagsledamöter och ledamöter i Europaparlamentet om artificiell intelligens",
         "Government publishes its AI strategy",
+        "Regering wil meer kunstmatige intelligentie",
     ],
 )
-def test_default_watch_counts_parliaments_commissions_and_strategies_as_weak(
+def test_default_watch_counts_parliaments_commissions_and_governments_as_weak(
     title: str,
 ) -> None:
     # Who governs, in every language: weak, so the headline alone shows a little, and
     # is on-topic only with a strong word ("law", "Verordnung") somewhere it meets.
-    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
+    verdict = classify(_record(title), _default_watch())
 
-    verdict = classify(_record(title), watch)
-
-    assert verdict.score == pytest.approx(0.125), verdict.reason
-    assert not verdict.on_topic
-
-
-@pytest.mark.parametrize(
-    ("title", "on_topic"),
-    [
-        # Cameras whose software analyses the images are the subject of surveillance
-        # rules in every language, as France's "vidéosurveillance algorithmique" was.
-        ("City council bans smart cameras in the old town", True),
-        ("Landtag verbietet intelligente Videoüberwachung an Bahnhöfen", True),
-        ("Le Conseil d'État encadre la vidéosurveillance « intelligente »", True),
-        ("La ley prohíbe la videovigilancia inteligente en los estadios", True),
-        ("Il Garante vieta le telecamere intelligenti allo stadio", True),
-        ("Gemeenteraad wil verbod op slimme camera's in de binnenstad", True),
-        ("Nowa ustawa o inteligentnym monitoringu miejskim", True),
-        ("Smart camera sales doubled this year", False),
-    ],
-)
-def test_default_watch_treats_smart_video_surveillance_as_an_ai_system(
-    title: str, on_topic: bool
-) -> None:
-    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
-
-    verdict = classify(_record(title), watch)
-
-    assert verdict.on_topic is on_topic, verdict.reason
-
-
-@pytest.mark.parametrize(
-    ("title", "on_topic"),
-    [
-        # Copyright in every language: Dutch and Portuguese had none.
-        ("Rechter: auteursrechtinbreuk door AI-chatbot van uitgever", True),
-        ("Editoras acusam plataforma de IA de violar direitos autorais", True),
-        # A compound whose head comes first (Haftungsfragen) is still liability.
-        ("Haftungsfragen bei KI-Systemen: was Anbieter wissen müssen", True),
-        # Intellectual property is weak: start-ups also boast of their patents.
-        ("Start-up protects the intellectual property behind its AI model", False),
-    ],
-)
-def test_default_watch_has_copyright_and_liability_in_every_language(
-    title: str, on_topic: bool
-) -> None:
-    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
-
-    verdict = classify(_record(title), watch)
-
-    assert verdict.on_topic is on_topic, verdict.reason
-
-
-@pytest.mark.parametrize(
-    ("title", "on_topic"),
-    [
-        # Export controls on AI chips and treaties on AI, in every language (English only before).
-        ("USA verschärfen Exportkontrollen für KI-Chips", True),
-        ("Washington durcit le contrôle des exportations de puces d'IA", True),
-        ("EE. UU. endurece el control de exportación de chips de IA", True),
-        ("Gli Stati Uniti inaspriscono i controlli sulle esportazioni di chip per l'IA", True),
-        ("EUA ampliam controle de exportação de chips de IA", True),
-        ("VS scherpen exportbeperkingen voor AI-chips aan", True),
-        ("USA zaostrzają kontrolę eksportu chipów AI", True),
-        ("USA skärper exportkontrollen för AI-chip", True),
-        ("Raad van Europa sluit verdrag over kunstmatige intelligentie", True),
-        ("Nvidia presenta nuevos chips de IA", False),
-    ],
-)
-def test_default_watch_has_export_controls_and_treaties_in_every_language(
-    title: str, on_topic: bool
-) -> None:
-    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
-
-    verdict = classify(_record(title), watch)
-
-    assert verdict.on_topic is on_topic, verdict.reason
-
-
-@pytest.mark.parametrize(
-    "title",
-    [
-        # Biometric identification, emotion recognition and predictive policing in
-        # Dutch, Polish and Swedish too, as in the other languages.
-        "Sejm zakazuje rozpoznawania emocji w szkołach",
-        "UODO: identyfikacja biometryczna w sklepach niezgodna z prawem",
-        "Förbud mot känsloigenkänning på arbetsplatser",
-        "IMY granskar polisens biometriska identifiering",
-        "Tweede Kamer wil verbod op voorspellend politiewerk",
-    ],
-)
-def test_default_watch_names_algorithmic_systems_in_dutch_polish_and_swedish(title: str) -> None:
-    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
-
-    verdict = classify(_record(title), watch)
-
-    assert verdict.on_topic, verdict.reason
-
-
-def test_default_watch_knows_the_dutch_government_as_a_weak_term() -> None:
-    watch = watch_from_config(load_config(SEEDS.parent / "sources.yaml"))
-
-    verdict = classify(_record("Regering wil meer kunstmatige intelligentie"), watch)
-
-    # A government and AI, like "Government publishes its AI strategy": weak, not on-topic.
     assert verdict.score == pytest.approx(0.125), verdict.reason
     assert not verdict.on_topic
