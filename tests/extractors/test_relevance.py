@@ -712,6 +712,15 @@ FAMILY_CASES = [
     ("Förbud mot känsloigenkänning på arbetsplatser", True),
     ("IMY granskar polisens biometriska identifiering", True),
     ("Tweede Kamer wil verbod op voorspellend politiewerk", True),
+    # Class actions, in every language; the French plural of tribunal is a court too.
+    ("Authors file class action against AI image generator", True),
+    ("Une Montréalaise intente une action collective contre OpenAI", True),
+    ("Verbraucherschützer reichen Sammelklage gegen KI-Anbieter ein", True),
+    ("Consumidores presentan una demanda colectiva contra la empresa de IA", True),
+    ("Grupptalan mot AI-bolaget lämnas in", True),
+    ("L'IA devant les tribunaux : les juges hésitent", False),
+    # A suit, not the city: "Klagenfurt" is no "Klage".
+    ("Klagenfurter Start-up zeigt neue KI-Software", False),
 ]
 
 
