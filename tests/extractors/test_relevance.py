@@ -677,6 +677,8 @@ FAMILY_CASES = [
     ("Tingsrätten: bolaget dömdes för AI-övervakning av personalen", True),
     ("Court grants injunction against the AI voice clone app", True),
     ("Le juge utilise l'IA pour rédiger ses notes", False),
+    # "ordonnance" is a court order and a prescription: weak.
+    ("L'IA aide les médecins à rédiger les ordonnances", False),
     ("Una sentenza scritta con l'intelligenza artificiale?", False),
     # Cameras whose software analyses the images are the subject of surveillance rules
     # in every language, as France's "vidéosurveillance algorithmique" was.
