@@ -102,6 +102,13 @@ class Watch:
             holding one meets every group.
         threshold: Score at which an article is on-topic; ``None`` keeps the
             original any-term-of-every-group rule.
+        frame: The ``match_all`` group that says what kind of story the watch wants
+            (the angle: "governance"), or ``None``. A headline holding a strong term
+            of it frames the story, so lede sentences where the groups meet count
+            fully instead of ``LEDE_DECAY`` less each: under "US imposes export
+            restrictions on Chinese tech firms" a second sentence naming AI is the
+            story, under "Start-up raises 385 million" a second sentence naming EU
+            rules is background.
     """
 
     name: str = ""
@@ -110,6 +117,14 @@ class Watch:
     topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     anchors: tuple[str, ...] = ()
     threshold: float | None = None
+    frame: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.frame is not None and self.frame not in self.match_all:
+            groups = ", ".join(self.match_all) or "none"
+            raise ValueError(
+                f"watch {self.name!r}: frame {self.frame!r} is not a match_all group ({groups})"
+            )
 
     @property
     def accepts_all(self) -> bool:
@@ -301,7 +316,8 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
 
     * the headline: ``TITLE_BONUS`` × its strength;
     * the lede: ``LEDE_BONUS`` × its evidence, each sentence after the first
-      counting ``LEDE_DECAY`` times less (a dateline does not count as one), the
+      counting ``LEDE_DECAY`` times less (a dateline does not count as one; no
+      decay under a headline that holds the watch's ``frame`` group), the
       sentences that meet adding up (see :func:`_lede_strength`);
     * the body: ``BODY_BONUS`` × the summed strength of its evidence, as a share
       of ``BODY_SATURATION`` (capped at 1): an article that keeps coming back to
@@ -321,7 +337,8 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     sentences = _placed_sentences(record, watch)
     evidence = _evidence(sentences)
     title = max((e.strength for e in evidence if e.place == "title"), default=0.0)
-    lede = _lede_strength([e for e in evidence if e.place == "lede"], _lede_order(sentences))
+    decay = 1.0 if _framed(sentences, watch) else LEDE_DECAY
+    lede = _lede_strength([e for e in evidence if e.place == "lede"], _lede_order(sentences), decay)
     paragraphs: dict[int, list[_Evidence]] = {}
     for e in evidence:
         if e.place == "body":
@@ -344,10 +361,20 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     return round(score, 3), tuple(e.describe() for e in ranked[:MAX_EVIDENCE])
 
 
-def _lede_strength(evidence: list[_Evidence], order: dict[int, int]) -> float:
+def _framed(sentences: list[_Sentence], watch: Watch) -> bool:
+    """Whether the headline holds a strong term of the watch's frame group."""
+    if watch.frame is None or watch.frame not in watch._group_strengths:
+        return False  # no frame, or a frame group without terms
+    index = list(watch._group_strengths).index(watch.frame)
+    return any(s.place == "title" and s.groups[index] >= 1.0 for s in sentences)
+
+
+def _lede_strength(
+    evidence: list[_Evidence], order: dict[int, int], decay: float = LEDE_DECAY
+) -> float:
     """The lede's evidence combined: each sentence that meets adds to the others.
 
-    Every piece counts ``LEDE_DECAY`` less per lede sentence before it. The pieces
+    Every piece counts ``decay`` less per lede sentence before it. The pieces
     combine as independent signs (1 - the product of what each leaves unshown): a
     lede that keeps coming back to the topic ("The Commission named experts on its
     AI strategy. They delivered ethics guidelines for AI.") shows it more surely
@@ -356,8 +383,7 @@ def _lede_strength(evidence: list[_Evidence], order: dict[int, int]) -> float:
     strongest piece joins.
     """
     decayed = [
-        (e, e.strength * LEDE_DECAY ** min(order.get(id(s), 99) for s in e.sentences))
-        for e in evidence
+        (e, e.strength * decay ** min(order.get(id(s), 99) for s in e.sentences)) for e in evidence
     ]
     pieces = [strength for e, strength in decayed if not e.kind]
     pieces.append(max((strength for e, strength in decayed if e.kind), default=0.0))

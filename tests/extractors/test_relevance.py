@@ -501,6 +501,40 @@ def test_a_lede_that_keeps_returning_to_the_topic_counts_more_than_one_sentence(
     assert not classify(second_only, SCORED).on_topic
 
 
+FRAMED = Watch(
+    name="ai-governance",
+    match_all=SCORED.match_all,
+    anchors=SCORED.anchors,
+    threshold=0.4,
+    frame="governance",
+)
+
+
+def test_a_headline_holding_the_frame_group_keeps_the_lede_from_decaying() -> None:
+    # The headline says this is a governance story: its lede's second sentence, where
+    # the law meets AI, is the story, not background.
+    framed = _record(
+        "Regulators publish new law on data brokers",
+        body="The text runs to 80 pages. The law also covers AI systems used by brokers.",
+    )
+    # A headline about the subject alone does not frame the story: the second
+    # sentence's law stays background, as without a frame.
+    unframed = _record(
+        "AI start-up raises 385 million",
+        body="The round values it at 2 billion. It comes as the law on AI takes shape.",
+    )
+
+    assert not classify(framed, SCORED).on_topic
+    assert classify(framed, FRAMED).on_topic
+    assert score_record(unframed, FRAMED) == score_record(unframed, SCORED)
+    assert not classify(unframed, FRAMED).on_topic
+
+
+def test_a_frame_that_is_not_a_group_is_refused() -> None:
+    with pytest.raises(ValueError, match="frame 'angle' is not a match_all group"):
+        Watch(name="w", match_all={"ai": ("AI",)}, frame="angle")
+
+
 def test_reason_names_score_threshold_and_evidence() -> None:
     verdict = classify(
         _record("EU lawmakers approve AI regulation", body="Shares rose. Nothing else."), SCORED
