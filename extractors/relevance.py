@@ -102,6 +102,13 @@ class Watch:
             holding one meets every group.
         threshold: Score at which an article is on-topic; ``None`` keeps the
             original any-term-of-every-group rule.
+        frame: The ``match_all`` group that says what kind of story the watch wants
+            (the angle: "governance"), or ``None``. A headline holding a strong term
+            of it frames the story, so lede sentences where the groups meet count
+            fully instead of ``LEDE_DECAY`` less each: under "US imposes export
+            restrictions on Chinese tech firms" a second sentence naming AI is the
+            story, under "Start-up raises 385 million" a second sentence naming EU
+            rules is background.
     """
 
     name: str = ""
@@ -110,6 +117,14 @@ class Watch:
     topics: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     anchors: tuple[str, ...] = ()
     threshold: float | None = None
+    frame: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.frame is not None and self.frame not in self.match_all:
+            groups = ", ".join(self.match_all) or "none"
+            raise ValueError(
+                f"watch {self.name!r}: frame {self.frame!r} is not a match_all group ({groups})"
+            )
 
     @property
     def accepts_all(self) -> bool:
@@ -300,8 +315,10 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     further apart at ``PARAGRAPH_STRENGTH``. Three signals add up (capped at 1):
 
     * the headline: ``TITLE_BONUS`` × its strength;
-    * the lede: ``LEDE_BONUS`` × its strongest evidence, each sentence after the
-      first counting ``LEDE_DECAY`` times less (a dateline does not count as one);
+    * the lede: ``LEDE_BONUS`` × its evidence, each sentence after the first
+      counting ``LEDE_DECAY`` times less (a dateline does not count as one; no
+      decay under a headline that holds the watch's ``frame`` group), the
+      sentences that meet adding up (see :func:`_lede_strength`);
     * the body: ``BODY_BONUS`` × the summed strength of its evidence, as a share
       of ``BODY_SATURATION`` (capped at 1): an article that keeps coming back to
       the topic counts, one passing remark counts little. Per paragraph, the
@@ -320,15 +337,8 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
     sentences = _placed_sentences(record, watch)
     evidence = _evidence(sentences)
     title = max((e.strength for e in evidence if e.place == "title"), default=0.0)
-    lede_order = _lede_order(sentences)
-    lede = max(
-        (
-            e.strength * LEDE_DECAY ** min(lede_order.get(id(s), 99) for s in e.sentences)
-            for e in evidence
-            if e.place == "lede"
-        ),
-        default=0.0,
-    )
+    decay = 1.0 if _framed(sentences, watch) else LEDE_DECAY
+    lede = _lede_strength([e for e in evidence if e.place == "lede"], _lede_order(sentences), decay)
     paragraphs: dict[int, list[_Evidence]] = {}
     for e in evidence:
         if e.place == "body":
@@ -349,6 +359,38 @@ def score_record(record: Record, watch: Watch) -> tuple[float, tuple[str, ...]]:
         key=lambda e: (-e.strength * _PLACE_WEIGHT[e.place], sentences.index(e.sentences[0])),
     )
     return round(score, 3), tuple(e.describe() for e in ranked[:MAX_EVIDENCE])
+
+
+def _framed(sentences: list[_Sentence], watch: Watch) -> bool:
+    """Whether the headline holds a strong term of the watch's frame group."""
+    if watch.frame is None or watch.frame not in watch._group_strengths:
+        return False  # no frame, or a frame group without terms
+    index = list(watch._group_strengths).index(watch.frame)
+    return any(s.place == "title" and s.groups[index] >= 1.0 for s in sentences)
+
+
+def _lede_strength(
+    evidence: list[_Evidence], order: dict[int, int], decay: float = LEDE_DECAY
+) -> float:
+    """The lede's evidence combined: each sentence that meets adds to the others.
+
+    Every piece counts ``decay`` less per lede sentence before it. The pieces
+    combine as independent signs (1 - the product of what each leaves unshown): a
+    lede that keeps coming back to the topic ("The Commission named experts on its
+    AI strategy. They delivered ethics guidelines for AI.") shows it more surely
+    than one sentence, while one sentence alone counts what it did before. Loose
+    evidence overlaps with itself (neighbours, the paragraph), so only its
+    strongest piece joins.
+    """
+    decayed = [
+        (e, e.strength * decay ** min(order.get(id(s), 99) for s in e.sentences)) for e in evidence
+    ]
+    pieces = [strength for e, strength in decayed if not e.kind]
+    pieces.append(max((strength for e, strength in decayed if e.kind), default=0.0))
+    unshown = 1.0
+    for strength in pieces:
+        unshown *= 1.0 - min(1.0, strength)
+    return 1.0 - unshown
 
 
 def _evidence(sentences: list[_Sentence]) -> list[_Evidence]:

@@ -8,12 +8,15 @@ language and per negative group, then lists the misses of the new score:
   (``baseline_watch.yaml``) under the original any-term-of-every-group rule;
 * ``score``: the watch in ``seeds/sources.yaml`` (relevance score and threshold).
 
-Usage: ``python eval/relevance/evaluate.py [--config PATH] [--misses tune|held|all|none]``.
+Usage: ``python eval/relevance/evaluate.py [--config PATH] [--misses tune|held|all|none]
+[--frame GROUP]``; ``--frame`` scores with the watch's ``frame`` set to that match_all
+group (see ``extractors.relevance.Watch``), which sources.yaml cannot set yet.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import sys
@@ -186,12 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "seeds" / "sources.yaml"))
     parser.add_argument("--misses", choices=("tune", "held", "all", "none"), default="all")
+    parser.add_argument("--frame", metavar="GROUP", help="score with this frame group")
     args = parser.parse_args(argv)
     items = load_items()
-    watches = {
-        "baseline": baseline_watch(),
-        "score": watch_from_config(load_config(args.config)),
-    }
+    scored = watch_from_config(load_config(args.config))
+    if args.frame:
+        if args.frame not in scored.match_all:
+            parser.error(f"--frame {args.frame}: not a match_all group of {args.config}")
+        scored = dataclasses.replace(scored, frame=args.frame)
+    watches = {"baseline": baseline_watch(), "score": scored}
     verdicts = {
         name: {item.id: classify(item.record(), watch) for item in items}
         for name, watch in watches.items()

@@ -119,24 +119,36 @@ def test_backfill_resumes_after_a_crash_and_stores_nothing_twice(
     assert statuses == [("failed", 0), ("completed", 2), ("completed", 0)]
 
 
-def test_reprocess_re_extracts_stored_raw_pages_without_fetching(
-    news_site: NewsSite, tmp_path: Path
-) -> None:
+def reprocess_without_fetching(news_site: NewsSite, config: Path, *options: str) -> Any:
+    """Run `newswatch reprocess`; it must succeed without a single request to the site."""
+    mark = len(news_site.server.log)
+    result = CliRunner().invoke(
+        app, ["reprocess", "--config", str(config), *options], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert len(news_site.server.log) == mark, "reprocess must not fetch"
+    return result
+
+
+@pytest.fixture
+def backfilled(news_site: NewsSite, tmp_path: Path) -> tuple[Path, Path]:
+    """The sitemap site backfilled once: its config and database."""
     config = sitemap_site(news_site, tmp_path)
-    db = tmp_path / "news.duckdb"
     assert backfill(config).exit_code == 0
+    return config, tmp_path / "news.duckdb"
+
+
+def test_reprocess_re_extracts_stored_raw_pages_without_fetching(
+    news_site: NewsSite, backfilled: tuple[Path, Path]
+) -> None:
+    config, db = backfilled
     before = rows(db, "SELECT id, title, body FROM articles ORDER BY id")
     health = rows(db, "SELECT * FROM sources")
     # What an older, worse extractor might have stored.
     with duckdb.connect(str(db)) as connection:
         connection.execute("UPDATE articles SET title = 'old title', body = 'old body'")
 
-    mark = len(news_site.server.log)
-    result = CliRunner().invoke(
-        app, ["reprocess", "--config", str(config), "--source", "site"], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
-    assert len(news_site.server.log) == mark, "reprocess must not fetch"
+    result = reprocess_without_fetching(news_site, config, "--source", "site")
     assert "updated: 3 stored articles rewritten" in result.output
     assert rows(db, "SELECT id, title, body FROM articles ORDER BY id") == before
     assert rows(db, "SELECT * FROM sources") == health
@@ -144,3 +156,29 @@ def test_reprocess_re_extracts_stored_raw_pages_without_fetching(
         "reprocess",
         "completed",
     )
+
+
+def test_reprocess_applies_a_changed_watch_to_stored_articles_without_fetching(
+    news_site: NewsSite, backfilled: tuple[Path, Path]
+) -> None:
+    config, db = backfilled
+    # Without a watch every article is on-topic.
+    assert rows(db, "SELECT count(*) FROM articles WHERE on_topic") == [(3,)]
+    # The analyst narrows the watch to export controls on AI chips.
+    config.write_text(
+        config.read_text()
+        + "watch:\n"
+        + "  name: export-controls\n"
+        + "  threshold: 0.4\n"
+        + "  match_all:\n"
+        + "    subject: [AI, chip*]\n"
+        + "    angle: [export rule*, export control*]\n"
+    )
+
+    reprocess_without_fetching(news_site, config)
+
+    verdicts = dict(rows(db, "SELECT web_url, on_topic FROM articles"))
+    kept = [url for url, on_topic in verdicts.items() if on_topic]
+    assert kept == [news_site.url(news_site.article("export-controls.html")["path"])]
+    reasons = rows(db, "SELECT relevance_reason FROM articles WHERE NOT on_topic")
+    assert all(reason.startswith("score ") for (reason,) in reasons), reasons

@@ -167,6 +167,7 @@ def test_sources_shows_health_from_the_database(filled_db: Path, tmp_path: Path)
         ["export", "--format", "seed", "--out", "{tmp}/export"],
         ["report", "--out", "{tmp}/report.html"],
         ["publish"],
+        ["reclassify"],
     ],
 )
 def test_commands_other_than_run_never_import_prefect(
