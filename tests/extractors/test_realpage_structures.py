@@ -16,7 +16,9 @@ from extractors.article import build_article
 from extractors.clean import clean_paragraphs
 from extractors.html import (
     NotAnArticle,
+    _titled_heading,
     html_to_record,
+    is_listing_url,
     looks_like_article_url,
     reflow_wrapped_lines,
 )
@@ -326,3 +328,116 @@ def test_long_opening_line_without_a_stop_and_a_colon_lead_in_are_kept() -> None
     result = clean_paragraphs(paragraphs, title="Board picks the ferry pier", reference=FETCHED)
 
     assert list(result.paragraphs) == paragraphs
+
+
+# --- false rejections: articles that looked like section fronts ----------------------
+
+KNOTS = [
+    "Bowline: a fixed loop at the end of a line that will not slip or jam, even under load.",
+    "Clove hitch: quick to tie around a post or a rail, and just as quick to undo again.",
+    "Reef knot: joins two ends of the same line, as when reefing a sail around the boom.",
+    "Figure eight: a stopper at the end of a sheet, so that it cannot run out of the block.",
+    "Round turn and two half hitches: for mooring to a ring, and easy to release under load.",
+    "Sheet bend: joins two lines of different thickness, such as a rope to a smaller line.",
+]
+
+
+def knots_post(intro: bool) -> bytes:
+    items = "".join(
+        f"<li><a href='/k/{index}'>{text.split(':')[0]}</a>{text[text.index(':') :]}</li>"
+        for index, text in enumerate(KNOTS)
+    )
+    opening = (
+        "<p>Every summer new members of the sailing club ask me which knots they really need, "
+        "so here is the short list I give them before their first trip on the water.</p>"
+        if intro
+        else ""
+    )
+    return bare(f"<div class='post'><h2>Six knots</h2>{opening}<ul>{items}</ul></div>")
+
+
+def test_post_whose_list_holds_most_words_is_kept_when_it_has_its_own_prose() -> None:
+    # Seen on blogs and tech sites: a how-to or changelog post, mostly bullet items under
+    # a paragraph of prose, at an address that does not look like a story's.
+    record = html_to_record(knots_post(intro=True), "https://harbourblog.example/knots", FETCHED)
+
+    assert "Sheet bend: joins two lines" in record.body
+
+
+def test_teaser_cards_under_an_introduction_are_still_a_section_front() -> None:
+    cards = "".join(
+        f"<li><a href='/n/{index}'>{text}</a> What it means for the harbour and its boats.</li>"
+        for index, text in enumerate(LINKS)
+    )
+    intro = (
+        "<p>Everything about the harbour in one place: the ferry, the fishing fleet, the "
+        "regatta and the plans of the harbour board for the coming years.</p>"
+    )
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(
+            bare(f"<main>{intro}<ul>{cards}</ul></main>"),
+            "https://harbourblog.example/harbour",
+            FETCHED,
+        )
+
+    assert raised.value.reason == "section-front"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "» Six Knots Every Sailor Needs :harbourblog",
+        "Harbourblog: Six Knots Every Sailor Needs",
+    ],
+)
+def test_heading_that_the_title_wraps_marks_the_story(title: str) -> None:
+    # Short list lines and no paragraph of prose look like a front page, but the page's
+    # heading is the story's headline: the <title> wraps it in the site's name.
+    items = "".join(f"<li>{text}</li>" for text in KNOTS)
+    body = f"<div class='post'><h1>Six Knots Every Sailor Needs</h1><ul>{items}</ul><p>Practise them at home.</p></div>"
+    page = f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode()
+
+    record = html_to_record(page, "https://harbourblog.example/p/knots", FETCHED)
+
+    assert "Clove hitch" in record.body
+
+
+def test_titled_heading_counts_but_not_at_a_tag_address() -> None:
+    headings = ["Six Knots Every Sailor Needs"]
+
+    assert _titled_heading("Six Knots Every Sailor Needs — Harbourblog", headings)
+    assert not _titled_heading("Six Knots Every Sailor Needs", headings)  # the whole title
+    assert not _titled_heading("Knots — Harbourblog", ["Knots"])  # too short to tell
+
+
+def sidebar_page(post: str) -> bytes:
+    sidebar = "".join(
+        f"<li><a href='/p/{index}'>{text} and more from the archive</a></li>"
+        for index, text in enumerate(LINKS * 4)
+    )
+    return bare(f"<div class='post'>{post}</div><aside><ul>{sidebar}</ul></aside>")
+
+
+def test_short_post_on_a_page_full_of_sidebar_links_is_kept() -> None:
+    post = f"<p>{PROSE[0]}</p><p>{PROSE[1]}</p>"
+
+    record = html_to_record(sidebar_page(post), "https://harbourblog.example/pier", FETCHED)
+
+    assert PROSE[1] in record.body
+
+
+@pytest.mark.parametrize(
+    ("url", "listing"),
+    [
+        ("https://x.example/themen/land-und-leute/woher-der-wind-weht", False),
+        ("https://x.example/tag/ferries/2026/10/new-pier-opens", False),
+        ("https://x.example/tag/ferries", True),
+        ("https://x.example/tag/ferries/page/2", True),
+        ("https://x.example/category/news/harbour", True),
+        ("https://x.example/author/jo-fisher", True),
+        ("https://x.example/search?q=pier", True),
+    ],
+)
+def test_listing_addresses_end_at_the_listing(url: str, listing: bool) -> None:
+    assert is_listing_url(url) is listing
