@@ -130,6 +130,8 @@ _ABBREVIATION_END = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Capt|Lt|Sgt|Rev|Hon|Messrs|No|Nr|Jan|Feb|Mar|"
     r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Hr|Fr|Frau|Herr|Mme|Mlle|Sr|Sra|[A-Z])\.\s*$"
 )
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+_HTML_START = re.compile(r"<html\b[^>]*>", re.I)
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
 _TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -383,7 +385,7 @@ def html_to_record(
         raise ExtractionError("empty page")
     # lxml refuses str input that still carries an XML encoding declaration (XHTML pages).
     html = _close_unclosed_title(_XML_DECLARATION.sub("", html, count=1))
-    tree = _parse(html)
+    html, tree = _parse_repairing_start_tag(html)
     meta = read_page_metadata(tree, url, fetched_at=fetched_at)
     text = _main_text(html, tree, url)
     paragraphs = reflow_wrapped_lines(split_paragraphs(text))
@@ -443,7 +445,13 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> str:
     table_rows = sum(len(line) for line in first.split("\n") if line.lstrip().startswith("|"))
     if table_rows > len(first) / 2:
         second = _trafilatura(_reparse(html), url, fast=False, tables=False)
-        chosen = second if len(second.split()) >= MIN_ARTICLE_WORDS else first
+        unfolded = unfold_layout_rows(first)
+        # Without tables the article may be gone with its layout table (a menu is left):
+        # keep whichever holds more prose, the layout table's cells read as paragraphs.
+        if _sentence_words(unfolded) > _sentence_words(second):
+            chosen = unfolded
+        else:
+            chosen = second if len(second.split()) >= MIN_ARTICLE_WORDS else first
     elif len(first.split()) < SECOND_OPINION_WORDS:
         second = _trafilatura(_reparse(html), url, fast=False, tables=True)
         return second if len(second.split()) > len(first.split()) else first
@@ -455,6 +463,29 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> str:
         if _sentence_words(full) > prose:
             return full
     return chosen
+
+
+def unfold_layout_rows(text: str) -> str:
+    """Read the rows of a layout table as paragraphs: one per non-empty cell.
+
+    Old CMSs lay the whole page out in a table, and trafilatura renders it as rows of
+    every cell (``| menu | the article's paragraph | ads |``). A row with a cell of
+    prose is layout, not data; rows of short cells (a real table's) are left as rows.
+    """
+    lines = []
+    for line in text.split("\n"):
+        # trafilatura escapes a "|" that stands inside a cell with a backslash.
+        cells = [
+            cell.strip().replace("\\|", "|") for cell in _CELL_BORDER.split(line.strip().strip("|"))
+        ]
+        if line.lstrip().startswith("|") and any(
+            len(cell.split()) >= PROSE_PARAGRAPH_MIN_WORDS and SENTENCE_END.search(cell)
+            for cell in cells
+        ):
+            lines.extend(cell for cell in cells if cell)
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def _sentence_words(text: str) -> int:
@@ -496,6 +527,27 @@ def _parse(html: str) -> lxml.html.HtmlElement:
         return lxml.html.document_fromstring(html)
     except (ParserError, ValueError) as error:
         raise ExtractionError(f"unparsable HTML: {error}") from None
+
+
+def _parse_repairing_start_tag(html: str) -> tuple[str, lxml.html.HtmlElement]:
+    """Parse the page; if a damaged ``<html>`` start tag hid all of it, parse it repaired.
+
+    Bytes lost inside the start tag (``<html xmogo.jpg" alt="…" />``) leave a tag whose
+    attributes run into the page, and both parsers then return a document without a
+    word of text though the article is in the bytes. The start tag is then rewritten
+    as a plain ``<html>``, and the repaired page is used when it shows more text.
+    """
+    tree = _parse(html)
+    if len(tree.text_content().split()) >= SHELL_MAX_WORDS:
+        return html, tree
+    start = _HTML_START.search(html)
+    if start is None or start.group(0).lower() == "<html>":
+        return html, tree
+    repaired = f"{html[: start.start()]}<html>{html[start.end() :]}"
+    repaired_tree = _parse(repaired)
+    if len(repaired_tree.text_content().split()) > len(tree.text_content().split()):
+        return repaired, repaired_tree
+    return html, tree
 
 
 def _close_unclosed_title(html: str) -> str:

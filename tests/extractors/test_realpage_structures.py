@@ -21,6 +21,7 @@ from extractors.html import (
     is_listing_url,
     looks_like_article_url,
     reflow_wrapped_lines,
+    unfold_layout_rows,
 )
 from extractors.record import Record
 from extractors.relevance import Watch
@@ -441,3 +442,56 @@ def test_short_post_on_a_page_full_of_sidebar_links_is_kept() -> None:
 )
 def test_listing_addresses_end_at_the_listing(url: str, listing: bool) -> None:
     assert is_listing_url(url) is listing
+
+
+def test_page_whose_html_start_tag_lost_bytes_is_still_read() -> None:
+    # Seen on a press-release site: bytes lost inside <html ...> made the tag's attributes
+    # run on into the page, and the parsed document had no text at all.
+    paragraphs = "".join(f"<p>{text}</p>" for text in PROSE)
+    page = (
+        '<!DOCTYPE html><html xmlogo.png" alt="Harbour News" width="120" />'
+        f"</a><h1>Board picks the ferry pier</h1><div class='story'>{paragraphs}</div>"
+        "</body></html>"
+    ).encode()
+
+    record = html_to_record(page, "https://harbour.example/news/ferry-pier-12345", FETCHED)
+
+    assert PROSE[2] in record.body
+
+
+def test_layout_table_cells_of_prose_become_paragraphs() -> None:
+    text = "\n".join(
+        [
+            "| | Home \\| Archive | |",
+            f"| Harbour News | {PROSE[0]} | Advertise with us |",
+            "| Tide | 06:12 | 18:40 |",
+        ]
+    )
+
+    lines = unfold_layout_rows(text).split("\n")
+
+    # A row holding prose is layout: its cells are read one by one; a data row stays.
+    assert lines == [
+        "| | Home \\| Archive | |",
+        "Harbour News",
+        PROSE[0],
+        "Advertise with us",
+        "| Tide | 06:12 | 18:40 |",
+    ]
+
+
+def test_article_laid_out_in_a_table_cell_is_extracted() -> None:
+    # Seen on an old news portal: the page is one big table, the article one of its
+    # cells beside the menu; without tables only the menu was left.
+    menu = "".join(
+        f"<p><a href='/s/{index}'>{text}</a></p>" for index, text in enumerate(LINKS * 3)
+    )
+    story = " ".join(PROSE)
+    page = bare(
+        "<table><tr><td>Harbour News</td><td>Monday 12 October</td></tr>"
+        f"<tr><td>{menu}</td><td>{story}</td><td>Advertise with us</td></tr></table>"
+    )
+
+    record = html_to_record(page, "https://harbour.example/display.php?news_id=100352", FETCHED)
+
+    assert PROSE[3] in record.body
