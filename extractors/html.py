@@ -472,7 +472,7 @@ def unfold_layout_rows(text: str) -> str:
     every cell (``| menu | the article's paragraph | ads |``). A row with a cell of
     prose is layout, not data; rows of short cells (a real table's) are left as rows.
     """
-    lines = []
+    lines: list[str] = []
     for line in text.split("\n"):
         # trafilatura escapes a "|" that stands inside a cell with a backslash.
         cells = [
