@@ -447,8 +447,8 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> str:
         second = _trafilatura(_reparse(html), url, fast=False, tables=False)
         unfolded = unfold_layout_rows(first)
         # Without tables the article may be gone with its layout table (a menu is left):
-        # keep whichever holds more prose, the layout table's cells read as paragraphs.
-        if _sentence_words(unfolded) > _sentence_words(second):
+        # then the layout table's cells, read as paragraphs, hold the article's prose.
+        if _sentence_words(second) < SECOND_OPINION_PROSE_WORDS < _sentence_words(unfolded):
             chosen = unfolded
         else:
             chosen = second if len(second.split()) >= MIN_ARTICLE_WORDS else first
