@@ -649,14 +649,20 @@ def check_is_article(
             raise NotAnArticle("cookie-wall", "the only text is a consent dialog's")
     # An address shaped like one story's (a dated path, a headline slug, a story id) is
     # evidence of an article as strong as a declaration: section fronts live at short paths.
+    headings = [heading for heading in _headings(tree) if heading]
     article_page = (
         declared_article
         or looks_like_article_url(url)
         or bool(meta.canonical and looks_like_article_url(meta.canonical))
-        or _opens_with_page_headline(meta.page_title, paragraphs, _headings(tree))
-        # A heading that the title names is the story's headline even when the extraction
-        # left it out; a listing's address outweighs it (tag pages title their heading too).
-        or (_titled_heading(meta.page_title, _headings(tree)) and not is_listing_url(url))
+        or _opens_with_page_headline(meta.page_title, paragraphs, headings)
+        # The page's only heading, named by its title, is the story's headline even when the
+        # extraction left it out. Listings title their heading too, but carry one heading
+        # per teaser or result, and a listing's address outweighs it.
+        or (
+            len(headings) == 1
+            and _titled_heading(meta.page_title, headings)
+            and not is_listing_url(url)
+        )
     )
     if not article_page and _is_teaser_list(paragraphs, _headline_links(tree)):
         raise NotAnArticle(

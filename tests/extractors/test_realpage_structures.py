@@ -495,3 +495,22 @@ def test_article_laid_out_in_a_table_cell_is_extracted() -> None:
     record = html_to_record(page, "https://harbour.example/display.php?news_id=100352", FETCHED)
 
     assert PROSE[3] in record.body
+
+
+def test_results_page_whose_title_names_its_heading_is_still_a_section_front() -> None:
+    # A search or topic page titles its heading too ("Results: ferry - Harbour News"),
+    # but carries one heading per result: one titled heading alone marks a story.
+    results = "".join(
+        f"<div><h2><a href='/n/{index}'>{text}</a></h2><p>… the harbour board said that "
+        f"{text.lower()} would be discussed at the next meeting …</p></div>"
+        for index, text in enumerate(LINKS)
+    )
+    page = (
+        "<html><head><title>Results for the ferry - Harbour News</title></head><body>"
+        f"<h1>Results for the ferry</h1>{results}</body></html>"
+    ).encode()
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(page, "https://harbour.example/find?q=ferry", FETCHED)
+
+    assert raised.value.reason == "section-front"
