@@ -212,12 +212,26 @@ def _clean(
         changes["title"] = result.title
     if record.published_at is None and result.published_at is not None:
         changes["published_at"] = result.published_at
-    if result.provider is not None and not (record.provider.name or record.provider.domain):
-        changes["provider"] = result.provider
+    if result.provider is not None:
+        known = Provider(record.provider.name, record.provider.domain or domain)
+        changes["provider"] = _with_lifted_provider(known, result.provider)
     # An excerpt taken from a line that turned out to be boilerplate must go with it.
     if not record.excerpt or _excerpt_from_removed(record.excerpt, result.removed):
         changes["excerpt"] = make_excerpt(list(result.paragraphs), result.title or record.title)
     return record.with_changes(**changes), result.removed, learnable_line_keys(paragraphs)
+
+
+def _with_lifted_provider(known: Provider, lifted: Provider) -> Provider:
+    """Fill what the page's metadata left empty with what its boilerplate named.
+
+    A page's own host wins; a lifted name only joins it when the lifted line named no
+    other host (a disclaimer naming a partner site does not rename the page's publisher).
+    """
+    if not (known.name or known.domain):
+        return lifted
+    if known.name or (lifted.domain and lifted.domain != known.domain):
+        return known
+    return Provider(lifted.name, known.domain)
 
 
 def _excerpt_from_removed(excerpt: str, removed: tuple[RemovedLine, ...]) -> bool:

@@ -92,6 +92,21 @@ _BIO = re.compile(
 )
 _DATE_WITH_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)/?$", re.IGNORECASE)
+# Lines in which a site speaks of itself: the names they hold are the site's own.
+_SITE_LINE_REASONS = frozenset({"disclaimer", "subscribe", "copyright"})
+# A host written in running text ("Example.com holds no liability"); the lower-case top-level
+# label keeps "advice.We" (a missing space) and "U.S." out.
+_NAMED_HOST = re.compile(
+    r"(?<![\w@./-])((?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[a-z]{2,12})(?![\w-]|\.[A-Za-z0-9])"
+)
+# A name in the place where sites put their own: "Subscribe to X", "Follow X", "© 2024 X".
+_NAMED_SITE = re.compile(
+    r"(?:(?i:\bsubscribe to|\bfollow)|©\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?|"
+    r"(?i:\bcopyright)\s*©?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?)\s*"
+    r"(?P<name>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3})"
+)
+# Second-level labels under a country code: "bbc" is the name in "bbc.co.uk", not "co".
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
 
 
 @dataclass(frozen=True)
@@ -230,6 +245,10 @@ def clean_paragraphs(
         _judge_head(lines[:first_anchor], long_text)
         _judge_tail(lines[last_anchor + 1 :], long_text)
 
+    if provider is None:
+        provider = _provider_from_site_lines(
+            [line for line in lines if line.reason in _SITE_LINE_REASONS]
+        )
     kept = tuple(line.text for line in lines if line.reason is None)
     removed = tuple(
         RemovedLine(line.index, line.text, line.reason) for line in lines if line.reason is not None
@@ -610,3 +629,55 @@ def _provider_from_source_line(text: str) -> Provider | None:
         host = domain.group(1).lower()
         return Provider(name=host, domain=host)
     return Provider(name=value, domain="")
+
+
+def _provider_from_site_lines(lines: list[_Line]) -> Provider | None:
+    """The provider a site's own boilerplate names, before those lines are removed.
+
+    Disclaimers, copyright and subscribe lines speak for the site ("Example.com holds no
+    liability …", "© 2024 Example", "Subscribe to Example"). A host named in a disclaimer or
+    copyright line names the site when it is the only host they name; a name without a host
+    must come back in two different lines (one "Subscribe to Our Newsletter" names nobody).
+    The name keeps the spelling of the host's label when the site capitalised it there.
+    """
+    hosts: dict[str, str] = {}  # host -> the label as written
+    host_reasons: set[str] = set()
+    names: dict[str, str] = {}  # key -> first spelling
+    seen_in: dict[str, set[str]] = {}
+    for line in lines:
+        text_key = squash(line.text)
+        for match in _NAMED_HOST.finditer(line.text):
+            written = match.group(1)
+            labels = written.split(".")
+            brand = labels[-2]
+            if len(labels) >= 3 and brand.lower() in _SECOND_LEVEL:
+                brand = labels[-3]
+            if len(brand) < 3 or brand.isdigit():
+                continue
+            host = ".".join(label.lower() for label in labels)
+            host = host.removeprefix("www.") if host.count(".") >= 2 else host
+            hosts.setdefault(host, brand)
+            if line.reason in {"disclaimer", "copyright"}:
+                host_reasons.add(host)
+            seen_in.setdefault(_name_key(brand), set()).add(text_key)
+        for match in _NAMED_SITE.finditer(line.text):
+            name = match.group("name").strip(" -'’")
+            key = _name_key(name)
+            if len(key) < 3:
+                continue
+            names.setdefault(key, name)
+            seen_in.setdefault(key, set()).add(text_key)
+    if len(hosts) == 1:
+        ((host, brand),) = hosts.items()
+        key = _name_key(brand)
+        if host in host_reasons or len(seen_in.get(key, ())) >= 2:
+            name = brand if brand[:1].isupper() else names.get(key, "")
+            return Provider(name=name, domain=host)
+    repeated = [key for key in names if len(seen_in[key]) >= 2]
+    if len(repeated) == 1:
+        return Provider(name=names[repeated[0]], domain="")
+    return None
+
+
+def _name_key(name: str) -> str:
+    return "".join(_ALNUM.findall(name.casefold()))

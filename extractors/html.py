@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -130,6 +130,8 @@ _ABBREVIATION_END = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Capt|Lt|Sgt|Rev|Hon|Messrs|No|Nr|Jan|Feb|Mar|"
     r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Hr|Fr|Frau|Herr|Mme|Mlle|Sr|Sra|[A-Z])\.\s*$"
 )
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+_HTML_START = re.compile(r"<html\b[^>]*>", re.I)
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
 _TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
@@ -147,6 +149,7 @@ _BRANDING_XPATH = (
 _COPYRIGHT_HOLDER = re.compile(
     r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*([^.|,\n]{3,60})", re.I
 )
+_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+")
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ")
 # In order of preference: the most specific type wins when a page lists several.
 _ARTICLE_TYPES = (
@@ -382,7 +385,7 @@ def html_to_record(
         raise ExtractionError("empty page")
     # lxml refuses str input that still carries an XML encoding declaration (XHTML pages).
     html = _close_unclosed_title(_XML_DECLARATION.sub("", html, count=1))
-    tree = _parse(html)
+    html, tree = _parse_repairing_start_tag(html)
     meta = read_page_metadata(tree, url, fetched_at=fetched_at)
     text = _main_text(html, tree, url)
     paragraphs = reflow_wrapped_lines(split_paragraphs(text))
@@ -442,7 +445,13 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> str:
     table_rows = sum(len(line) for line in first.split("\n") if line.lstrip().startswith("|"))
     if table_rows > len(first) / 2:
         second = _trafilatura(_reparse(html), url, fast=False, tables=False)
-        chosen = second if len(second.split()) >= MIN_ARTICLE_WORDS else first
+        unfolded = unfold_layout_rows(first)
+        # Without tables the article may be gone with its layout table (a menu is left):
+        # then the layout table's cells, read as paragraphs, hold the article's prose.
+        if _sentence_words(second) < SECOND_OPINION_PROSE_WORDS < _sentence_words(unfolded):
+            chosen = unfolded
+        else:
+            chosen = second if len(second.split()) >= MIN_ARTICLE_WORDS else first
     elif len(first.split()) < SECOND_OPINION_WORDS:
         second = _trafilatura(_reparse(html), url, fast=False, tables=True)
         return second if len(second.split()) > len(first.split()) else first
@@ -454,6 +463,29 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> str:
         if _sentence_words(full) > prose:
             return full
     return chosen
+
+
+def unfold_layout_rows(text: str) -> str:
+    """Read the rows of a layout table as paragraphs: one per non-empty cell.
+
+    Old CMSs lay the whole page out in a table, and trafilatura renders it as rows of
+    every cell (``| menu | the article's paragraph | ads |``). A row with a cell of
+    prose is layout, not data; rows of short cells (a real table's) are left as rows.
+    """
+    lines: list[str] = []
+    for line in text.split("\n"):
+        # trafilatura escapes a "|" that stands inside a cell with a backslash.
+        cells = [
+            cell.strip().replace("\\|", "|") for cell in _CELL_BORDER.split(line.strip().strip("|"))
+        ]
+        if line.lstrip().startswith("|") and any(
+            len(cell.split()) >= PROSE_PARAGRAPH_MIN_WORDS and SENTENCE_END.search(cell)
+            for cell in cells
+        ):
+            lines.extend(cell for cell in cells if cell)
+        else:
+            lines.append(line)
+    return "\n".join(lines)
 
 
 def _sentence_words(text: str) -> int:
@@ -495,6 +527,27 @@ def _parse(html: str) -> lxml.html.HtmlElement:
         return lxml.html.document_fromstring(html)
     except (ParserError, ValueError) as error:
         raise ExtractionError(f"unparsable HTML: {error}") from None
+
+
+def _parse_repairing_start_tag(html: str) -> tuple[str, lxml.html.HtmlElement]:
+    """Parse the page; if a damaged ``<html>`` start tag hid all of it, parse it repaired.
+
+    Bytes lost inside the start tag (``<html xmogo.jpg" alt="…" />``) leave a tag whose
+    attributes run into the page, and both parsers then return a document without a
+    word of text though the article is in the bytes. The start tag is then rewritten
+    as a plain ``<html>``, and the repaired page is used when it shows more text.
+    """
+    tree = _parse(html)
+    if len(tree.text_content().split()) >= SHELL_MAX_WORDS:
+        return html, tree
+    start = _HTML_START.search(html)
+    if start is None or start.group(0).lower() == "<html>":
+        return html, tree
+    repaired = f"{html[: start.start()]}<html>{html[start.end() :]}"
+    repaired_tree = _parse(repaired)
+    if len(repaired_tree.text_content().split()) > len(tree.text_content().split()):
+        return repaired, repaired_tree
+    return html, tree
 
 
 def _close_unclosed_title(html: str) -> str:
@@ -596,17 +649,26 @@ def check_is_article(
             raise NotAnArticle("cookie-wall", "the only text is a consent dialog's")
     # An address shaped like one story's (a dated path, a headline slug, a story id) is
     # evidence of an article as strong as a declaration: section fronts live at short paths.
+    headings = [heading for heading in _headings(tree) if heading]
     article_page = (
         declared_article
         or looks_like_article_url(url)
         or bool(meta.canonical and looks_like_article_url(meta.canonical))
-        or _opens_with_page_headline(meta.page_title, paragraphs)
+        or _opens_with_page_headline(meta.page_title, paragraphs, headings)
+        # The page's only heading, named by its title, is the story's headline even when the
+        # extraction left it out. Listings title their heading too, but carry one heading
+        # per teaser or result, and a listing's address outweighs it.
+        or (
+            len(headings) == 1
+            and _titled_heading(meta.page_title, headings)
+            and not is_listing_url(url)
+        )
     )
-    if not article_page and _is_teaser_list(paragraphs):
+    if not article_page and _is_teaser_list(paragraphs, _headline_links(tree)):
         raise NotAnArticle(
             "section-front", "short teasers or search snippets, no paragraph of prose"
         )
-    if not article_page and (lexicon.LISTING_PATH.search(url) or _is_link_list(tree, words)):
+    if not article_page and (is_listing_url(url) or _is_link_list(tree, paragraphs, words)):
         raise NotAnArticle("section-front", "a page of links to articles, not an article")
     if words < (SHORT_POST_MIN_WORDS if article_page else MIN_ARTICLE_WORDS) and not (
         declared_article
@@ -668,11 +730,16 @@ def _is_row(line: str) -> bool:
     return bool(LIST_ITEM.match(line)) or line.lstrip().startswith("|")
 
 
-def _opens_with_page_headline(page_title: str, paragraphs: list[str]) -> bool:
+def _opens_with_page_headline(
+    page_title: str, paragraphs: list[str], headings: Sequence[str] = ()
+) -> bool:
     """The main text opens with the headline the page's ``<title>`` names: one story's page.
 
     A section front's title names the site or the section ("News", "Tag: AI"); a
-    story's names the story, and the extracted text starts under that headline.
+    story's names the story, and the extracted text starts under that headline. The
+    headline is a part of the title between separators, or a heading of the page that
+    the title contains whole (titles wrap it in the site's name with any punctuation:
+    "» A Post Title :blog", "Blog - Blog - A Post Title - Its Subtitle").
     """
     title = page_title
     wanted = {
@@ -683,8 +750,58 @@ def _opens_with_page_headline(page_title: str, paragraphs: list[str]) -> bool:
     }
     if len(title.split()) >= PAGE_HEADLINE_MIN_WORDS:
         wanted.add(_squash(title))
+    squashed_title = _squash(title)
+    wanted.update(
+        _squash(heading)
+        for heading in headings
+        if len(heading.split()) >= PAGE_HEADLINE_MIN_WORDS and _squash(heading) in squashed_title
+    )
     wanted.discard("")
     return any(_squash(line) in wanted for line in paragraphs[:PAGE_HEADLINE_SEARCH_LINES])
+
+
+def _titled_heading(page_title: str, headings: Sequence[str]) -> bool:
+    """A heading of the page is a part of its title besides the site's name: a headline.
+
+    "Silence and slowness lead to reflection — The Endeavour" over an ``<h1>`` "Silence and
+    slowness lead to reflection". A whole title repeated as the heading says nothing (a
+    section front may do the same), nor does a short one ("News", "Our blog").
+    """
+    parts = {
+        _squash(part)
+        for separator in _TITLE_SEPARATORS
+        for part in page_title.split(separator)
+        if len(part.split()) >= PAGE_HEADLINE_MIN_WORDS
+    }
+    parts.discard(_squash(page_title))
+    parts.discard("")
+    return any(
+        len(heading.split()) >= PAGE_HEADLINE_MIN_WORDS and _squash(heading) in parts
+        for heading in headings
+    )
+
+
+def _headings(tree: lxml.html.HtmlElement) -> list[str]:
+    """The texts of the page's ``<h1>`` and ``<h2>`` headings."""
+    return [" ".join(element.text_content().split()) for element in tree.iter("h1", "h2")]
+
+
+def is_listing_url(url: str) -> bool:
+    """The URL is a tag, topic, author, search or archive page (``/tag/ai``, ``/themen/``).
+
+    Sites also file stories under such a folder (``/themen/land/a-story``): a listing's
+    address ends at the listing's own name (``/tag/ai``, ``/category/news/tech``) or at
+    page numbers and dates; a story's goes on past it to the story's own slug or id.
+    """
+    path = urlsplit(url).path
+    for match in lexicon.LISTING_PATH.finditer(path):
+        after = [segment for segment in path[match.end(1) :].split("/") if segment]
+        last = after[-1].rsplit(".", 1)[0] if after else ""
+        words = [word for word in re.split(r"[-_+]", last) if _LETTERS.search(word)]
+        story = len(after) >= 2 and (len(words) >= 2 or bool(_STORY_ID.search(last)))
+        if not story:
+            return True
+    return False
 
 
 def looks_like_article_url(url: str) -> bool:
@@ -741,7 +858,7 @@ def _is_consent_dialog(paragraphs: list[str], words: int) -> bool:
     return kinds >= CONSENT_DIALOG_MIN_KINDS and consent_words * 2 >= words
 
 
-def _is_teaser_list(paragraphs: list[str]) -> bool:
+def _is_teaser_list(paragraphs: list[str], headline_links: Collection[str] = ()) -> bool:
     """Many lines, no paragraph of prose, few sentences: a home page, section front or search page.
 
     Or most of its text in list items: teasers and search results rendered as a list.
@@ -756,9 +873,22 @@ def _is_teaser_list(paragraphs: list[str]) -> bool:
     items = [paragraph for paragraph in paragraphs if LIST_ITEM.match(paragraph)]
     words = sum(len(paragraph.split()) for paragraph in paragraphs)
     item_words = sum(len(paragraph.split()) for paragraph in items)
-    if len(items) >= TEASER_LIST_MIN_LINES and item_words >= LIST_PAGE_ITEM_SHARE * words:
-        return True
     prose = [paragraph for paragraph in paragraphs if not _SNIPPET.search(paragraph)]
+    if (
+        len(items) >= TEASER_LIST_MIN_LINES
+        and item_words >= LIST_PAGE_ITEM_SHARE * words
+        # An article's own list (steps, findings, a changelog) comes with its prose; a
+        # list of teasers may have an introduction, but its items lead to other stories.
+        and (
+            not any(
+                len(paragraph.split()) >= PROSE_MIN_WORDS and SENTENCE_END.search(paragraph)
+                for paragraph in prose
+                if not LIST_ITEM.match(paragraph)
+            )
+            or _mostly_headline_links(items, headline_links)
+        )
+    ):
+        return True
     if any(len(paragraph.split()) >= PROSE_MIN_WORDS for paragraph in prose):
         return False
     # Short news briefs are sentences throughout; teasers alternate with headlines,
@@ -767,14 +897,47 @@ def _is_teaser_list(paragraphs: list[str]) -> bool:
     return sentences * 2 <= len(paragraphs)
 
 
-def _is_link_list(tree: lxml.html.HtmlElement, words: int) -> bool:
-    """Most of the page's text sits in links and the main text is thin: a section front."""
+def _headline_links(tree: lxml.html.HtmlElement) -> set[str]:
+    """The squashed texts of the page's links long enough to be a story's headline."""
+    return {
+        _squash(text)
+        for text in (link.text_content() for link in tree.iter("a"))
+        if len(text.split()) >= PAGE_HEADLINE_MIN_WORDS
+    }
+
+
+def _mostly_headline_links(items: list[str], headline_links: Collection[str]) -> bool:
+    """Most list items carry a link to another story under its headline (teaser cards)."""
+    if not headline_links:
+        return False
+    linked = 0
+    for item in items:
+        squashed = _squash(item)
+        linked += any(link in squashed for link in headline_links)
+    return linked * 2 > len(items)
+
+
+def _is_link_list(tree: lxml.html.HtmlElement, paragraphs: list[str], words: int) -> bool:
+    """Most of the page's text sits in links and so does the thin main text: a section front.
+
+    A short blog post on a page full of sidebar links is not one: its main text is the
+    post's own sentences, not the links' words.
+    """
     body = tree.body
     if body is None:
         return True
     total = len(body.text_content().split())
-    linked = sum(len(link.text_content().split()) for link in body.iter("a"))
-    return total > 0 and linked / total > LINK_LIST_SHARE and words < LISTING_MAX_WORDS
+    link_texts = [_squash(link.text_content()) for link in body.iter("a")]
+    linked = sum(len(text.split()) for text in link_texts)
+    if not (total > 0 and linked / total > LINK_LIST_SHARE and words < LISTING_MAX_WORDS):
+        return False
+    anchors = {text for text in link_texts if text}
+    in_links = sum(
+        len(paragraph.split())
+        for paragraph in paragraphs
+        if _squash(_BULLET.sub("", paragraph, count=1)) in anchors
+    )
+    return in_links * 2 >= words or _article_prose_words(paragraphs) < PROSE_MIN_WORDS
 
 
 def _site_names(tree: lxml.html.HtmlElement, declared: str) -> list[frozenset[str]]:

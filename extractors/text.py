@@ -13,12 +13,15 @@ from extractors.record import Record
 
 MAX_TITLE_CHARS = 200
 MAX_EXCERPT_CHARS = 300
-# A line ending like a sentence; quotes and brackets may close after the stop.
-SENTENCE_END = re.compile(r"[.!?…;]\s*[\"'”’»)\]]*\s*$|[.!?…]\s*[\"'”’»)\]]+\s*$")
+# A line ending like a sentence; quotes and brackets may close after the stop, in any of
+# the quoting styles of the languages we read: "…" ‘…’ «…» (French), „…“ and »…« (German),
+# ‹…› (Swiss), „…” (Polish).
+_CLOSERS = "\"'”’“»«›‹)\\]"
+SENTENCE_END = re.compile(rf"[.!?…;]\s*[{_CLOSERS}]*\s*$|[.!?…]\s*[{_CLOSERS}]+\s*$")
 # A list item: a bullet or "1." / "2)", then its text.
 LIST_ITEM = re.compile(r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+\S")
 # What a title does not end with (it is not a sentence or a clause).
-_SENTENCE_END = re.compile(r"[.!?…:;,]\s*[\"'”’»)]?$")
+_SENTENCE_END = re.compile(rf"[.!?…:;,]\s*[{_CLOSERS}]?$")
 _INNER_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-ZÀ-Ý]")
 _WHITESPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
@@ -50,7 +53,9 @@ def looks_like_title(line: str) -> bool:
         return False
     if not _SENTENCE_END.search(line):
         return True
-    return line.rstrip(" \"'”’»)").endswith(("?", "!")) and not _INNER_SENTENCE_BREAK.search(line)
+    return line.rstrip(f" {_CLOSERS}").endswith(("?", "!")) and not _INNER_SENTENCE_BREAK.search(
+        line
+    )
 
 
 def make_excerpt(paragraphs: list[str], title: str = "", limit: int = MAX_EXCERPT_CHARS) -> str:

@@ -158,6 +158,11 @@ def _candidates(
     connection: duckdb.DuckDBPyConnection, ids: list[str], window_hours: int
 ) -> set[tuple[str, str]]:
     # abs() of the difference, not BETWEEN: see storage/dedup.py (no inequality join).
+    # Two dated articles compare publication times. An undated one was published at some
+    # time before it was first seen, so its publication time cannot be set against another
+    # article's: the pair compares when each was first seen (the undated article's own
+    # effective time, as in the near-copy window), and coverage gathered in the same runs
+    # stays comparable however old the dated article is ([7] item 7: seeds 002 and 003).
     rows = connection.execute(
         """
         WITH frequent AS MATERIALIZED (
@@ -177,7 +182,13 @@ def _candidates(
         FROM shared
         JOIN article_signatures AS ns ON ns.article_id = shared.new_id
         JOIN article_signatures AS os ON os.article_id = shared.other_id
-        WHERE abs(epoch(os.effective_at) - epoch(ns.effective_at)) <= ?
+        JOIN articles AS na ON na.id = shared.new_id
+        JOIN articles AS oa ON oa.id = shared.other_id
+        WHERE CASE
+            WHEN na.published_at IS NULL OR oa.published_at IS NULL
+            THEN abs(epoch(oa.first_seen_at) - epoch(na.first_seen_at))
+            ELSE abs(epoch(os.effective_at) - epoch(ns.effective_at))
+        END <= ?
         QUALIFY row_number() OVER (
             PARTITION BY shared.new_id
             ORDER BY shared.terms DESC, shared.overlap DESC, shared.other_id

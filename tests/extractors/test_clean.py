@@ -241,3 +241,60 @@ def test_origin_notes_and_inline_reading_times_are_furniture() -> None:
 
     assert list(result.paragraphs) == STORY
     assert [line.reason for line in result.removed] == ["reading-time", "origin-note"]
+
+
+@pytest.mark.parametrize(
+    ("tail", "name", "domain"),
+    [
+        # A disclaimer in the site's voice naming its own host.
+        (
+            ["Disclaimer: nothing here is investment advice. Tejodaily.pt holds no liability."],
+            "Tejodaily",
+            "tejodaily.pt",
+        ),
+        # A copyright line naming the host, the name spelled by the subscribe line.
+        (["© 2026 tejodaily.co.uk", "Subscribe to TejoDaily"], "TejoDaily", "tejodaily.co.uk"),
+        # No host, but the same name in two of the site's own lines.
+        (["© 2026 Tejo Daily. All rights reserved.", "Subscribe to Tejo Daily"], "Tejo Daily", ""),
+    ],
+)
+def test_provider_is_lifted_from_the_sites_own_boilerplate(
+    tail: list[str], name: str, domain: str
+) -> None:
+    article = _article("file:///in/story.txt", [*STORY, *tail])
+
+    assert (article.record.provider.name, article.record.provider.domain) == (name, domain)
+    # The lines themselves still go, with their reasons.
+    assert {line.text for line in article.removed} >= set(tail)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # One generic subscribe line names nobody.
+        ["Subscribe to Our Newsletter"],
+        # A name said once, without a host, is not enough.
+        ["© 2026 Tejo Daily. All rights reserved."],
+        # Two hosts: which one is the site's is not said.
+        ["Disclaimer: prices from coinfeed.example and marketdesk.example hold no liability."],
+    ],
+)
+def test_boilerplate_that_names_no_single_site_lifts_no_provider(tail: list[str]) -> None:
+    article = _article("file:///in/story.txt", [*STORY, *tail])
+
+    assert (article.record.provider.name, article.record.provider.domain) == ("", "")
+
+
+def test_a_lifted_name_does_not_rename_another_hosts_page() -> None:
+    tail = ["Disclaimer: not investment advice. Marketdesk.example holds no liability."]
+    on_other_host = _article("https://tejodaily.pt/news/lisbon-ai-authority", [*STORY, *tail])
+    on_own_host = _article("https://marketdesk.example/news/lisbon-ai-authority", [*STORY, *tail])
+
+    assert (on_other_host.record.provider.name, on_other_host.record.provider.domain) == (
+        "",
+        "tejodaily.pt",
+    )
+    assert (on_own_host.record.provider.name, on_own_host.record.provider.domain) == (
+        "Marketdesk",
+        "marketdesk.example",
+    )

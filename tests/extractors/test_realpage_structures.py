@@ -16,9 +16,12 @@ from extractors.article import build_article
 from extractors.clean import clean_paragraphs
 from extractors.html import (
     NotAnArticle,
+    _titled_heading,
     html_to_record,
+    is_listing_url,
     looks_like_article_url,
     reflow_wrapped_lines,
+    unfold_layout_rows,
 )
 from extractors.record import Record
 from extractors.relevance import Watch
@@ -326,3 +329,188 @@ def test_long_opening_line_without_a_stop_and_a_colon_lead_in_are_kept() -> None
     result = clean_paragraphs(paragraphs, title="Board picks the ferry pier", reference=FETCHED)
 
     assert list(result.paragraphs) == paragraphs
+
+
+# --- false rejections: articles that looked like section fronts ----------------------
+
+KNOTS = [
+    "Bowline: a fixed loop at the end of a line that will not slip or jam, even under load.",
+    "Clove hitch: quick to tie around a post or a rail, and just as quick to undo again.",
+    "Reef knot: joins two ends of the same line, as when reefing a sail around the boom.",
+    "Figure eight: a stopper at the end of a sheet, so that it cannot run out of the block.",
+    "Round turn and two half hitches: for mooring to a ring, and easy to release under load.",
+    "Sheet bend: joins two lines of different thickness, such as a rope to a smaller line.",
+]
+
+
+def knots_post(intro: bool) -> bytes:
+    items = "".join(
+        f"<li><a href='/k/{index}'>{text.split(':')[0]}</a>{text[text.index(':') :]}</li>"
+        for index, text in enumerate(KNOTS)
+    )
+    opening = (
+        "<p>Every summer new members of the sailing club ask me which knots they really need, "
+        "so here is the short list I give them before their first trip on the water.</p>"
+        if intro
+        else ""
+    )
+    return bare(f"<div class='post'><h2>Six knots</h2>{opening}<ul>{items}</ul></div>")
+
+
+def test_post_whose_list_holds_most_words_is_kept_when_it_has_its_own_prose() -> None:
+    # Seen on blogs and tech sites: a how-to or changelog post, mostly bullet items under
+    # a paragraph of prose, at an address that does not look like a story's.
+    record = html_to_record(knots_post(intro=True), "https://harbourblog.example/knots", FETCHED)
+
+    assert "Sheet bend: joins two lines" in record.body
+
+
+def test_teaser_cards_under_an_introduction_are_still_a_section_front() -> None:
+    cards = "".join(
+        f"<li><a href='/n/{index}'>{text}</a> What it means for the harbour and its boats.</li>"
+        for index, text in enumerate(LINKS)
+    )
+    intro = (
+        "<p>Everything about the harbour in one place: the ferry, the fishing fleet, the "
+        "regatta and the plans of the harbour board for the coming years.</p>"
+    )
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(
+            bare(f"<main>{intro}<ul>{cards}</ul></main>"),
+            "https://harbourblog.example/harbour",
+            FETCHED,
+        )
+
+    assert raised.value.reason == "section-front"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "» Six Knots Every Sailor Needs :harbourblog",
+        "Harbourblog: Six Knots Every Sailor Needs",
+    ],
+)
+def test_heading_that_the_title_wraps_marks_the_story(title: str) -> None:
+    # Short list lines and no paragraph of prose look like a front page, but the page's
+    # heading is the story's headline: the <title> wraps it in the site's name.
+    items = "".join(f"<li>{text}</li>" for text in KNOTS)
+    body = f"<div class='post'><h1>Six Knots Every Sailor Needs</h1><ul>{items}</ul><p>Practise them at home.</p></div>"
+    page = f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode()
+
+    record = html_to_record(page, "https://harbourblog.example/p/knots", FETCHED)
+
+    assert "Clove hitch" in record.body
+
+
+def test_titled_heading_counts_but_not_at_a_tag_address() -> None:
+    headings = ["Six Knots Every Sailor Needs"]
+
+    assert _titled_heading("Six Knots Every Sailor Needs — Harbourblog", headings)
+    assert not _titled_heading("Six Knots Every Sailor Needs", headings)  # the whole title
+    assert not _titled_heading("Knots — Harbourblog", ["Knots"])  # too short to tell
+
+
+def sidebar_page(post: str) -> bytes:
+    sidebar = "".join(
+        f"<li><a href='/p/{index}'>{text} and more from the archive</a></li>"
+        for index, text in enumerate(LINKS * 4)
+    )
+    return bare(f"<div class='post'>{post}</div><aside><ul>{sidebar}</ul></aside>")
+
+
+def test_short_post_on_a_page_full_of_sidebar_links_is_kept() -> None:
+    post = f"<p>{PROSE[0]}</p><p>{PROSE[1]}</p>"
+
+    record = html_to_record(sidebar_page(post), "https://harbourblog.example/pier", FETCHED)
+
+    assert PROSE[1] in record.body
+
+
+@pytest.mark.parametrize(
+    ("url", "listing"),
+    [
+        ("https://x.example/themen/land-und-leute/woher-der-wind-weht", False),
+        ("https://x.example/tag/ferries/2026/10/new-pier-opens", False),
+        ("https://x.example/tag/ferries", True),
+        ("https://x.example/tag/ferries/page/2", True),
+        ("https://x.example/category/news/harbour", True),
+        ("https://x.example/author/jo-fisher", True),
+        ("https://x.example/search?q=pier", True),
+    ],
+)
+def test_listing_addresses_end_at_the_listing(url: str, listing: bool) -> None:
+    assert is_listing_url(url) is listing
+
+
+def test_page_whose_html_start_tag_lost_bytes_is_still_read() -> None:
+    # Seen on a press-release site: bytes lost inside <html ...> made the tag's attributes
+    # run on into the page, and the parsed document had no text at all.
+    paragraphs = "".join(f"<p>{text}</p>" for text in PROSE)
+    page = (
+        '<!DOCTYPE html><html xmlogo.png" alt="Harbour News" width="120" />'
+        f"</a><h1>Board picks the ferry pier</h1><div class='story'>{paragraphs}</div>"
+        "</body></html>"
+    ).encode()
+
+    record = html_to_record(page, "https://harbour.example/news/ferry-pier-12345", FETCHED)
+
+    assert PROSE[2] in record.body
+
+
+def test_layout_table_cells_of_prose_become_paragraphs() -> None:
+    text = "\n".join(
+        [
+            "| | Home \\| Archive | |",
+            f"| Harbour News | {PROSE[0]} | Advertise with us |",
+            "| Tide | 06:12 | 18:40 |",
+        ]
+    )
+
+    lines = unfold_layout_rows(text).split("\n")
+
+    # A row holding prose is layout: its cells are read one by one; a data row stays.
+    assert lines == [
+        "| | Home \\| Archive | |",
+        "Harbour News",
+        PROSE[0],
+        "Advertise with us",
+        "| Tide | 06:12 | 18:40 |",
+    ]
+
+
+def test_article_laid_out_in_a_table_cell_is_extracted() -> None:
+    # Seen on an old news portal: the page is one big table, the article one of its
+    # cells beside the menu; without tables only the menu was left.
+    menu = "".join(
+        f"<p><a href='/s/{index}'>{text}</a></p>" for index, text in enumerate(LINKS * 3)
+    )
+    story = " ".join(PROSE)
+    page = bare(
+        "<table><tr><td>Harbour News</td><td>Monday 12 October</td></tr>"
+        f"<tr><td>{menu}</td><td>{story}</td><td>Advertise with us</td></tr></table>"
+    )
+
+    record = html_to_record(page, "https://harbour.example/display.php?news_id=100352", FETCHED)
+
+    assert PROSE[3] in record.body
+
+
+def test_results_page_whose_title_names_its_heading_is_still_a_section_front() -> None:
+    # A search or topic page titles its heading too ("Results: ferry - Harbour News"),
+    # but carries one heading per result: one titled heading alone marks a story.
+    results = "".join(
+        f"<div><h2><a href='/n/{index}'>{text}</a></h2><p>… the harbour board said that "
+        f"{text.lower()} would be discussed at the next meeting …</p></div>"
+        for index, text in enumerate(LINKS)
+    )
+    page = (
+        "<html><head><title>Results for the ferry - Harbour News</title></head><body>"
+        f"<h1>Results for the ferry</h1>{results}</body></html>"
+    ).encode()
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(page, "https://harbour.example/find?q=ferry", FETCHED)
+
+    assert raised.value.reason == "section-front"

@@ -11,6 +11,7 @@ from extractors.record import Record
 from extractors.relevance import Watch
 from extractors.text import (
     MAX_EXCERPT_CHARS,
+    SENTENCE_END,
     join_paragraphs,
     looks_like_title,
     make_excerpt,
@@ -255,3 +256,18 @@ def test_truncate_leaves_short_text_alone_and_handles_unbroken_text() -> None:
 
 def test_truncate_does_not_leave_trailing_punctuation_before_ellipsis() -> None:
     assert truncate("alpha beta, gamma delta epsilon", 13) == "alpha beta…"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Der Bürgermeister sagte: „Die Fähre fährt ab Montag wieder.“",
+        "Der Bürgermeister sagte: »Die Fähre fährt ab Montag wieder.«",
+        "Le maire a dit : « Le bac reprend lundi. »",
+        "Der Hafenmeister sagte: ‹Die Fähre fährt wieder.›",
+    ],
+)
+def test_a_stop_inside_closing_quotes_of_any_language_ends_a_sentence(line: str) -> None:
+    # German and French quotes close with “ « » ›: such paragraphs were taken for fragments.
+    assert SENTENCE_END.search(line)
+    assert not looks_like_title(line)

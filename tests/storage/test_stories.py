@@ -253,3 +253,33 @@ def test_the_early_stopping_walk_finds_what_the_full_component_walk_finds() -> N
         expected = stories._component(adjacency, start, without=without) & targets
 
         assert stories._reachable(adjacency, start, targets, without=without) == expected
+
+
+def test_an_undated_article_joins_a_dated_story_first_seen_in_the_same_run(
+    tmp_path: Path,
+) -> None:
+    # As in `make run` on the seeds folder: 003 carries its dateline (July 2025), 002 no
+    # date at all; both are first seen by the same run, more than a year later.
+    db = Database(tmp_path / "news.duckdb")
+    dated, undated = seed("003"), seed("002")
+    assert dated.record.published_at is not None and undated.record.published_at is None
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[dated, undated]))
+    with db.connect(read_only=True) as connection:
+        stories = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())
+
+    assert stories[dated.id] == stories[undated.id] == dated.id
+
+
+def test_an_undated_article_seen_long_after_a_dated_one_is_another_story(
+    tmp_path: Path,
+) -> None:
+    # Coverage first seen months apart is not compared, dated or not.
+    db = Database(tmp_path / "news.duckdb")
+    dated, undated = seed("003"), seed("002")
+    save_batch(db, ArticleBatch(run_id="r1", seen_at=NOW, articles=[dated]))
+    later = NOW.replace(year=2027)
+    save_batch(db, ArticleBatch(run_id="r2", seen_at=later, articles=[undated]))
+    with db.connect(read_only=True) as connection:
+        stories = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())
+
+    assert stories[dated.id] != stories[undated.id]
