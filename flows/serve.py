@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 SERVER_START_TIMEOUT = 120.0
 
 
-def serve_forever(config: Config, *, config_path: str, db_path: str, port: int = 4200) -> None:
+def serve_forever(
+    config: Config, *, config_path: str, db_path: str | None, port: int = 4200
+) -> None:
     """Serve the ``daily-monitor`` (on the config's schedule), ``backfill`` and ``reprocess`` deployments.
 
     Blocks until interrupted (Ctrl-C, or SIGTERM from a service manager). Raises
@@ -55,7 +57,7 @@ def serve_forever(config: Config, *, config_path: str, db_path: str, port: int =
         serve(*served)
 
 
-def deployments(config: Config, *, config_path: str, db_path: str) -> list[RunnerDeployment]:
+def deployments(config: Config, *, config_path: str, db_path: str | None) -> list[RunnerDeployment]:
     """The deployments ``newswatch serve`` runs, the same ones prefect.yaml declares.
 
     ``daily-monitor`` runs on the config's schedule; ``backfill`` and ``reprocess``
@@ -64,7 +66,7 @@ def deployments(config: Config, *, config_path: str, db_path: str) -> list[Runne
     Args:
         config: the loaded config (its ``schedule`` section).
         config_path: the sources.yaml every run reads.
-        db_path: the DuckDB file every run writes.
+        db_path: the DuckDB file every run writes (None: the config's store).
     """
     # Imported only when called: Prefect reads PREFECT_API_URL when it loads.
     from prefect.schedules import Cron
