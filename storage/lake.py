@@ -530,9 +530,10 @@ class Lake:
         flushes inlined rows to Parquet, merges adjacent small files, expires snapshots
         older than ``keep_snapshots`` (time travel before that stops working), and deletes
         files that were unused for longer than ``keep_unused_files`` (a reader still
-        scanning them must have finished by then). Meant for a scheduled maintenance run,
-        one at a time; it has not yet been tried with writers committing meanwhile (a
-        step may then conflict and fail: run it again).
+        scanning them must have finished by then). The last published run's snapshot is
+        never expired: the reading commands read the lake as of it. Meant for a scheduled
+        maintenance run, one at a time; a writer whose commit conflicts with a merge is
+        retried (:meth:`write`), a merge that conflicts fails: run it again.
 
         Args:
             connection: a writer's connection from :meth:`connect`.
@@ -543,9 +544,18 @@ class Lake:
         lake = _text(self.alias)
         connection.execute(f"CALL ducklake_flush_inlined_data({lake})").fetchall()
         connection.execute(f"CALL ducklake_merge_adjacent_files({lake})").fetchall()
+        cutoff = datetime.now(UTC) - keep_snapshots
+        published = _published_snapshot(connection, self.alias)
+        if published is not None:
+            row = connection.execute(
+                f"SELECT snapshot_time FROM {self.alias}.snapshots() WHERE snapshot_id = ?",
+                [published],
+            ).fetchone()
+            if row is not None:
+                cutoff = min(cutoff, row[0])
         expired = connection.execute(
             f"CALL ducklake_expire_snapshots({lake}, older_than => ?::TIMESTAMPTZ)",
-            [datetime.now(UTC) - keep_snapshots],
+            [cutoff],
         ).fetchall()
         deleted = connection.execute(
             f"CALL ducklake_cleanup_old_files({lake}, older_than => ?::TIMESTAMPTZ)",

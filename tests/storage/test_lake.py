@@ -571,3 +571,35 @@ def test_a_plain_duckdb_file_published_from_the_lake_opens_like_an_analytics_cop
     assert copied == lake_rows, "the same rows as in the lake"
     assert comments == (0,)
     assert [p.name for p in tmp_path.iterdir()] == ["lake-analytics.duckdb"], "no temporary left"
+
+
+def test_reading_commands_see_the_lake_as_of_the_last_published_run(
+    postgres_server: PostgresServer, s3_server: S3Server
+) -> None:
+    from storage.publish import publish, reader_database
+    from storage.query import run_query
+
+    settings = lake_settings(postgres_server, s3_server, fresh_name())
+    lake = Lake(settings)
+    store(lake, [make_article(n) for n in range(10)], run_id="a", seen_at=NOW)
+    reader = reader_database(lake)
+    count = "SELECT count(*) FROM articles"
+    # Before the first publication: the latest snapshot.
+    assert run_query(reader, count).rows == [(10,)]
+    published = publish(lake, run_id="a")
+    assert published.path is None and published.snapshot
+    # The next run has stored one source's batch and is not finished: not seen.
+    store(lake, [make_article(n) for n in range(10, 15)], run_id="b", seen_at=NOW)
+    assert run_query(reader, count).rows == [(10,)]
+    assert run_query(
+        reader, "SELECT value FROM schema_info WHERE key = 'published_run_id'"
+    ).rows == [("a",)]
+    with lake.connect(read_only=True) as latest:
+        assert latest.execute(count).fetchone() == (15,)
+    publish(lake, run_id="b")
+    assert run_query(reader, count).rows == [(15,)]
+    # Maintenance that expires every old snapshot keeps the published one readable.
+    store(lake, [make_article(n) for n in range(15, 17)], run_id="c", seen_at=NOW)
+    with lake.connect() as connection:
+        lake.maintain(connection, keep_snapshots=timedelta(0), keep_unused_files=timedelta(0))
+    assert run_query(reader, count).rows == [(15,)]
