@@ -12,6 +12,7 @@ import contextlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
@@ -26,7 +27,7 @@ from prefect.utilities.annotations import quote
 from extractors.article import Article
 from flows.config import DEFAULT_CONFIG_PATH, Config, load_config
 from flows.fetching.http import FetchResult
-from flows.stages import articles, backfill_plan, gnews, listing, settings
+from flows.stages import articles, backfill_plan, gnews, listing, maintenance, settings
 from flows.stages.summary import RunSummary
 from flows.stages.types import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from storage.backfill import done_days
@@ -430,6 +431,54 @@ def reprocess(
     # Re-extracted bodies reach analysts the same way a run's new articles do.
     _publish(db, run_id)
     return summary
+
+
+@task(
+    name="maintain-lake",
+    # A compaction step that conflicts with a writer's commit fails; the next try finds
+    # the lake as that writer left it.
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_jitter_factor=0.5,
+    cache_policy=NO_CACHE,
+)
+def maintain_lake(
+    config: Config,
+    config_path: str,
+    keep_snapshot_days: float,
+    keep_unused_file_days: float,
+    publish_file: str | None,
+) -> maintenance.MaintenanceReport:
+    """Compact the lake, expire old snapshots, and publish a plain DuckDB file if asked."""
+    report = maintenance.maintain_lake(
+        maintenance.config_lake(config, config_path),
+        keep_snapshot_days=keep_snapshot_days,
+        keep_unused_file_days=keep_unused_file_days,
+        publish_file=Path(publish_file) if publish_file else None,
+    )
+    get_run_logger().info("%s", report.as_text())
+    return report
+
+
+@flow(name="lake-maintenance", log_prints=True)
+def lake_maintenance(
+    config_path: str = DEFAULT_CONFIG_PATH,
+    keep_snapshot_days: float = 7,
+    keep_unused_file_days: float = 2,
+    publish_file: str | None = None,
+) -> maintenance.MaintenanceReport:
+    """Keep a lake small and fast: merge small files, expire old snapshots (scheduled daily).
+
+    Args:
+        config_path: a sources.yaml with ``storage.backend: ducklake``.
+        keep_snapshot_days: time travel keeps working this far back.
+        keep_unused_file_days: data files no snapshot needs are deleted after this long.
+        publish_file: also (re)write this plain DuckDB file from the last published run.
+    """
+    config = load_settings(config_path)
+    return maintain_lake(
+        config, config_path, keep_snapshot_days, keep_unused_file_days, publish_file
+    )
 
 
 def date_window(since: date, until: date | None) -> Window:

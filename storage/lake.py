@@ -568,17 +568,26 @@ class Lake:
             files_deleted=len(deleted),
         )
 
-    def publish_file(self, connection: duckdb.DuckDBPyConnection, target: Path) -> LakePublication:
-        """Copy the lake's latest snapshot into a plain newswatch DuckDB file, atomically.
+    def publish_file(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        target: Path,
+        snapshot: int | None = None,
+    ) -> LakePublication:
+        """Copy one snapshot of the lake into a plain newswatch DuckDB file, atomically.
 
         For tools that cannot attach a lake: the file has the file schema (keys, indexes,
-        every comment) and opens like an analytics copy, read-only. Every table is read
-        from one snapshot; ``schema_info`` records which (``published_lake_snapshot``). A
-        key the lake holds twice fails the copy and leaves ``target`` as it was.
+        every comment) and opens like an analytics copy, read-only (by DuckDB 1.5, and by
+        2.0, which reads 1.5 files). Every table is read from one snapshot; ``schema_info``
+        records which (``published_lake_snapshot``) and the run it shows
+        (``published_run_id``). A key the lake holds twice fails the copy and leaves
+        ``target`` as it was.
 
         Args:
             connection: a writer's connection from :meth:`connect`.
             target: the file to create or replace.
+            snapshot: the snapshot to copy; by default the last published run's (the
+                latest before the first publication), what the reading commands show.
 
         Raises:
             LakeError: the copy failed; ``target`` is unchanged.
@@ -597,18 +606,26 @@ class Lake:
             connection.execute(f"ATTACH {_text(str(temporary))} AS {alias}")
             try:
                 connection.execute("BEGIN TRANSACTION")
-                row = connection.execute(
-                    f"SELECT max(snapshot_id) FROM {self.alias}.snapshots()"
-                ).fetchone()
-                snapshot = int(row[0]) if row and row[0] is not None else 0
+                if snapshot is None:
+                    snapshot = _published_snapshot(connection, self.alias)
+                if snapshot is None:
+                    row = connection.execute(
+                        f"SELECT max(snapshot_id) FROM {self.alias}.snapshots()"
+                    ).fetchone()
+                    snapshot = int(row[0]) if row and row[0] is not None else 0
+                at = f"AT (VERSION => {int(snapshot)})"
                 for table in lake_schema().tables:
                     if table.name in (GUARD_TABLE, "schema_info"):
                         continue
                     name = _name(table.name)
                     connection.execute(
                         f"INSERT INTO {alias}.main.{name} BY NAME "
-                        f"SELECT * FROM {self.alias}.main.{name}"
+                        f"SELECT * FROM {self.alias}.main.{name} {at}"
                     )
+                run_row = connection.execute(
+                    f"SELECT value FROM {self.alias}.main.schema_info {at} "
+                    "WHERE key = 'published_run_id'"
+                ).fetchone()
                 articles_row = connection.execute(
                     f"SELECT count(*) FROM {alias}.main.articles"
                 ).fetchone()
@@ -618,6 +635,7 @@ class Lake:
                     [
                         ["published_at", published_at.strftime("%Y-%m-%dT%H:%M:%SZ")],
                         ["published_lake_snapshot", str(snapshot)],
+                        ["published_run_id", str(run_row[0]) if run_row else ""],
                     ],
                 )
                 connection.execute("COMMIT")

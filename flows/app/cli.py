@@ -518,6 +518,68 @@ def publish(config: str | None = ReadConfigOption, db: str | None = DbOption) ->
     typer.echo(f"published {publication.describe()}")
 
 
+lake_app = typer.Typer(
+    name="lake",
+    help="Upkeep of a DuckLake (storage.backend: ducklake): compaction, published files.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(lake_app)
+
+
+def _config_lake(config: str) -> Any:
+    from flows.stages.maintenance import config_lake
+
+    try:
+        return config_lake(_load(config), config)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+
+
+@lake_app.command("maintain")
+def lake_maintain(
+    config: str = ConfigOption,
+    keep_snapshot_days: float = typer.Option(
+        7, "--keep-snapshot-days", min=0, help="Time travel keeps working this many days back."
+    ),
+    keep_unused_file_days: float = typer.Option(
+        2, "--keep-unused-file-days", min=0, help="Delete data files unused this many days."
+    ),
+) -> None:
+    """Merge the lake's small files and expire old snapshots (the scheduled flow does this daily)."""
+    from flows.stages.maintenance import maintain_lake
+
+    lake = _config_lake(config)
+    try:
+        report = maintain_lake(
+            lake,
+            keep_snapshot_days=keep_snapshot_days,
+            keep_unused_file_days=keep_unused_file_days,
+        )
+    except StorageError as error:
+        raise _fail(str(error), code=1) from None
+    typer.echo(report.as_text())
+
+
+@lake_app.command("publish-file")
+def lake_publish_file(
+    out: Path = typer.Option(..., "--out", "-o", help="The DuckDB file to (re)write."),
+    snapshot: int | None = typer.Option(
+        None, "--snapshot", help="Lake snapshot to copy (default: the last published run)."
+    ),
+    config: str = ConfigOption,
+) -> None:
+    """Write a plain DuckDB file from the lake, for tools that cannot attach a lake."""
+    from flows.stages.maintenance import publication_text, publish_lake_file
+
+    lake = _config_lake(config)
+    try:
+        publication = publish_lake_file(lake, out, snapshot)
+    except StorageError as error:
+        raise _fail(str(error), code=1) from None
+    typer.echo(publication_text(publication))
+
+
 @app.command()
 def sources(config: str = ConfigOption, db: str | None = DbOption) -> None:
     """Show each source's health: last success, last error, failures in a row, items per run."""

@@ -336,6 +336,8 @@ class ScheduleConfig(_Model):
 
     cron: Annotated[str, AfterValidator(_cron)] = "0 6 * * *"
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
+    # When `newswatch serve` runs the lake-maintenance flow (a lake config only).
+    maintenance_cron: Annotated[str, AfterValidator(_cron)] = "0 3 * * *"
 
 
 class DedupConfig(_Model):
