@@ -462,6 +462,10 @@ class Lake:
         return snapshot or 0
 
     def _instance(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if isinstance(self.settings.catalog, Path):
+            # A local catalog file can be attached once per process ("Unique file handle
+            # conflict", seen here): this process's readers share its writer's attachment.
+            read_only = False
         key = (self.settings, self.alias, read_only, os.getpid())
         with _ATTACHED_LOCK:
             instance = _ATTACHED.get(key)

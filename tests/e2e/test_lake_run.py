@@ -4,6 +4,7 @@ what the same run gives in a DuckDB file, and every reading command works on the
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -363,3 +364,88 @@ def test_lake_upkeep_commands_and_the_maintenance_flow(
     file_config = news_site.write_config(tmp_path / "file", [])
     refused = newswatch("lake", "maintain", "--config", str(file_config))
     assert refused.exit_code == 2 and "not a lake" in refused.output
+
+
+def test_two_processes_running_shards_of_the_sources_into_one_lake_match_one_file_run(
+    news_site: NewsSite,
+    tmp_path: Path,
+    lake_config: Callable[[NewsSite, Path, list[tuple[str, str]]], Path],
+) -> None:
+    # Shards that split a wire story from its syndicated copy (rss2 / atom): the copy must
+    # be found across the shards. (Feeds listing the same article are not split here: the
+    # first feed's description becomes its excerpt, so which shard commits first shows;
+    # tests/storage/test_lake.py stores overlapping batches from 4 processes exactly once.)
+    shards = {
+        "a": [("wire-rss", news_site.feed_url("rss2.xml"))],
+        "b": [("atom", news_site.feed_url("atom.xml"))],
+    }
+    configs = {
+        name: lake_config(news_site, tmp_path / f"worker-{name}", feeds)
+        for name, feeds in shards.items()
+    }
+    # The seed folder goes with shard a only.
+    configs["b"].write_text(
+        configs["b"]
+        .read_text()
+        .replace(
+            "  - name: seed-documents\n    kind: folder\n",
+            "  - name: unused\n    kind: folder\n    enabled: false\n",
+        )
+    )
+    from prefect.settings import PREFECT_API_URL
+
+    # Both processes report to the session's Prefect API, as workers report to theirs;
+    # they share nothing else but the lake (own working folders, own PREFECT_HOME).
+    environment = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")},
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+    }
+    processes = {
+        name: subprocess.Popen(
+            [str(Path(sys.executable).with_name("newswatch")), "run", "--config", str(config)],
+            cwd=config.parent,
+            env={**environment, "PREFECT_HOME": str(config.parent / "prefect")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for name, config in configs.items()
+    }
+    outputs = {name: process.communicate(timeout=600)[0] for name, process in processes.items()}
+    for name, process in processes.items():
+        assert process.returncode == 0, outputs[name]
+
+    (tmp_path / "file").mkdir()
+    whole = news_site.write_config(tmp_path / "file", [*shards["a"], *shards["b"]])
+    reference = newswatch("run", "--config", str(whole))
+    assert reference.exit_code == 0, reference.output
+
+    lake = open_store(load_config(configs["a"]))
+    # Which source delivered an article first, and what each run counted as new or a
+    # copy, depend on which shard came first; what is stored does not.
+    order = {
+        **RUN_COLUMNS,
+        "articles": RUN_COLUMNS["articles"] + ", source_name",
+        "unique_articles": RUN_COLUMNS["unique_articles"] + ", source_name",
+        "sources": RUN_COLUMNS["sources"] + ", new_last_run",
+        "raw_pages": RUN_COLUMNS["raw_pages"] + ", source_name",
+        "rejected_pages": RUN_COLUMNS["rejected_pages"] + ", source_name",
+    }
+    in_file, in_lake = (
+        snapshot(Database(tmp_path / "file" / "news.duckdb"), order),
+        snapshot(lake, order),
+    )
+    wire = news_site.article("wire-story.html")["canonical"]
+    copy = news_site.article("wire-story-syndicated.html")["canonical"]
+    with lake.connect(read_only=True) as connection:
+        pair = connection.execute(
+            "SELECT web_url, duplicate_of IS NULL FROM articles WHERE web_url IN (?, ?) ORDER BY 1",
+            [wire, copy],
+        ).fetchall()
+        runs = connection.execute("SELECT sum(items_new), count(*) FROM runs").fetchone()
+    assert sorted(pair) == sorted([(wire, True), (copy, False)]), "the copy found across shards"
+    assert runs == (len(in_file["articles"]), 2), "each article new to exactly one shard"
+    for table in TABLES:
+        if table == "runs":
+            continue
+        assert in_lake[table] == in_file[table], f"{table} differs between the shards and one run"

@@ -450,13 +450,19 @@ def test_secrets_reach_no_log_no_row_no_catalog_and_no_object(
 
 
 def test_a_local_catalog_and_data_folder_need_no_server(tmp_path: Path) -> None:
+    from storage.publish import publish
+
     settings = LakeSettings(catalog=tmp_path / "catalog.ducklake", data_path=f"{tmp_path}/data/")
     lake = Lake(settings)
     batch = [make_article(index) for index in range(12)]
-    with lake.connect() as connection:
-        store(lake, batch, run_id="r", seen_at=NOW)
-        store(lake, batch, run_id="r", seen_at=NOW)
-        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (12,)
+    store(lake, batch, run_id="r", seen_at=NOW)
+    store(lake, batch, run_id="r", seen_at=NOW)
+    # A writer that reads and publishes in the same process: a local catalog file can be
+    # attached only once per process, so its readers share the writer's attachment.
+    assert publish(lake, run_id="r").snapshot
+    with lake.connect(read_only=True) as reader, lake.connect() as writer:
+        assert reader.execute("SELECT count(*) FROM articles").fetchone() == (12,)
+        assert writer.execute("SELECT count(*) FROM articles").fetchone() == (12,)
     assert list((tmp_path / "data").rglob("*.parquet")), "Parquet written to the folder"
 
 
