@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,7 +22,7 @@ from flows.app.cli import app
 from flows.config import load_config
 from flows.stages.settings import open_store
 from storage.database import Database, Store
-from storage.lake import Lake
+from storage.lake import Lake, LakeError
 from storage.raw import load_raw_pages
 from tests.conftest import NewsSite
 from tests.support.services import PostgresServer, S3Server
@@ -449,3 +451,64 @@ def test_two_processes_running_shards_of_the_sources_into_one_lake_match_one_fil
         if table == "runs":
             continue
         assert in_lake[table] == in_file[table], f"{table} differs between the shards and one run"
+
+
+def test_a_run_killed_mid_way_leaves_a_crashed_row_and_a_rerun_completes_exactly(
+    news_site: NewsSite,
+    tmp_path: Path,
+    lake_config: Callable[[NewsSite, Path, list[tuple[str, str]]], Path],
+) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    feeds = [("wire-rss", news_site.feed_url("rss2.xml")), ("atom", news_site.feed_url("atom.xml"))]
+    config = lake_config(news_site, tmp_path / "lake", feeds)
+    lake = open_store(load_config(config))
+    environment = {
+        **{key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")},
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+    }
+    victim = subprocess.Popen(
+        [str(Path(sys.executable).with_name("newswatch")), "run", "--config", str(config)],
+        cwd=config.parent,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Killed as soon as its run is in the ledger: while it lists, fetches or stores.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and victim.poll() is None:
+        try:
+            with lake.connect(read_only=True) as connection:
+                if connection.execute("SELECT count(*) FROM runs").fetchone() == (1,):
+                    break
+        except LakeError:
+            pass  # the victim has not created the lake yet
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    assert victim.returncode == -signal.SIGKILL
+
+    rerun = newswatch("run", "--config", str(config))
+    assert rerun.exit_code == 0, rerun.output
+    (tmp_path / "file").mkdir()
+    reference = newswatch("run", "--config", str(news_site.write_config(tmp_path / "file", feeds)))
+    assert reference.exit_code == 0, reference.output
+    # Articles the victim stored before it died were seen again by the rerun.
+    seen_twice = {
+        **RUN_COLUMNS,
+        "articles": RUN_COLUMNS["articles"] + ", seen_count",
+        "unique_articles": RUN_COLUMNS["unique_articles"] + ", seen_count",
+        "rejected_pages": RUN_COLUMNS["rejected_pages"] + ", seen_count",
+    }
+    in_file = snapshot(Database(tmp_path / "file" / "news.duckdb"), seen_twice)
+    in_lake = snapshot(lake, seen_twice)
+    for table in TABLES:
+        if table in ("runs", "sources"):
+            continue  # the killed run's row, and its sources' attempts
+        assert in_lake[table] == in_file[table], f"{table} differs after the crash and rerun"
+    with lake.connect(read_only=True) as connection:
+        statuses = connection.execute("SELECT status FROM runs ORDER BY started_at").fetchall()
+        counts = connection.execute("SELECT count(*), count(DISTINCT id) FROM articles").fetchone()
+    assert statuses == [("crashed",), ("completed",)]
+    assert counts == (len(in_file["articles"]),) * 2, "every article stored exactly once"
