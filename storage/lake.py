@@ -462,16 +462,24 @@ class Lake:
         return snapshot or 0
 
     def _instance(self, read_only: bool) -> duckdb.DuckDBPyConnection:
-        if isinstance(self.settings.catalog, Path):
-            # A local catalog file can be attached once per process ("Unique file handle
-            # conflict", seen here): this process's readers share its writer's attachment.
-            read_only = False
-        key = (self.settings, self.alias, read_only, os.getpid())
+        def key(mode: bool) -> tuple[object, ...]:
+            return (self.settings, self.alias, mode, os.getpid())
+
+        local = isinstance(self.settings.catalog, Path)
         with _ATTACHED_LOCK:
-            instance = _ATTACHED.get(key)
+            if local:
+                # A local catalog file can be attached once per process ("Unique file
+                # handle conflict", seen here): a reader shares this process's writer
+                # attachment, and a writer replaces a reader's.
+                if read_only and key(False) in _ATTACHED:
+                    return _ATTACHED[key(False)]
+                if not read_only and key(True) in _ATTACHED:
+                    with contextlib.suppress(duckdb.Error):
+                        _ATTACHED.pop(key(True)).close()
+            instance = _ATTACHED.get(key(read_only))
             if instance is None:
                 instance = self._open(read_only)
-                _ATTACHED[key] = instance
+                _ATTACHED[key(read_only)] = instance
         return instance
 
     def _open(self, read_only: bool, write_dir: Path | None = None) -> duckdb.DuckDBPyConnection:

@@ -73,31 +73,6 @@ def newswatch(*args: str) -> Any:
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def not_articles_feed(site: NewsSite) -> str:
-    """A feed of two pages that are not articles (a tag page, a soft 404): rejected pages."""
-    links = "".join(
-        f"<li><a href='/news/{n}'>Story number {n} of the day</a></li>" for n in range(30)
-    )
-    site.server.expect_request("/tag/ai").respond_with_data(
-        f"<html><head><title>AI | Tags</title></head><body><ul>{links}</ul></body></html>",
-        content_type="text/html",
-    )
-    site.server.expect_request("/gone").respond_with_data(
-        "<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
-        "<p>Sorry, this page does not exist.</p></body></html>",
-        content_type="text/html",
-    )
-    items = "".join(
-        f"<item><title>{path}</title><link>{site.base}{path}</link></item>"
-        for path in ("/tag/ai", "/gone")
-    )
-    site.server.expect_request("/feeds/odd.xml").respond_with_data(
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Odd</title>{items}</channel></rss>',
-        content_type="application/rss+xml",
-    )
-    return site.url("/feeds/odd.xml")
-
-
 def snapshot(store: Store, exclude: dict[str, str] | None = None) -> dict[str, list[Any]]:
     """Every table's and view's rows, without the columns that name the run or its clock."""
     exclude = RUN_COLUMNS if exclude is None else exclude
@@ -105,6 +80,10 @@ def snapshot(store: Store, exclude: dict[str, str] | None = None) -> dict[str, l
     with store.connect(read_only=True) as connection:
         for table, order in TABLES.items():
             columns = f"* EXCLUDE ({exclude[table]})" if table in exclude else "*"
+            if table == "story_links":
+                # A score is a sum of products: summed in another order (the other article
+                # being the new one) it may differ in the last bit (1.0 / 0.9999999999999998).
+                columns = "* REPLACE (round(score, 12) AS score)"
             found[table] = connection.execute(
                 f"SELECT {columns} FROM {table} ORDER BY {order}"
             ).fetchall()
@@ -152,7 +131,7 @@ def test_a_run_into_a_lake_stores_what_a_run_into_a_file_does_and_a_rerun_change
     feeds = [
         ("wire-rss", news_site.feed_url("rss2.xml")),
         ("atom", news_site.feed_url("atom.xml")),
-        ("odd", not_articles_feed(news_site)),
+        ("odd", news_site.serve_not_articles_feed()),
     ]
     (tmp_path / "file").mkdir()
     file_config = news_site.write_config(tmp_path / "file", feeds)
