@@ -12,6 +12,7 @@ import contextlib
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from prefect import flow, get_run_logger, task
@@ -26,11 +27,11 @@ from prefect.utilities.annotations import quote
 from extractors.article import Article
 from flows.config import DEFAULT_CONFIG_PATH, Config, load_config
 from flows.fetching.http import FetchResult
-from flows.stages import articles, backfill_plan, gnews, listing, settings
+from flows.stages import articles, backfill_plan, gnews, listing, maintenance, settings
 from flows.stages.summary import RunSummary
 from flows.stages.types import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from storage.backfill import done_days
-from storage.database import Database, StorageError
+from storage.database import StorageError, Store
 from storage.publish import Publication, publish
 from storage.raw import load_raw_pages, prune_raw_pages
 from storage.report import top_new_stories
@@ -83,9 +84,7 @@ def load_settings(config_path: str) -> Config:
 
 
 @task(name="begin-run", cache_policy=NO_CACHE)
-def begin_run(
-    db: Database, flow_name: str, config_path: str, window: Window
-) -> tuple[str, datetime]:
+def begin_run(db: Store, flow_name: str, config_path: str, window: Window) -> tuple[str, datetime]:
     """Record the run in the ledger; its id is the Prefect flow run id."""
     run_id = str(flow_run.get_id() or uuid.uuid4())
     started_at = datetime.now(UTC)
@@ -103,7 +102,7 @@ def begin_run(
 
 @task(name="list-sources", **_FETCH_RETRIES)
 def list_sources(
-    db: Database,
+    db: Store,
     config: Config,
     window: Window,
     only: Sequence[str],
@@ -122,7 +121,7 @@ def list_sources(
 
 @task(name="plan-backfill", cache_policy=NO_CACHE)
 def plan_backfill(
-    db: Database, config: Config, window: Window, only: Sequence[str], refresh: bool
+    db: Store, config: Config, window: Window, only: Sequence[str], refresh: bool
 ) -> list[tuple[date, list[str]]]:
     """Each day of the range with the sources still to do (all when refreshing)."""
     names = [s.name for s in config.enabled_sources if not only or s.name in only]
@@ -134,7 +133,7 @@ def plan_backfill(
 
 @task(name="resolve-links", **_FETCH_RETRIES)
 def resolve_links(
-    db: Database,
+    db: Store,
     config: Config,
     listings: list[Listing],
     window: Window,
@@ -147,7 +146,7 @@ def resolve_links(
 
 @task(name="skip-known", cache_policy=NO_CACHE)
 def skip_known(
-    db: Database, listings: list[Listing], refresh: bool, window: Window | None = None
+    db: Store, listings: list[Listing], refresh: bool, window: Window | None = None
 ) -> list[Listing]:
     """Mark items already stored so they are not fetched again (in a backfill: drop stored ones outside the day)."""
     return articles.mark_known(db, listings, refresh, window)
@@ -161,7 +160,7 @@ def fetch_articles(config: Config, listings: list[Listing]) -> dict[str, Documen
 
 @task(name="extract-articles", cache_policy=NO_CACHE)
 def extract_articles(
-    db: Database,
+    db: Store,
     config: Config,
     listings: list[Listing],
     documents: dict[str, Document | ItemFailure],
@@ -183,7 +182,7 @@ def extract_articles(
 
 @task(name="store-articles", cache_policy=NO_CACHE)
 def store_articles(
-    config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
+    config: Config, db: Store, run_id: str, batches: list[SourceBatch], now: datetime
 ) -> list[SourceReport]:
     """Upsert each source's batch with its state, near-copies and stories, one transaction per source."""
     reports = articles.store_batches(
@@ -195,7 +194,7 @@ def store_articles(
 
 
 @task(name="report-run", cache_policy=NO_CACHE)
-def report_run(db: Database, summary: RunSummary) -> None:
+def report_run(db: Store, summary: RunSummary) -> None:
     """Close the run in the ledger, log the summary and leave a Prefect artifact."""
     finish_run(
         db,
@@ -223,15 +222,10 @@ def report_run(db: Database, summary: RunSummary) -> None:
 
 
 @task(name="publish-analytics", cache_policy=NO_CACHE)
-def publish_analytics(db: Database, run_id: str) -> Publication:
+def publish_analytics(db: Store, run_id: str) -> Publication:
     """Replace the read-only analytics copy analysts open with this run's whole result."""
     publication = publish(db, run_id=run_id)
-    get_run_logger().info(
-        "published %s (%.1f MB in %.2f s)",
-        publication.path,
-        publication.size_bytes / 1e6,
-        publication.seconds,
-    )
+    get_run_logger().info("published %s", publication.describe())
     return publication
 
 
@@ -245,7 +239,7 @@ def run_pipeline(
 ) -> RunSummary | State:
     """The stages shared by both flows, in order; a Failed state when every source failed."""
     config = load_settings(config_path)
-    db = Database(db_path or config.storage.db)
+    db = settings.open_store(config, db_path)
     run_id, started_at = begin_run(db, flow_name, config_path, window)
     try:
         if window.is_backfill:
@@ -279,7 +273,7 @@ def run_pipeline(
         _record_crash(db, run_id, error)
         raise
     summary = RunSummary(
-        run_id, flow_name, started_at, datetime.now(UTC), str(db.path), tuple(reports)
+        run_id, flow_name, started_at, datetime.now(UTC), db.describe(), tuple(reports)
     )
     report_run(db, summary)
     _publish(db, run_id)
@@ -294,7 +288,7 @@ def run_pipeline(
 
 def _stages(
     config: Config,
-    db: Database,
+    db: Store,
     run_id: str,
     started_at: datetime,
     window: Window,
@@ -316,7 +310,7 @@ def _stages(
     return store_articles(config, db, run_id, _as_is(batches), started_at)
 
 
-def _publish(db: Database, run_id: str) -> None:
+def _publish(db: Store, run_id: str) -> None:
     """Publish the analytics copy; a run whose copy could not be published ends failed."""
     try:
         publish_analytics(db, run_id)
@@ -328,7 +322,7 @@ def _publish(db: Database, run_id: str) -> None:
         raise
 
 
-def _record_crash(db: Database, run_id: str, error: BaseException) -> None:
+def _record_crash(db: Store, run_id: str, error: BaseException) -> None:
     """Close the ledger row of a crashed run; a database that is itself the problem is left as is."""
     with contextlib.suppress(StorageError):
         fail_run(
@@ -348,7 +342,8 @@ def daily_monitor(
 
     Args:
         config_path: the sources.yaml to use.
-        db_path: the DuckDB file (default: the config's ``storage.db``).
+        db_path: the DuckDB file (default: the config's ``storage.db``; a config that
+            stores into a DuckLake takes none).
         refresh: fetch and re-extract articles that are already stored.
     """
     return run_pipeline("daily-monitor", config_path, db_path, Window(), refresh=refresh)
@@ -370,7 +365,8 @@ def backfill(
         until: last publication day to include (UTC); default today.
         sources: source names; all enabled sources when empty.
         config_path: the sources.yaml to use.
-        db_path: the DuckDB file (default: the config's ``storage.db``).
+        db_path: the DuckDB file (default: the config's ``storage.db``; a config that
+            stores into a DuckLake takes none).
         refresh: fetch and re-extract articles that are already stored.
     """
     window = date_window(since, until)
@@ -379,7 +375,7 @@ def backfill(
 
 @task(name="load-raw-pages", cache_policy=NO_CACHE)
 def load_raw(
-    db: Database, config: Config, sources: Sequence[str], window: Window
+    db: Store, config: Config, sources: Sequence[str], window: Window
 ) -> tuple[list[Listing], dict[str, Document | ItemFailure]]:
     """Stored raw pages (of some sources, fetched in a range) as listings and documents."""
     pages = load_raw_pages(db, sources=sources, since=window.since, until=window.until)
@@ -388,7 +384,7 @@ def load_raw(
 
 @task(name="store-reextracted", cache_policy=NO_CACHE)
 def store_reextracted(
-    config: Config, db: Database, run_id: str, batches: list[SourceBatch], now: datetime
+    config: Config, db: Store, run_id: str, batches: list[SourceBatch], now: datetime
 ) -> list[SourceReport]:
     """Rewrite the re-extracted articles (sources' health and raw pages untouched)."""
     return articles.store_batches(
@@ -411,10 +407,11 @@ def reprocess(
         until: last fetch day (UTC); default today.
         sources: source names; all when empty.
         config_path: the sources.yaml to use (watch, dedup windows).
-        db_path: the DuckDB file (default: the config's ``storage.db``).
+        db_path: the DuckDB file (default: the config's ``storage.db``; a config that
+            stores into a DuckLake takes none).
     """
     config = load_settings(config_path)
-    db = Database(db_path or config.storage.db)
+    db = settings.open_store(config, db_path)
     window = date_window(since, until) if since else Window()
     run_id, started_at = begin_run(db, "reprocess", config_path, window)
     try:
@@ -428,12 +425,60 @@ def reprocess(
         _record_crash(db, run_id, error)
         raise
     summary = RunSummary(
-        run_id, "reprocess", started_at, datetime.now(UTC), str(db.path), tuple(reports)
+        run_id, "reprocess", started_at, datetime.now(UTC), db.describe(), tuple(reports)
     )
     report_run(db, summary)
     # Re-extracted bodies reach analysts the same way a run's new articles do.
     _publish(db, run_id)
     return summary
+
+
+@task(
+    name="maintain-lake",
+    # A compaction step that conflicts with a writer's commit fails; the next try finds
+    # the lake as that writer left it.
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_jitter_factor=0.5,
+    cache_policy=NO_CACHE,
+)
+def maintain_lake(
+    config: Config,
+    config_path: str,
+    keep_snapshot_days: float,
+    keep_unused_file_days: float,
+    publish_file: str | None,
+) -> maintenance.MaintenanceReport:
+    """Compact the lake, expire old snapshots, and publish a plain DuckDB file if asked."""
+    report = maintenance.maintain_lake(
+        maintenance.config_lake(config, config_path),
+        keep_snapshot_days=keep_snapshot_days,
+        keep_unused_file_days=keep_unused_file_days,
+        publish_file=Path(publish_file) if publish_file else None,
+    )
+    get_run_logger().info("%s", report.as_text())
+    return report
+
+
+@flow(name="lake-maintenance", log_prints=True)
+def lake_maintenance(
+    config_path: str = DEFAULT_CONFIG_PATH,
+    keep_snapshot_days: float = 7,
+    keep_unused_file_days: float = 2,
+    publish_file: str | None = None,
+) -> maintenance.MaintenanceReport:
+    """Keep a lake small and fast: merge small files, expire old snapshots (scheduled daily).
+
+    Args:
+        config_path: a sources.yaml with ``storage.backend: ducklake``.
+        keep_snapshot_days: time travel keeps working this far back.
+        keep_unused_file_days: data files no snapshot needs are deleted after this long.
+        publish_file: also (re)write this plain DuckDB file from the last published run.
+    """
+    config = load_settings(config_path)
+    return maintain_lake(
+        config, config_path, keep_snapshot_days, keep_unused_file_days, publish_file
+    )
 
 
 def date_window(since: date, until: date | None) -> Window:

@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 SERVER_START_TIMEOUT = 120.0
 
 
-def serve_forever(config: Config, *, config_path: str, db_path: str, port: int = 4200) -> None:
+def serve_forever(
+    config: Config, *, config_path: str, db_path: str | None, port: int = 4200
+) -> None:
     """Serve the ``daily-monitor`` (on the config's schedule), ``backfill`` and ``reprocess`` deployments.
 
     Blocks until interrupted (Ctrl-C, or SIGTERM from a service manager). Raises
@@ -55,34 +57,50 @@ def serve_forever(config: Config, *, config_path: str, db_path: str, port: int =
         serve(*served)
 
 
-def deployments(config: Config, *, config_path: str, db_path: str) -> list[RunnerDeployment]:
+def deployments(config: Config, *, config_path: str, db_path: str | None) -> list[RunnerDeployment]:
     """The deployments ``newswatch serve`` runs, the same ones prefect.yaml declares.
 
     ``daily-monitor`` runs on the config's schedule; ``backfill`` and ``reprocess``
-    run on demand (from the UI or ``prefect deployment run``).
+    run on demand (from the UI or ``prefect deployment run``); with a lake config,
+    ``lake-maintenance`` runs on ``schedule.maintenance_cron``.
 
     Args:
         config: the loaded config (its ``schedule`` section).
         config_path: the sources.yaml every run reads.
-        db_path: the DuckDB file every run writes.
+        db_path: the DuckDB file every run writes (None: the config's store).
     """
     # Imported only when called: Prefect reads PREFECT_API_URL when it loads.
     from prefect.schedules import Cron
 
-    from flows.monitor import backfill, daily_monitor, reprocess
+    from flows.monitor import backfill, daily_monitor, lake_maintenance, reprocess
 
     parameters = {"config_path": config_path, "db_path": db_path}
-    try:
-        schedule = Cron(config.schedule.cron, timezone=config.schedule.timezone)
-    except ValueError as error:
-        # The config check accepts what Prefect accepts (tests/flows/config/test_config.py); should the two
-        # ever differ, say so in one line instead of a traceback.
-        details = getattr(error, "errors", None)  # a pydantic ValidationError lists its errors
-        reason = details()[0]["msg"] if callable(details) else str(error).strip()
-        raise RuntimeError(
-            f"Prefect cannot schedule cron {config.schedule.cron!r} in "
-            f"{config.schedule.timezone}: {reason}"
-        ) from None
+
+    def cron(expression: str) -> Any:  # prefect.schedules.Schedule
+        try:
+            return Cron(expression, timezone=config.schedule.timezone)
+        except ValueError as error:
+            # The config check accepts what Prefect accepts (tests/flows/config/test_config.py);
+            # should the two ever differ, say so in one line instead of a traceback.
+            details = getattr(error, "errors", None)  # a pydantic ValidationError lists them
+            reason = details()[0]["msg"] if callable(details) else str(error).strip()
+            raise RuntimeError(
+                f"Prefect cannot schedule cron {expression!r} in "
+                f"{config.schedule.timezone}: {reason}"
+            ) from None
+
+    schedule = cron(config.schedule.cron)
+    upkeep = []
+    if config.storage.backend == "ducklake":
+        upkeep.append(
+            _deployment(
+                lake_maintenance,
+                name="lake-maintenance",
+                schedule=cron(config.schedule.maintenance_cron),
+                parameters={"config_path": config_path},
+                description="Merge the lake's small files and expire old snapshots.",
+            )
+        )
     return [
         _deployment(
             daily_monitor,
@@ -103,6 +121,7 @@ def deployments(config: Config, *, config_path: str, db_path: str) -> list[Runne
             parameters=parameters,
             description="Re-extract stored raw pages after an extractor change (fetches nothing).",
         ),
+        *upkeep,
     ]
 
 

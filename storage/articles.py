@@ -21,7 +21,7 @@ from extractors.record import Image, Provider, Record
 from extractors.urls import url_key
 from storage.backfill import mark_day_done
 from storage.boilerplate import RejectedPage, remember_lines, remember_rejected
-from storage.database import Database
+from storage.database import Store
 from storage.dedup import DedupSettings, article_key, index_articles, recluster
 from storage.gnews import GoogleLink, save_links
 from storage.raw import RawPage, save_raw_pages
@@ -111,7 +111,7 @@ class StoreResult:
     unchanged_ids: list[str] = field(default_factory=list)
 
 
-def known_articles(db: Database, urls: Iterable[str]) -> dict[str, str]:
+def known_articles(db: Store, urls: Iterable[str]) -> dict[str, str]:
     """Map each URL already leading to a stored article to that article's id.
 
     Args:
@@ -122,7 +122,7 @@ def known_articles(db: Database, urls: Iterable[str]) -> dict[str, str]:
         ``{url: article_id}`` for the URLs whose canonical form is known.
     """
     keys = {url: url_key(url) for url in urls}
-    if not keys or not db.path.exists():
+    if not keys or not db.exists():
         return {}
     with db.connect() as connection:
         rows = connection.execute(
@@ -133,10 +133,10 @@ def known_articles(db: Database, urls: Iterable[str]) -> dict[str, str]:
     return {url: found[key] for url, key in keys.items() if key in found}
 
 
-def published_times(db: Database, ids: Iterable[str]) -> dict[str, datetime | None]:
+def published_times(db: Store, ids: Iterable[str]) -> dict[str, datetime | None]:
     """Each stored article's publication time (aware UTC; None when undated), by id."""
     wanted = sorted(set(ids))
-    if not wanted or not db.path.exists():
+    if not wanted or not db.exists():
         return {}
     with db.connect() as connection:
         rows = connection.execute(
@@ -211,9 +211,7 @@ class ArticleBatch:
     replaced: Mapping[str, str] = field(default_factory=dict)
 
 
-def save_batch(
-    db: Database, batch: ArticleBatch, dedup: DedupSettings | None = None
-) -> StoreResult:
+def save_batch(db: Store, batch: ArticleBatch, dedup: DedupSettings | None = None) -> StoreResult:
     """Upsert a batch of articles and its source's state in one transaction.
 
     New ids are inserted; a stored article whose text changed is updated; an
@@ -234,9 +232,11 @@ def save_batch(
     reextracted, links, seen_ids = batch.reextracted, batch.links, batch.seen_ids
     articles = list({article.id: article for article in reversed(batch.articles)}.values())[::-1]
     seen = _naive_utc(seen_at)
-    result = StoreResult()
     replaced = {old: new for old, new in batch.replaced.items() if old != new}
-    with db.transaction() as connection:
+
+    def store(connection: duckdb.DuckDBPyConnection) -> StoreResult:
+        # Everything is recomputed on each call: a lake may run this again after a conflict.
+        result = StoreResult()
         neighbours = _forget_articles(connection, sorted(replaced))
         stored = _stored_hashes(connection, [article.id for article in articles])
         fresh = [article for article in articles if article.id not in stored]
@@ -307,11 +307,13 @@ def save_batch(
                 items_seen=source.items_seen,
                 items_new=len(result.new_ids),
             )
-    return result
+        return result
+
+    return db.write(store)
 
 
 def read_records(
-    db: Database, where: str = "TRUE", parameters: Sequence[Any] = ()
+    db: Store, where: str = "TRUE", parameters: Sequence[Any] = ()
 ) -> list[tuple[str, Record]]:
     """Read stored articles back as seed-format records, ``(id, record)`` in id order.
 
@@ -462,11 +464,14 @@ def _insert_url_forms(
     if not forms:
         return
     keys = sorted(forms)
+    # MERGE, not ON CONFLICT DO NOTHING: a lake has no primary key.
     connection.execute(
         """
-        INSERT INTO article_urls
-        SELECT * FROM (SELECT unnest(?) AS url_key, unnest(?) AS article_id, unnest(?) AS url, ? AS first_seen_at)
-        ON CONFLICT DO NOTHING
+        MERGE INTO article_urls AS stored
+        USING (SELECT unnest(?) AS url_key, unnest(?) AS article_id, unnest(?) AS url,
+                      ?::TIMESTAMP AS first_seen_at) AS seen
+        ON stored.url_key = seen.url_key
+        WHEN NOT MATCHED THEN INSERT BY NAME
         """,
         [keys, [forms[key][0] for key in keys], [forms[key][1] for key in keys], seen],
     )

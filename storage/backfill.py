@@ -7,15 +7,13 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from storage.database import Database
+from storage.database import Store
 
 
-def done_days(
-    db: Database, sources: Iterable[str], first: date, last: date
-) -> set[tuple[str, date]]:
+def done_days(db: Store, sources: Iterable[str], first: date, last: date) -> set[tuple[str, date]]:
     """The (source, day) pairs in [first, last] that an earlier backfill finished."""
     names = sorted(set(sources))
-    if not names or not db.path.exists():
+    if not names or not db.exists():
         return set()
     with db.connect() as connection:
         rows = connection.execute(
@@ -41,9 +39,23 @@ def mark_day_done(
     """Record a finished (source, day) inside the caller's transaction (the day's batch)."""
     connection.execute(
         """
-        INSERT OR REPLACE INTO backfill_progress
-            (source_name, day, finished_at, run_id, items_seen, items_new)
-        VALUES (?, ?, ?, ?, ?, ?)
+        MERGE INTO backfill_progress AS p
+        USING (
+            SELECT $source_name AS source_name, $day::DATE AS day,
+                   $finished_at::TIMESTAMP AS finished_at, $run_id AS run_id,
+                   $items_seen::INTEGER AS items_seen, $items_new::INTEGER AS items_new
+        ) AS done
+        ON p.source_name = done.source_name AND p.day = done.day
+        WHEN MATCHED THEN UPDATE SET finished_at = done.finished_at, run_id = done.run_id,
+            items_seen = done.items_seen, items_new = done.items_new
+        WHEN NOT MATCHED THEN INSERT BY NAME
         """,
-        [source_name, day, at.astimezone(UTC).replace(tzinfo=None), run_id, items_seen, items_new],
+        {
+            "source_name": source_name,
+            "day": day,
+            "finished_at": at.astimezone(UTC).replace(tzinfo=None),
+            "run_id": run_id,
+            "items_seen": items_seen,
+            "items_new": items_new,
+        },
     )

@@ -17,7 +17,7 @@ from extractors.article import Article
 from extractors.clean import MIN_ARTICLES_FOR_LEARNED_LINE
 from extractors.urls import redact
 from extractors.urls import url_key as canonical_url_key
-from storage.database import Database
+from storage.database import Store
 
 
 def remember_lines(connection: duckdb.DuckDBPyConnection, articles: Sequence[Article]) -> None:
@@ -35,18 +35,25 @@ def remember_lines(connection: duckdb.DuckDBPyConnection, articles: Sequence[Art
             ids.append(article.id)
     if not keys:
         return
+    # MERGE, not ON CONFLICT DO NOTHING: a lake has no key; DISTINCT, since an article may
+    # repeat a line and MERGE would insert both.
     connection.execute(
         """
-        INSERT INTO provider_lines
-        SELECT * FROM (SELECT unnest(?) AS provider_domain, unnest(?) AS line_key, unnest(?) AS article_id)
-        ON CONFLICT DO NOTHING
+        MERGE INTO provider_lines AS stored
+        USING (
+            SELECT DISTINCT * FROM (
+                SELECT unnest(?) AS provider_domain, unnest(?) AS line_key, unnest(?) AS article_id)
+        ) AS seen
+        ON stored.provider_domain = seen.provider_domain AND stored.line_key = seen.line_key
+           AND stored.article_id = seen.article_id
+        WHEN NOT MATCHED THEN INSERT BY NAME
         """,
         [domains, keys, ids],
     )
 
 
 def learned_boilerplate(
-    db: Database, domains: Iterable[str] | None = None
+    db: Store, domains: Iterable[str] | None = None
 ) -> dict[str, frozenset[str]]:
     """Line keys each provider repeats in at least ``MIN_ARTICLES_FOR_LEARNED_LINE`` articles.
 
@@ -97,31 +104,39 @@ def remember_rejected(
     stored without credentials (the fetch used the real URL).
     """
     pages = {canonical_url_key(page.url): page for page in rejected}
-    for url_key, page in pages.items():
-        url, reason, detail = redact(page.url), page.reason, redact(page.detail)
-        connection.execute(
-            """
-            INSERT INTO rejected_pages AS r
-            VALUES ($key, $url, $source, $reason, $detail, $seen, $seen, $run, 1)
-            ON CONFLICT (url_key) DO UPDATE SET
-                url = excluded.url, reason = excluded.reason, detail = excluded.detail,
-                last_seen_at = excluded.last_seen_at,
-                seen_count = r.seen_count + CASE WHEN r.last_run_id = $run THEN 0 ELSE 1 END,
-                last_run_id = excluded.last_run_id
-            """,
-            {
-                "key": url_key,
-                "url": url,
-                "source": source_name,
-                "reason": reason,
-                "detail": detail,
-                "seen": seen,
-                "run": run_id,
-            },
-        )
+    if not pages:
+        return
+    keys = list(pages)
+    connection.execute(
+        """
+        MERGE INTO rejected_pages AS r
+        USING (
+            SELECT unnest($keys) AS url_key, unnest($urls) AS url, $source AS source_name,
+                   unnest($reasons) AS reason, unnest($details) AS detail,
+                   $seen::TIMESTAMP AS first_seen_at, $seen::TIMESTAMP AS last_seen_at,
+                   $run AS last_run_id, 1 AS seen_count
+        ) AS excluded
+        ON r.url_key = excluded.url_key
+        WHEN MATCHED THEN UPDATE SET
+            url = excluded.url, reason = excluded.reason, detail = excluded.detail,
+            last_seen_at = excluded.last_seen_at,
+            seen_count = r.seen_count + CASE WHEN r.last_run_id = $run THEN 0 ELSE 1 END,
+            last_run_id = excluded.last_run_id
+        WHEN NOT MATCHED THEN INSERT BY NAME
+        """,
+        {
+            "keys": keys,
+            "urls": [redact(pages[key].url) for key in keys],
+            "source": source_name,
+            "reasons": [pages[key].reason for key in keys],
+            "details": [redact(pages[key].detail) for key in keys],
+            "seen": seen,
+            "run": run_id,
+        },
+    )
 
 
-def known_rejections(db: Database, urls: Iterable[str]) -> dict[str, str]:
+def known_rejections(db: Store, urls: Iterable[str]) -> dict[str, str]:
     """Map each URL already recorded as not an article to the reason it was rejected.
 
     Args:
@@ -132,7 +147,7 @@ def known_rejections(db: Database, urls: Iterable[str]) -> dict[str, str]:
         ``{url: reason}`` for the URLs whose canonical form is in ``rejected_pages``.
     """
     keys = {url: canonical_url_key(url) for url in urls}
-    if not keys or not db.path.exists():
+    if not keys or not db.exists():
         return {}
     with db.connect() as connection:
         rows = connection.execute(

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import duckdb
 
@@ -57,6 +57,39 @@ _NEWER_STORAGE = re.compile(
 # then the version string of the DuckDB that created the file (32 bytes, NUL-padded).
 _HEADER_MAGIC = slice(8, 12)
 _HEADER_CREATOR = slice(52, 84)
+
+
+_T = TypeVar("_T")
+
+
+class Store(Protocol):
+    """Where newswatch's tables are: one DuckDB file (:class:`Database`) or a DuckLake
+    (:class:`storage.lake.Lake`). Every function of ``storage`` takes either: the SQL is
+    written once, in statements both accept (no ``ON CONFLICT``, no ``INSERT OR REPLACE``:
+    a lake has no keys; ``MERGE INTO`` instead).
+    """
+
+    def connect(
+        self, read_only: bool = False, *, write_dir: Path | None = None
+    ) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A connection whose default database holds newswatch's tables; closed on exit."""
+        ...
+
+    def write(self, body: Callable[[duckdb.DuckDBPyConnection], _T]) -> _T:
+        """Run ``body`` in one transaction: all of it is stored or none.
+
+        ``body`` may run more than once (a lake retries a commit that conflicts with
+        another writer's), so it must only write through the connection it is given.
+        """
+        ...
+
+    def exists(self) -> bool:
+        """Whether there may be anything stored yet (readers return nothing when not)."""
+        ...
+
+    def describe(self) -> str:
+        """Where the data is, for messages and run summaries (never a credential)."""
+        ...
 
 
 class StorageError(RuntimeError):
@@ -140,6 +173,19 @@ class Database:
                 connection.execute("ROLLBACK")
                 raise
             connection.execute("COMMIT")
+
+    def write(self, body: Callable[[duckdb.DuckDBPyConnection], _T]) -> _T:
+        """Run ``body`` in one transaction (see :meth:`Store.write`); a file has one writer, so once."""
+        with self.transaction() as connection:
+            return body(connection)
+
+    def exists(self) -> bool:
+        """Whether the file exists."""
+        return self.path.exists()
+
+    def describe(self) -> str:
+        """The file's path."""
+        return str(self.path)
 
     def schema_version(self) -> int:
         """The schema version recorded in the file (0 for a new file)."""

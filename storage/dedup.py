@@ -377,7 +377,14 @@ def _insert_edges(
         ),
     )
     connection.register("new_edges", new_edges)
-    connection.execute("INSERT INTO near_copies SELECT * FROM new_edges ON CONFLICT DO NOTHING")
+    # MERGE, not ON CONFLICT DO NOTHING: a lake has no key (edges are unique in the batch).
+    connection.execute(
+        """
+        MERGE INTO near_copies AS stored USING new_edges AS edge
+        ON stored.article_id = edge.article_id AND stored.other_id = edge.other_id
+        WHEN NOT MATCHED THEN INSERT BY NAME
+        """
+    )
 
 
 def _components(connection: duckdb.DuckDBPyConnection, ids: set[str]) -> dict[str, set[str]]:

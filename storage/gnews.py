@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
-from storage.database import Database
+from storage.database import Store
 
 PENDING = "pending"
 DECODED = "decoded"
@@ -74,10 +75,29 @@ _COLUMNS = (
 )
 
 
-def stored_links(db: Database, ids: Iterable[str]) -> dict[str, GoogleLink]:
+_LINK_SCHEMA = pa.schema(
+    [
+        ("gnews_id", pa.string()),
+        ("link", pa.string()),
+        ("source_name", pa.string()),
+        ("status", pa.string()),
+        ("publisher_url", pa.string()),
+        ("article_id", pa.string()),
+        ("feed_only_id", pa.string()),
+        ("attempts", pa.int32()),
+        ("last_error", pa.string()),
+        ("entry", pa.string()),
+        ("first_seen_at", pa.timestamp("us")),
+        ("last_attempt_at", pa.timestamp("us")),
+        ("decoded_at", pa.timestamp("us")),
+    ]
+)
+
+
+def stored_links(db: Store, ids: Iterable[str]) -> dict[str, GoogleLink]:
     """The stored state of the given Google News ids (those never seen are absent)."""
     wanted = sorted(set(ids))
-    if not wanted or not db.path.exists():
+    if not wanted or not db.exists():
         return {}
     with db.connect() as connection:
         rows = connection.execute(
@@ -88,10 +108,10 @@ def stored_links(db: Database, ids: Iterable[str]) -> dict[str, GoogleLink]:
     return {row[0]: _link(row) for row in rows}
 
 
-def links_to_retry(db: Database, source_names: Sequence[str]) -> list[GoogleLink]:
+def links_to_retry(db: Store, source_names: Sequence[str]) -> list[GoogleLink]:
     """Links of these sources still standing in as feed-only records: undecoded, or decoded
     but whose article could not be stored yet."""
-    if not source_names or not db.path.exists():
+    if not source_names or not db.exists():
         return []
     with db.connect() as connection:
         rows = connection.execute(
@@ -112,39 +132,48 @@ def save_links(
     """
     if not links:
         return
-    latest = {link.gnews_id: link for link in links}
-    for link in latest.values():
-        connection.execute(
-            f"""
-            INSERT INTO google_news_links ({", ".join(_COLUMNS)})
-            VALUES ({", ".join("?" for _ in _COLUMNS)})
-            ON CONFLICT (gnews_id) DO UPDATE SET
-                status = excluded.status,
-                publisher_url = excluded.publisher_url,
-                article_id = excluded.article_id,
-                feed_only_id = excluded.feed_only_id,
-                attempts = excluded.attempts,
-                last_error = excluded.last_error,
-                entry = coalesce(excluded.entry, google_news_links.entry),
-                last_attempt_at = excluded.last_attempt_at,
-                decoded_at = excluded.decoded_at
-            """,
-            [
-                link.gnews_id,
-                link.link,
-                link.source_name,
-                link.status,
-                link.publisher_url,
-                link.article_id,
-                link.feed_only_id,
-                link.attempts,
-                link.last_error,
-                json.dumps(link.entry, ensure_ascii=False, default=str) if link.entry else None,
-                _naive(link.first_seen_at or seen),
-                _naive(link.last_attempt_at),
-                _naive(link.decoded_at),
+    latest = list({link.gnews_id: link for link in links}.values())
+    batch = pa.table(
+        {
+            "gnews_id": [link.gnews_id for link in latest],
+            "link": [link.link for link in latest],
+            "source_name": [link.source_name for link in latest],
+            "status": [link.status for link in latest],
+            "publisher_url": [link.publisher_url for link in latest],
+            "article_id": [link.article_id for link in latest],
+            "feed_only_id": [link.feed_only_id for link in latest],
+            "attempts": [link.attempts for link in latest],
+            "last_error": [link.last_error for link in latest],
+            "entry": [
+                json.dumps(link.entry, ensure_ascii=False, default=str) if link.entry else None
+                for link in latest
             ],
-        )
+            "first_seen_at": [_naive(link.first_seen_at or seen) for link in latest],
+            "last_attempt_at": [_naive(link.last_attempt_at) for link in latest],
+            "decoded_at": [_naive(link.decoded_at) for link in latest],
+        },
+        schema=_LINK_SCHEMA,
+    )
+    connection.register("new_google_links", batch)
+    # MERGE, not ON CONFLICT: a lake has no primary key.
+    connection.execute(
+        """
+        MERGE INTO google_news_links AS stored
+        USING (SELECT * REPLACE (entry::JSON AS entry) FROM new_google_links) AS excluded
+        ON stored.gnews_id = excluded.gnews_id
+        WHEN MATCHED THEN UPDATE SET
+            status = excluded.status,
+            publisher_url = excluded.publisher_url,
+            article_id = excluded.article_id,
+            feed_only_id = excluded.feed_only_id,
+            attempts = excluded.attempts,
+            last_error = excluded.last_error,
+            entry = coalesce(excluded.entry, stored.entry),
+            last_attempt_at = excluded.last_attempt_at,
+            decoded_at = excluded.decoded_at
+        WHEN NOT MATCHED THEN INSERT BY NAME
+        """
+    )
 
 
 def _link(row: tuple[Any, ...]) -> GoogleLink:

@@ -5,36 +5,37 @@ several machines write into at once: DuckDB's own lakehouse format, with the cat
 PostgreSQL (many writers on many machines; a local DuckDB file serves one writer) and
 the data as Parquet files on S3-compatible storage or in a shared folder.
 
-What this module does so far (groundwork of issue [10]):
+A :class:`Lake` is a :class:`storage.database.Store` like the file: every function of
+``storage`` (articles, sources, runs, near-copies, stories, raw and rejected pages,
+boilerplate memory, backfill progress, queries, reports, exports) takes either, with the
+same SQL. Statements are the ones both accept: a lake has no primary keys, unique
+constraints or indexes, so upserts are ``MERGE INTO`` (never ``ON CONFLICT`` or
+``INSERT OR REPLACE``), and a ``DELETE`` has no ``RETURNING``.
 
 - :class:`Lake` opens a private in-memory DuckDB with automatic extension download off,
   loads ``ducklake``, ``postgres_scanner`` and ``httpfs`` from their wheels
   (:mod:`storage.extensions`), gives the credentials to DuckDB as temporary secrets (never
-  inside a connection string, so no error message can quote them), and attaches the lake.
+  inside a connection string, so no error message can quote them), and attaches the lake;
+  the attached lake is kept for the process and each connection is a cursor on it.
 - :func:`lake_schema` derives the lake's tables, views and comments from
   :mod:`storage.schema` by running its migrations in a throw-away in-memory database and
-  reading the result back: the SQL of the schema is written once. DuckLake has no
-  primary keys, unique constraints or indexes, so those are left out; NOT NULL and
-  literal defaults are kept.
-- :meth:`Lake.upsert_articles` upserts a batch with ``MERGE INTO`` on the article id,
-  with the same rules as the file (:func:`storage.articles.save_batch`): new articles
-  are inserted, changed ones rewritten, unchanged ones only get their last-seen
-  bookkeeping, and the same batch twice changes nothing.
+  reading the result back: the SQL of the schema is written once. Keys and indexes are
+  left out; NOT NULL and literal defaults are kept.
+- :meth:`Lake.write` runs one transaction (a source's batch with its state, near-copies
+  and stories; a run's ledger row) and runs it again when its commit conflicts.
 - Readers (``connect(read_only=True)``) see whole commits and can look back;
+  :meth:`Lake.publish` marks a finished run's snapshot and :meth:`Lake.published` reads
+  the lake as of it (what `newswatch query`, `report`, `export` and `sources` open);
   :meth:`Lake.publish_file` copies one snapshot into a plain newswatch DuckDB file;
   :meth:`Lake.maintain` compacts small files and expires old snapshots.
 
 Exactly once across processes: without a unique key, two processes merging the same new
 article at the same time would each find it missing and both insert it (seen here).
-Every upsert therefore also updates the ``articles`` row of the lake's ``write_guards``
-table in its transaction; two concurrent upserts then touch the same row, DuckLake
-aborts the later commit as a conflict, and it is retried (with back-off) against the
-rows the first one committed. Upserts of articles are serialised at commit only: the
-batches are prepared in parallel.
-
-Not yet here: the pipeline writing to a lake (the near-copy index, stories, sources,
-runs), migrations of an existing lake beyond adding tables and columns, and commands or
-flows that call the readers, the publication and the maintenance.
+Every write transaction therefore also updates the ``articles`` row of the lake's
+``write_guards`` table; two concurrent writes then touch the same row, DuckLake aborts
+the later commit as a conflict, and it runs again (with back-off) against the rows the
+first one committed. Writes are serialised at commit only: fetching and extracting, the
+bulk of a run, happen in parallel.
 """
 
 from __future__ import annotations
@@ -44,33 +45,40 @@ import functools
 import os
 import random
 import re
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
-from extractors.article import Article
-from storage.articles import ARTICLE_COLUMNS, CONTENT_COLUMNS, article_rows
 from storage.database import StorageError
 from storage.extensions import NO_AUTOMATIC_EXTENSIONS, load_extensions
 from storage.schema import MIGRATIONS, SCHEMA_VERSION
 
 GUARD_TABLE = "write_guards"
+# A lake opened at the last published run (Lake.published); publications are the snapshots
+# newswatch commits with this author and message.
+PUBLISHED = "published"
+_AUTHOR = "newswatch"
+_PUBLISH_MESSAGE = "publish"
+_T = TypeVar("_T")
+# Attached lakes kept for the process (see Lake.connect), by settings, alias, mode and pid.
+_ATTACHED: dict[tuple[object, ...], duckdb.DuckDBPyConnection] = {}
+_ATTACHED_LOCK = threading.Lock()
 _GUARD_COMMENTS = {
     None: (
-        "Lake only: one row per table whose upserts must not interleave. Each upsert of "
-        "articles updates its row in the same transaction, so two concurrent upserts "
-        "conflict and the later is retried against the first one's rows (a lake has no "
-        "unique keys)."
+        "Lake only: every write transaction of the pipeline updates the row 'articles' in "
+        "the same transaction, so two concurrent writes conflict and the later is retried "
+        "against the first one's rows (a lake has no unique keys)."
     ),
     "name": "The guarded table (articles).",
-    "commits": "Upserts committed into the table through this guard.",
-    "last_run_id": "runs.run_id of the last upsert.",
-    "updated_at": "UTC time of the last upsert.",
+    "commits": "Write transactions committed through this guard.",
+    "updated_at": "UTC time of the last write.",
 }
 _CONFLICT = re.compile(r"conflict", re.IGNORECASE)
 # Creating the schema while another process does: a commit conflict, or (when the other
@@ -281,23 +289,11 @@ def lake_schema() -> LakeSchema:
         (
             LakeColumn("name", "VARCHAR", True, None, _GUARD_COMMENTS["name"]),
             LakeColumn("commits", "BIGINT", True, None, _GUARD_COMMENTS["commits"]),
-            LakeColumn("last_run_id", "VARCHAR", False, None, _GUARD_COMMENTS["last_run_id"]),
             LakeColumn("updated_at", "TIMESTAMP", False, None, _GUARD_COMMENTS["updated_at"]),
         ),
         _GUARD_COMMENTS[None],
     )
     return LakeSchema(SCHEMA_VERSION, (*tables, guard), views)
-
-
-@dataclass(frozen=True)
-class UpsertResult:
-    """What one upsert did, by article id, and how many tries its commit took."""
-
-    new_ids: list[str] = field(default_factory=list)
-    updated_ids: list[str] = field(default_factory=list)
-    touched_ids: list[str] = field(default_factory=list)
-    unchanged_ids: list[str] = field(default_factory=list)
-    attempts: int = 0
 
 
 @dataclass(frozen=True)
@@ -328,11 +324,16 @@ class Lake:
         alias: the name the lake is attached as in each connection.
     """
 
-    def __init__(self, settings: LakeSettings, alias: str = "lake") -> None:
+    def __init__(
+        self, settings: LakeSettings, alias: str = "lake", *, at: int | str | None = None
+    ) -> None:
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", alias):
             raise ValueError(f"lake alias must be a plain lower-case name, not {alias!r}")
+        if at is not None and at != PUBLISHED and not isinstance(at, int):
+            raise ValueError(f"at is a snapshot id or {PUBLISHED!r}, not {at!r}")
         self.settings = settings
         self.alias = alias
+        self.at = at
 
     def __repr__(self) -> str:
         return f"Lake({self.describe()!r})"
@@ -341,91 +342,192 @@ class Lake:
         """Catalog and data path, without credentials (for messages and logs)."""
         catalog = self.settings.catalog
         where = catalog.describe() if isinstance(catalog, PostgresCatalog) else str(catalog)
-        return f"{where} data {self.settings.data_path}"
+        return f"lake {where} data {self.settings.data_path}"
+
+    def exists(self) -> bool:
+        """Always True: a writer creates the tables, a reader says when there are none."""
+        return True
+
+    def published(self) -> Lake:
+        """This lake as analysts' commands read it: as of the last published run (see :meth:`publish`)."""
+        return Lake(self.settings, self.alias, at=PUBLISHED)
 
     @contextmanager
-    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(
+        self, read_only: bool = False, *, write_dir: Path | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection with the lake attached (as :attr:`alias`, the default database).
 
         A writer's connection brings the lake's schema up to date first. A reader's
-        (``read_only``) writes nothing: it sees whole committed snapshots only, and
-        earlier ones with ``AT (VERSION => n)``.
+        (``read_only``) writes nothing and reaches no file but the lake's data (and
+        ``write_dir``, for an export): it sees whole committed snapshots only, and earlier
+        ones with ``AT (VERSION => n)``; a lake opened ``at`` a snapshot (or at the last
+        published run) sees that snapshot.
+
+        The attached lake is kept for the process (attaching costs about 0.6 s: loading
+        the extensions, a catalog round trip); each ``connect`` is a cursor on it, which
+        begins every transaction at the latest snapshot.
 
         Raises:
             ExtensionMissingError: an extension wheel is not installed.
             LakeError: the catalog or the data path cannot be reached (the message names
                 them without credentials), or a reader finds no newswatch tables.
         """
-        connection = duckdb.connect(":memory:", config=dict(NO_AUTOMATIC_EXTENSIONS))
+        if self.at is not None or write_dir is not None:
+            instance = self._open(read_only=True, write_dir=write_dir)
+            try:
+                yield instance
+            finally:
+                instance.close()
+            return
+        cursor = self._instance(read_only).cursor()
+        try:
+            cursor.execute(f"USE {self.alias}")
+            yield cursor
+        finally:
+            cursor.close()
+
+    def write(self, body: Callable[[duckdb.DuckDBPyConnection], _T]) -> _T:
+        """Run ``body`` in one transaction, again from the start when the commit conflicts.
+
+        A lake has no unique keys, so what keeps every key once (``MERGE INTO`` against the
+        rows a transaction sees) is that writes do not interleave: every write transaction
+        also updates the ``write_guards`` row; two concurrent ones then conflict, DuckLake
+        aborts the later commit, and it runs again (with jittered back-off) against the
+        rows the first one committed.
+
+        Raises:
+            LakeConflictError: still conflicting after ``settings.max_attempts`` tries.
+            LakeError: the transaction failed for another reason.
+        """
+        for attempt in range(1, self.settings.max_attempts + 1):
+            with self.connect() as connection:
+                try:
+                    connection.execute("BEGIN TRANSACTION")
+                    result = body(connection)
+                    connection.execute(
+                        f"UPDATE {GUARD_TABLE} SET commits = commits + 1, updated_at = ? "
+                        "WHERE name = 'articles'",
+                        [datetime.now(UTC).replace(tzinfo=None)],
+                    )
+                    connection.execute("COMMIT")
+                    return result
+                except duckdb.Error as error:
+                    _rollback_quietly(connection)
+                    if not _CONFLICT.search(str(error)):
+                        raise
+                    if attempt == self.settings.max_attempts:
+                        raise LakeConflictError(
+                            f"a write into {self.describe()} still conflicted after {attempt} "
+                            f"tries: {_line(error)}"
+                        ) from None
+                except BaseException:
+                    _rollback_quietly(connection)
+                    raise
+            # Back off (with jitter, so the losers do not collide again in step).
+            time.sleep(min(2.0, 0.05 * 1.6**attempt) * (0.5 + random.random()))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def publish(self, run_id: str | None) -> int:
+        """Mark the lake's current state as a published run: what analysts' commands read.
+
+        Runs commit source by source; a reader that opens :meth:`published` sees the
+        lake as of the last publication, so never half a run. Records ``published_at`` and
+        ``published_run_id`` in ``schema_info`` (as the file's analytics copy does) in a
+        snapshot with the commit message ``publish``.
+
+        Returns:
+            The snapshot id of the publication.
+        """
+        published_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def stamp(connection: duckdb.DuckDBPyConnection) -> None:
+            connection.execute(
+                """
+                MERGE INTO schema_info AS info
+                USING (SELECT unnest(?) AS key, unnest(?) AS value) AS stamp
+                ON info.key = stamp.key
+                WHEN MATCHED THEN UPDATE SET value = stamp.value
+                WHEN NOT MATCHED THEN INSERT BY NAME
+                """,
+                [["published_at", "published_run_id"], [published_at, run_id or ""]],
+            )
+            connection.execute(
+                f"CALL {self.alias}.set_commit_message(?, ?)", [_AUTHOR, _PUBLISH_MESSAGE]
+            )
+
+        self.write(stamp)
+        with self.connect(read_only=True) as connection:
+            snapshot = _published_snapshot(connection, self.alias)
+        return snapshot or 0
+
+    def _instance(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        def key(mode: bool) -> tuple[object, ...]:
+            return (self.settings, self.alias, mode, os.getpid())
+
+        local = isinstance(self.settings.catalog, Path)
+        with _ATTACHED_LOCK:
+            if local:
+                # A local catalog file can be attached once per process ("Unique file
+                # handle conflict", seen here): a reader shares this process's writer
+                # attachment, and a writer replaces a reader's.
+                if read_only and key(False) in _ATTACHED:
+                    return _ATTACHED[key(False)]
+                if not read_only and key(True) in _ATTACHED:
+                    with contextlib.suppress(duckdb.Error):
+                        _ATTACHED.pop(key(True)).close()
+            instance = _ATTACHED.get(key(read_only))
+            if instance is None:
+                instance = self._open(read_only)
+                _ATTACHED[key(read_only)] = instance
+        return instance
+
+    def _open(self, read_only: bool, write_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+        """A private in-memory DuckDB with the lake attached, its schema checked or brought up to date."""
+        connection = duckdb.connect(
+            ":memory:",
+            config={**NO_AUTOMATIC_EXTENSIONS, "python_enable_replacements": False},
+        )
         try:
             # No progress bar: DuckDB draws one on stdout for statements over 2 s (seen in
             # a worker's output), which is noise in a pipeline's output and logs.
             connection.execute("SET enable_progress_bar = false")
-            self._attach(connection, read_only)
+            connection.execute("SET GLOBAL TimeZone = 'UTC'")
+            self._prepare(connection)
+            snapshot = self._snapshot_to_read(connection) if self.at is not None else None
+            self._attach(connection, read_only, snapshot)
             if read_only:
                 self._check_schema(connection)
+                self._harden(connection, write_dir)
             else:
                 self._ensure_schema(connection)
-            yield connection
-        finally:
+        except BaseException:
             connection.close()
+            raise
+        return connection
 
-    def upsert_articles(
-        self,
-        connection: duckdb.DuckDBPyConnection,
-        articles: Sequence[Article],
-        *,
-        run_id: str,
-        seen_at: datetime,
-    ) -> UpsertResult:
-        """Upsert a batch of articles on their id, retrying commits that conflict.
-
-        The rules are the file's (:func:`storage.articles.save_batch`): a new id is
-        inserted; a stored article whose content hash changed is rewritten (and its
-        ``content_updated_at`` set); an unchanged one only gets ``last_seen_at``,
-        ``last_run_id`` and ``seen_count`` moved on, once per run. The same batch twice
-        leaves the same rows. A repeated id keeps its first occurrence.
-
-        Args:
-            connection: a connection from :meth:`connect`.
-            articles: the batch.
-            run_id: the run writing it.
-            seen_at: the run's clock.
-
-        Raises:
-            LakeConflictError: still conflicting after ``settings.max_attempts`` tries.
-        """
-        batch = list({article.id: article for article in reversed(articles)}.values())[::-1]
-        if not batch:
-            return UpsertResult()
-        rows = article_rows(batch, run_id, seen_at)
-        connection.register("newswatch_batch", rows)
+    def _snapshot_to_read(self, connection: duckdb.DuckDBPyConnection) -> int | None:
+        """The snapshot a lake opened ``at`` reads: the given one, or the last publication's."""
+        if isinstance(self.at, int):
+            return self.at
+        self._attach(connection, True, None)
         try:
-            for attempt in range(1, self.settings.max_attempts + 1):
-                try:
-                    connection.execute("BEGIN TRANSACTION")
-                    result = self._upsert_once(connection, batch, run_id, seen_at)
-                    connection.execute("COMMIT")
-                    return replace(result, attempts=attempt)
-                except duckdb.TransactionException as error:
-                    _rollback_quietly(connection)
-                    if not _CONFLICT.search(str(error)):
-                        raise LakeError(
-                            f"upsert into {self.describe()} failed: {_line(error)}"
-                        ) from None
-                    if attempt == self.settings.max_attempts:
-                        raise LakeConflictError(
-                            f"upsert of {len(batch)} articles into {self.describe()} still "
-                            f"conflicted after {attempt} tries: {_line(error)}"
-                        ) from None
-                    # Back off (with jitter, so the losers do not collide again in step).
-                    time.sleep(min(2.0, 0.05 * 1.6**attempt) * (0.5 + random.random()))
-                except BaseException:
-                    _rollback_quietly(connection)
-                    raise
+            return _published_snapshot(connection, self.alias)
         finally:
-            connection.unregister("newswatch_batch")
-        raise AssertionError("unreachable")  # pragma: no cover
+            connection.execute("USE memory")
+            connection.execute(f"DETACH {self.alias}")
+
+    def _harden(self, connection: duckdb.DuckDBPyConnection, write_dir: Path | None) -> None:
+        """A reader reaches the lake's data (and an export's folder) and no other file."""
+        allowed = [self.settings.data_path]
+        if write_dir is not None:
+            # As the file's export (storage.database): the folder itself and what is below it.
+            directory = str(Path(write_dir).resolve())
+            connection.execute("SET allowed_paths = ?", [[directory]])
+            allowed.append(directory + os.sep)
+        connection.execute("SET allowed_directories = ?", [allowed])
+        connection.execute("SET enable_external_access = false")
+        connection.execute("SET lock_configuration = true")
 
     def maintain(
         self,
@@ -440,9 +542,10 @@ class Lake:
         flushes inlined rows to Parquet, merges adjacent small files, expires snapshots
         older than ``keep_snapshots`` (time travel before that stops working), and deletes
         files that were unused for longer than ``keep_unused_files`` (a reader still
-        scanning them must have finished by then). Meant for a scheduled maintenance run,
-        one at a time; it has not yet been tried with writers committing meanwhile (a
-        step may then conflict and fail: run it again).
+        scanning them must have finished by then). The last published run's snapshot is
+        never expired: the reading commands read the lake as of it. Meant for a scheduled
+        maintenance run, one at a time; a writer whose commit conflicts with a merge is
+        retried (:meth:`write`), a merge that conflicts fails: run it again.
 
         Args:
             connection: a writer's connection from :meth:`connect`.
@@ -453,9 +556,18 @@ class Lake:
         lake = _text(self.alias)
         connection.execute(f"CALL ducklake_flush_inlined_data({lake})").fetchall()
         connection.execute(f"CALL ducklake_merge_adjacent_files({lake})").fetchall()
+        cutoff = datetime.now(UTC) - keep_snapshots
+        published = _published_snapshot(connection, self.alias)
+        if published is not None:
+            row = connection.execute(
+                f"SELECT snapshot_time FROM {self.alias}.snapshots() WHERE snapshot_id = ?",
+                [published],
+            ).fetchone()
+            if row is not None:
+                cutoff = min(cutoff, row[0])
         expired = connection.execute(
             f"CALL ducklake_expire_snapshots({lake}, older_than => ?::TIMESTAMPTZ)",
-            [datetime.now(UTC) - keep_snapshots],
+            [cutoff],
         ).fetchall()
         deleted = connection.execute(
             f"CALL ducklake_cleanup_old_files({lake}, older_than => ?::TIMESTAMPTZ)",
@@ -468,17 +580,26 @@ class Lake:
             files_deleted=len(deleted),
         )
 
-    def publish_file(self, connection: duckdb.DuckDBPyConnection, target: Path) -> LakePublication:
-        """Copy the lake's latest snapshot into a plain newswatch DuckDB file, atomically.
+    def publish_file(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        target: Path,
+        snapshot: int | None = None,
+    ) -> LakePublication:
+        """Copy one snapshot of the lake into a plain newswatch DuckDB file, atomically.
 
         For tools that cannot attach a lake: the file has the file schema (keys, indexes,
-        every comment) and opens like an analytics copy, read-only. Every table is read
-        from one snapshot; ``schema_info`` records which (``published_lake_snapshot``). A
-        key the lake holds twice fails the copy and leaves ``target`` as it was.
+        every comment) and opens like an analytics copy, read-only (by DuckDB 1.5, and by
+        2.0, which reads 1.5 files). Every table is read from one snapshot; ``schema_info``
+        records which (``published_lake_snapshot``) and the run it shows
+        (``published_run_id``). A key the lake holds twice fails the copy and leaves
+        ``target`` as it was.
 
         Args:
             connection: a writer's connection from :meth:`connect`.
             target: the file to create or replace.
+            snapshot: the snapshot to copy; by default the last published run's (the
+                latest before the first publication), what the reading commands show.
 
         Raises:
             LakeError: the copy failed; ``target`` is unchanged.
@@ -497,18 +618,26 @@ class Lake:
             connection.execute(f"ATTACH {_text(str(temporary))} AS {alias}")
             try:
                 connection.execute("BEGIN TRANSACTION")
-                row = connection.execute(
-                    f"SELECT max(snapshot_id) FROM {self.alias}.snapshots()"
-                ).fetchone()
-                snapshot = int(row[0]) if row and row[0] is not None else 0
+                if snapshot is None:
+                    snapshot = _published_snapshot(connection, self.alias)
+                if snapshot is None:
+                    row = connection.execute(
+                        f"SELECT max(snapshot_id) FROM {self.alias}.snapshots()"
+                    ).fetchone()
+                    snapshot = int(row[0]) if row and row[0] is not None else 0
+                at = f"AT (VERSION => {int(snapshot)})"
                 for table in lake_schema().tables:
                     if table.name in (GUARD_TABLE, "schema_info"):
                         continue
                     name = _name(table.name)
                     connection.execute(
                         f"INSERT INTO {alias}.main.{name} BY NAME "
-                        f"SELECT * FROM {self.alias}.main.{name}"
+                        f"SELECT * FROM {self.alias}.main.{name} {at}"
                     )
+                run_row = connection.execute(
+                    f"SELECT value FROM {self.alias}.main.schema_info {at} "
+                    "WHERE key = 'published_run_id'"
+                ).fetchone()
                 articles_row = connection.execute(
                     f"SELECT count(*) FROM {alias}.main.articles"
                 ).fetchone()
@@ -518,6 +647,7 @@ class Lake:
                     [
                         ["published_at", published_at.strftime("%Y-%m-%dT%H:%M:%SZ")],
                         ["published_lake_snapshot", str(snapshot)],
+                        ["published_run_id", str(run_row[0]) if run_row else ""],
                     ],
                 )
                 connection.execute("COMMIT")
@@ -544,66 +674,8 @@ class Lake:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def _upsert_once(
-        self,
-        connection: duckdb.DuckDBPyConnection,
-        batch: Sequence[Article],
-        run_id: str,
-        seen_at: datetime,
-    ) -> UpsertResult:
-        ids = [article.id for article in batch]
-        stored = {
-            row[0]: (row[1], row[2])
-            for row in connection.execute(
-                "SELECT id, content_hash, last_run_id FROM articles WHERE id IN (SELECT unnest(?))",
-                [ids],
-            ).fetchall()
-        }
-        result = UpsertResult()
-        for article in batch:
-            if article.id not in stored:
-                result.new_ids.append(article.id)
-            elif stored[article.id][0] != article.content_hash:
-                result.updated_ids.append(article.id)
-            elif stored[article.id][1] != run_id:
-                result.touched_ids.append(article.id)
-            else:
-                result.unchanged_ids.append(article.id)
-        if len(result.unchanged_ids) == len(batch):
-            return result  # nothing to write: no snapshot, nothing to conflict with
-        # DuckLake's MERGE takes one UPDATE action: what changes is chosen per column.
-        changed = "stored.content_hash IS DISTINCT FROM incoming.content_hash"
-        content = ", ".join(
-            f"{column} = CASE WHEN {changed} THEN incoming.{column} ELSE stored.{column} END"
-            for column in CONTENT_COLUMNS
-        )
-        columns = ", ".join(ARTICLE_COLUMNS)
-        connection.execute(
-            f"""
-            MERGE INTO articles AS stored
-            USING (SELECT {columns} FROM newswatch_batch) AS incoming
-            ON stored.id = incoming.id
-            WHEN MATCHED AND ({changed} OR stored.last_run_id <> incoming.last_run_id)
-            THEN UPDATE SET {content},
-                content_updated_at = CASE WHEN {changed} THEN incoming.last_seen_at
-                    ELSE stored.content_updated_at END,
-                last_seen_at = incoming.last_seen_at,
-                last_run_id = incoming.last_run_id,
-                seen_count = stored.seen_count
-                    + CASE WHEN stored.last_run_id = incoming.last_run_id THEN 0 ELSE 1 END
-            WHEN NOT MATCHED THEN INSERT BY NAME
-            """
-        )
-        connection.execute(
-            f"""
-            UPDATE {GUARD_TABLE} SET commits = commits + 1, last_run_id = ?, updated_at = ?
-            WHERE name = 'articles'
-            """,
-            [run_id, _naive_utc(seen_at)],
-        )
-        return result
-
-    def _attach(self, connection: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+    def _prepare(self, connection: duckdb.DuckDBPyConnection) -> None:
+        """Load the extensions the lake needs and give DuckDB its credentials."""
         settings = self.settings
         catalog = settings.catalog
         remote_data = settings.data_path.startswith("s3://")
@@ -613,7 +685,6 @@ class Lake:
         if remote_data:
             names.append("httpfs")
         load_extensions(connection, names)
-        hidden = [value for value in self._credentials() if value]
         try:
             # Temporary secrets live in this in-memory DuckDB only; DuckDB redacts them
             # in duckdb_secrets(), and no connection string carries them.
@@ -625,13 +696,28 @@ class Lake:
                     + (f", PASSWORD {_text(catalog.password)}" if catalog.password else "")
                     + ")"
                 )
-                target = f"ducklake:postgres:dbname={catalog.dbname}"
-            else:
-                target = f"ducklake:{catalog}"
             if remote_data:
                 connection.execute(_s3_secret(settings.s3 or S3Storage()))
-            options = "READ_ONLY" if read_only else f"DATA_PATH {_text(settings.data_path)}"
-            attach = f"ATTACH {_text(target)} AS {self.alias} ({options})"
+        except duckdb.Error as error:
+            hidden = [value for value in self._credentials() if value]
+            raise LakeError(
+                f"cannot attach the lake {self.describe()}: {_scrub(_line(error), hidden)}"
+            ) from None
+
+    def _attach(
+        self, connection: duckdb.DuckDBPyConnection, read_only: bool, snapshot: int | None
+    ) -> None:
+        settings = self.settings
+        catalog = settings.catalog
+        if isinstance(catalog, PostgresCatalog):
+            target = f"ducklake:postgres:dbname={catalog.dbname}"
+        else:
+            target = f"ducklake:{catalog}"
+        options = "READ_ONLY" if read_only else f"DATA_PATH {_text(settings.data_path)}"
+        if snapshot is not None:
+            options += f", SNAPSHOT_VERSION {int(snapshot)}"
+        attach = f"ATTACH {_text(target)} AS {self.alias} ({options})"
+        try:
             for attempt in range(1, self.settings.max_attempts + 1):
                 try:
                     connection.execute(attach)
@@ -647,6 +733,7 @@ class Lake:
                     time.sleep(0.1 * attempt * (0.5 + random.random()))
             connection.execute(f"USE {self.alias}")
         except duckdb.Error as error:
+            hidden = [value for value in self._credentials() if value]
             raise LakeError(
                 f"cannot attach the lake {self.describe()}: {_scrub(_line(error), hidden)}"
             ) from None
@@ -664,11 +751,11 @@ class Lake:
         version = self._recorded_version(connection, self._existing_columns(connection))
         if version == 0:
             raise LakeError(
-                f"lake {self.describe()} has no newswatch tables yet: run a writer first"
+                f"{self.describe()} has no newswatch tables yet: run `newswatch run` first"
             )
         if version > lake_schema().version:
             raise LakeError(
-                f"lake {self.describe()} has schema version {version}, newer than this "
+                f"{self.describe()} has schema version {version}, newer than this "
                 f"newswatch understands ({lake_schema().version}); upgrade newswatch"
             )
 
@@ -680,7 +767,7 @@ class Lake:
             version = self._recorded_version(connection, existing)
             if version > schema.version:
                 raise LakeError(
-                    f"lake {self.describe()} has schema version {version}, newer than this "
+                    f"{self.describe()} has schema version {version}, newer than this "
                     f"newswatch understands ({schema.version}); upgrade newswatch"
                 )
             if version == schema.version and GUARD_TABLE in existing:
@@ -690,9 +777,7 @@ class Lake:
                 for statement in schema.create_statements(existing):
                     connection.execute(statement)
                 if GUARD_TABLE not in existing:
-                    connection.execute(
-                        f"INSERT INTO {GUARD_TABLE} VALUES ('articles', 0, NULL, NULL)"
-                    )
+                    connection.execute(f"INSERT INTO {GUARD_TABLE} VALUES ('articles', 0, NULL)")
                 connection.execute("DELETE FROM schema_info WHERE key = 'schema_version'")
                 connection.execute(
                     "INSERT INTO schema_info VALUES ('schema_version', ?)", [str(schema.version)]
@@ -734,6 +819,24 @@ class Lake:
             "SELECT max(value::INTEGER) FROM schema_info WHERE key = 'schema_version'"
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
+
+
+def _published_snapshot(connection: duckdb.DuckDBPyConnection, alias: str) -> int | None:
+    """The snapshot of the last publication in an attached lake, or None before the first."""
+    row = connection.execute(
+        f"SELECT max(snapshot_id) FROM {alias}.snapshots() WHERE author = ? AND commit_message = ?",
+        [_AUTHOR, _PUBLISH_MESSAGE],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def release_attached() -> None:
+    """Close the lakes this process keeps attached (tests; a long-lived process that is done)."""
+    with _ATTACHED_LOCK:
+        for connection in _ATTACHED.values():
+            with contextlib.suppress(duckdb.Error):
+                connection.close()
+        _ATTACHED.clear()
 
 
 def _s3_secret(s3: S3Storage) -> str:

@@ -8,7 +8,7 @@ from the block or ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL``.
 
 ```yaml
 storage:
-  backend: file                  # file (default) | ducklake (not wired into the pipeline yet)
+  backend: file                  # file (default) | ducklake
   lake:
     catalog: "postgres:host=db.example port=5432 user=newswatch dbname=newswatch_lake"
     data_path: s3://news-bucket/newswatch/
@@ -68,6 +68,19 @@ class LakeConfig(BaseModel):
         if scheme and not re.match(r"^s3://[^/]+/", value):
             raise ValueError("data_path is s3://bucket/prefix/ (a bucket and a trailing /)")
         return value if value.endswith("/") else value + "/"
+
+    def resolved(self, directory: str) -> LakeConfig:
+        """This block with a relative local catalog file or data folder taken from ``directory``.
+
+        Every path written in a config file is relative to the file (see
+        ``flows.config.load_config``); a Postgres catalog and an ``s3://`` path are kept.
+        """
+        update: dict[str, str] = {}
+        if not self.catalog.startswith("postgres:"):
+            update["catalog"] = str(_resolved(Path(self.catalog), Path(directory)))
+        if not self.data_path.startswith("s3://"):
+            update["data_path"] = str(_resolved(Path(self.data_path), Path(directory))) + "/"
+        return self.model_copy(update=update) if update else self
 
     def settings(self, environ: Mapping[str, str], relative_to: Path | None = None) -> LakeSettings:
         """The lake's settings, with credentials from the environment.

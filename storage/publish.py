@@ -9,6 +9,11 @@ previous copy (``os.replace``: atomic on POSIX). A session that has the
 previous copy open keeps reading its inode undisturbed until it reconnects;
 a new session sees the new copy. Nobody ever sees half a run, and a failed
 copy (disk full) leaves the previous copy as it was.
+
+A lake needs no copy: readers never lock writers out. Publishing a run there marks its
+last snapshot (:meth:`storage.lake.Lake.publish`), and the reading commands read the lake
+as of that snapshot (:meth:`storage.lake.Lake.published`), so they never see half a run
+either.
 """
 
 from __future__ import annotations
@@ -25,7 +30,14 @@ from pathlib import Path
 
 import duckdb
 
-from storage.database import Database, DatabaseDamagedError, StorageError, read_everything
+from storage.database import (
+    Database,
+    DatabaseDamagedError,
+    StorageError,
+    Store,
+    read_everything,
+)
+from storage.lake import Lake
 from storage.processes import is_gone
 
 ANALYTICS_SUFFIX = "-analytics.duckdb"
@@ -42,13 +54,20 @@ class PublishError(StorageError):
 
 @dataclass(frozen=True)
 class Publication:
-    """A published analytics copy."""
+    """A published analytics copy, or a published lake snapshot (``path`` None)."""
 
-    path: Path
+    path: Path | None
     run_id: str | None
     published_at: datetime
     size_bytes: int
     seconds: float
+    snapshot: int | None = None
+
+    def describe(self) -> str:
+        """What was published, in a few words."""
+        if self.path is None:
+            return f"lake snapshot {self.snapshot} ({self.seconds:.2f} s)"
+        return f"{self.path} ({self.size_bytes / 1e6:.1f} MB in {self.seconds:.2f} s)"
 
 
 def analytics_path(db_path: str | Path) -> Path:
@@ -58,17 +77,21 @@ def analytics_path(db_path: str | Path) -> Path:
     return path.with_name(stem + ANALYTICS_SUFFIX)
 
 
-def reader_database(db: Database) -> Database:
+def reader_database(db: Store) -> Store:
     """The database read-only commands should open: the analytics copy when there is one.
 
     Reading the copy never locks the pipeline out; before the first publication
-    (a database filled by hand or by an older newswatch) the file itself is read.
+    (a database filled by hand or by an older newswatch) the file itself is read. A
+    lake is read as of its last published run (the latest snapshot before the first).
     """
+    if isinstance(db, Lake):
+        return db.published()
+    assert isinstance(db, Database)
     copy = analytics_path(db.path)
     return Database(copy) if copy.exists() else db
 
 
-def publish(db: Database, *, run_id: str | None = None, target: Path | None = None) -> Publication:
+def publish(db: Store, *, run_id: str | None = None, target: Path | None = None) -> Publication:
     """Replace the analytics copy of ``db`` with its current contents, atomically.
 
     Args:
@@ -87,6 +110,16 @@ def publish(db: Database, *, run_id: str | None = None, target: Path | None = No
         DatabaseBusyError: another process holds the pipeline's file.
     """
     started = time.perf_counter()
+    if isinstance(db, Lake):
+        if run_id is None:
+            with db.connect(read_only=True) as connection:
+                run_id = _latest_finished_run(connection)
+        published_at = datetime.now(UTC)
+        snapshot = db.publish(run_id)
+        return Publication(
+            None, run_id, published_at, 0, time.perf_counter() - started, snapshot=snapshot
+        )
+    assert isinstance(db, Database)
     target = target or analytics_path(db.path)
     temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     published_at = datetime.now(UTC)

@@ -14,7 +14,7 @@ import duckdb
 
 from extractors.seedformat import dump_seed_document
 from storage.articles import read_records
-from storage.database import Database, StorageError, is_damage
+from storage.database import StorageError, Store, is_damage
 
 # What a query may be: a SELECT (also FROM …, DESCRIBE, SUMMARIZE, SHOW), or an EXPLAIN
 # of one. This only gives clear refusals; what makes a query read-only is the connection
@@ -37,7 +37,7 @@ class QueryResult:
     rows: list[tuple[Any, ...]]
 
 
-def run_query(db: Database, sql: str) -> QueryResult:
+def run_query(db: Store, sql: str) -> QueryResult:
     """Run one read-only SQL statement against the database.
 
     Raises:
@@ -196,7 +196,7 @@ def _write_manifest(out: Path, export_format: str, count: int) -> None:
     temporary.replace(out / EXPORT_MANIFEST)
 
 
-def export_parquet(db: Database, out: Path, overwrite: bool = False) -> int:
+def export_parquet(db: Store, out: Path, overwrite: bool = False) -> int:
     """Write every article as Parquet, Hive-partitioned by publication day.
 
     Partitions are ``published_date=YYYY-MM-DD`` (``unknown`` when the date is
@@ -221,7 +221,7 @@ def export_parquet(db: Database, out: Path, overwrite: bool = False) -> int:
     return count
 
 
-def export_seed(db: Database, out: Path, overwrite: bool = False) -> int:
+def export_seed(db: Store, out: Path, overwrite: bool = False) -> int:
     """Write one seed-format file per article, ``ID.md``. Returns the number written."""
     prepare_output_dir(out, overwrite)
     records = read_records(db)

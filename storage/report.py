@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from storage.database import Database
+from storage.database import Store
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class ReportData:
     publication: dict[str, str]
 
 
-def top_new_stories(db: Database, run_id: str, limit: int = 10) -> list[StoryLine]:
+def top_new_stories(db: Store, run_id: str, limit: int = 10) -> list[StoryLine]:
     """The biggest titled on-topic stories a run added articles to, hottest first."""
     with db.connect(read_only=True) as connection:
         return _stories(
@@ -86,7 +86,7 @@ def top_new_stories(db: Database, run_id: str, limit: int = 10) -> list[StoryLin
         )
 
 
-def report_data(db: Database, days: int = 60, stories: int = 8, providers: int = 15) -> ReportData:
+def report_data(db: Store, days: int = 60, stories: int = 8, providers: int = 15) -> ReportData:
     """The report's figures over the ``days`` before the newest article.
 
     Args:

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from extractors.urls import redact, redact_data
-from storage.database import Database
+from storage.database import Store
 from storage.processes import is_gone, process_start
 
 
@@ -39,7 +39,7 @@ class RunTotals:
 
 
 def start_run(
-    db: Database,
+    db: Store,
     *,
     run_id: str,
     flow: str,
@@ -54,28 +54,38 @@ def start_run(
     ``crashed``, with when it was noticed, in the same transaction.
     """
     pid = os.getpid()
-    with db.transaction() as connection:
+    row = {
+        "run_id": run_id,
+        "flow": flow,
+        "started_at": _naive(started_at),
+        "window_since": _naive(window_since),
+        "window_until": _naive(window_until),
+        "config_path": config_path,
+        "pid": pid,
+        "host": socket.gethostname(),
+        "process_start": process_start(pid),
+    }
+
+    def record(connection: duckdb.DuckDBPyConnection) -> None:
         _close_crashed(connection, run_id, datetime.now(UTC))
+        # MERGE, not ON CONFLICT: a lake has no primary key (a retried run keeps its row).
         connection.execute(
             """
-            INSERT INTO runs (run_id, flow, status, started_at, window_since, window_until,
-                              config_path, pid, host, process_start)
-            VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (run_id) DO UPDATE SET status = 'running', started_at = excluded.started_at,
+            MERGE INTO runs USING (
+                SELECT $run_id AS run_id, $flow AS flow, 'running' AS status,
+                       $started_at::TIMESTAMP AS started_at,
+                       $window_since::TIMESTAMP AS window_since,
+                       $window_until::TIMESTAMP AS window_until, $config_path AS config_path,
+                       $pid::INTEGER AS pid, $host AS host, $process_start AS process_start
+            ) AS excluded ON runs.run_id = excluded.run_id
+            WHEN MATCHED THEN UPDATE SET status = 'running', started_at = excluded.started_at,
                 pid = excluded.pid, host = excluded.host, process_start = excluded.process_start
+            WHEN NOT MATCHED THEN INSERT BY NAME
             """,
-            [
-                run_id,
-                flow,
-                _naive(started_at),
-                _naive(window_since),
-                _naive(window_until),
-                config_path,
-                pid,
-                socket.gethostname(),
-                process_start(pid),
-            ],
+            row,
         )
+
+    db.write(record)
 
 
 def _close_crashed(
@@ -118,7 +128,7 @@ def _is_gone(pid: int | None, run_host: str | None, started: str | None, host: s
 
 
 def finish_run(
-    db: Database,
+    db: Store,
     *,
     run_id: str,
     finished_at: datetime,
@@ -126,8 +136,8 @@ def finish_run(
     summary: Mapping[str, Any],
 ) -> None:
     """Record a run's outcome and counts."""
-    with db.transaction() as connection:
-        connection.execute(
+    db.write(
+        lambda connection: connection.execute(
             """
             UPDATE runs SET status = ?, finished_at = ?, sources_total = ?, sources_failed = ?,
                 items_seen = ?, items_new = ?, items_duplicate = ?, items_off_topic = ?,
@@ -149,19 +159,20 @@ def finish_run(
                 run_id,
             ],
         )
+    )
 
 
 def _naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
 
 
-def fail_publication(db: Database, *, run_id: str, error: str) -> None:
+def fail_publication(db: Store, *, run_id: str, error: str) -> None:
     """Record that a finished run's analytics copy could not be published: the run failed.
 
     Its counts stay; ``summary.error`` says what went wrong.
     """
-    with db.transaction() as connection:
-        connection.execute(
+    db.write(
+        lambda connection: connection.execute(
             """
             UPDATE runs SET status = 'failed',
                 summary = json_merge_patch(coalesce(summary, '{}'), ?::JSON)
@@ -169,12 +180,14 @@ def fail_publication(db: Database, *, run_id: str, error: str) -> None:
             """,
             [json.dumps({"error": error}), run_id],
         )
+    )
 
 
-def fail_run(db: Database, *, run_id: str, finished_at: datetime, error: str) -> None:
+def fail_run(db: Store, *, run_id: str, finished_at: datetime, error: str) -> None:
     """Mark a run that crashed as failed, keeping the error for the ledger."""
-    with db.transaction() as connection:
-        connection.execute(
+    db.write(
+        lambda connection: connection.execute(
             "UPDATE runs SET status = 'failed', finished_at = ?, summary = ? WHERE run_id = ? AND status = 'running'",
             [_naive(finished_at), json.dumps({"error": redact(error)}), run_id],
         )
+    )

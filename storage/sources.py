@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from extractors.urls import redact
-from storage.database import Database
+from storage.database import Store
 
 
 @dataclass(frozen=True)
@@ -40,19 +40,29 @@ class SourceUpdate:
 def update_source(
     connection: duckdb.DuckDBPyConnection, update: SourceUpdate, *, run_id: str, at: datetime
 ) -> None:
-    """Upsert a source's row inside the caller's transaction."""
+    """Upsert a source's row inside the caller's transaction.
+
+    ``MERGE INTO``, not ``INSERT … ON CONFLICT``: a lake has no primary key to conflict on.
+    """
     moment = at.astimezone(UTC).replace(tzinfo=None)
     cursor = update.cursor.astimezone(UTC).replace(tzinfo=None) if update.cursor else None
     connection.execute(
         """
-        INSERT INTO sources AS s (name, kind, location, etag, last_modified, body_hash, cursor, last_run_id,
-                                  last_attempt_at, last_success_at, last_error, last_error_at,
-                                  consecutive_failures, items_last_run, new_last_run,
-                                  last_outcome, failed_items_last_run)
-        VALUES ($name, $kind, $location, $etag, $last_modified, $body_hash, $cursor, $run_id,
-                $at, CASE WHEN $ok THEN $at END, $error, CASE WHEN $ok THEN NULL ELSE $at END,
-                CASE WHEN $ok THEN 0 ELSE 1 END, $items, $new, $outcome, $failed_items)
-        ON CONFLICT (name) DO UPDATE SET
+        MERGE INTO sources AS s
+        USING (
+            SELECT $name AS name, $kind AS kind, $location AS location, $etag AS etag,
+                   $last_modified AS last_modified, $body_hash AS body_hash,
+                   $cursor::TIMESTAMP AS cursor, $run_id AS last_run_id,
+                   $at::TIMESTAMP AS last_attempt_at,
+                   CASE WHEN $ok THEN $at::TIMESTAMP END AS last_success_at,
+                   $error AS last_error,
+                   CASE WHEN $ok THEN NULL ELSE $at::TIMESTAMP END AS last_error_at,
+                   CASE WHEN $ok THEN 0 ELSE 1 END AS consecutive_failures,
+                   $items AS items_last_run, $new AS new_last_run, $outcome AS last_outcome,
+                   $failed_items AS failed_items_last_run
+        ) AS excluded
+        ON s.name = excluded.name
+        WHEN MATCHED THEN UPDATE SET
             kind = excluded.kind,
             location = excluded.location,
             etag = CASE WHEN $ok THEN excluded.etag ELSE s.etag END,
@@ -72,6 +82,7 @@ def update_source(
             new_last_run = excluded.new_last_run,
             last_outcome = excluded.last_outcome,
             failed_items_last_run = excluded.failed_items_last_run
+        WHEN NOT MATCHED THEN INSERT BY NAME
         """,
         {
             "name": update.name,
@@ -110,9 +121,9 @@ def update_source(
     )
 
 
-def source_states(db: Database) -> list[dict[str, Any]]:
+def source_states(db: Store) -> list[dict[str, Any]]:
     """Every source's stored state and health, by name."""
-    if not db.path.exists():
+    if not db.exists():
         return []
     with db.connect(read_only=True) as connection:
         cursor = connection.execute("SELECT * FROM sources ORDER BY name")
@@ -139,6 +150,6 @@ def source_states(db: Database) -> list[dict[str, Any]]:
     return states
 
 
-def source_states_by_name(db: Database) -> dict[str, dict[str, Any]]:
+def source_states_by_name(db: Store) -> dict[str, dict[str, Any]]:
     """``source_states`` keyed by source name."""
     return {state["name"]: state for state in source_states(db)}

@@ -100,7 +100,14 @@ def update_stories(
             }
         )
         connection.register("new_links", new_links)
-        connection.execute("INSERT INTO story_links SELECT * FROM new_links ON CONFLICT DO NOTHING")
+        # MERGE, not ON CONFLICT DO NOTHING: a lake has no key (links are unique here).
+        connection.execute(
+            """
+            MERGE INTO story_links AS stored USING new_links AS link
+            ON stored.article_id = link.article_id AND stored.other_id = link.other_id
+            WHEN NOT MATCHED THEN INSERT BY NAME
+            """
+        )
     affected = set(ids) | touched | previous | {node for link in links for node in link[:2]}
     _assign(connection, affected, heat_window_hours)
 

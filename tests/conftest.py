@@ -97,6 +97,32 @@ class NewsSite:
             for item in self.manifest["feeds"][name]["items"]
         ]
 
+    def serve_not_articles_feed(self) -> str:
+        """Serve ``/feeds/odd.xml``: a feed of two pages that are not articles (a tag page
+        linking 30 stories, a "Page not found" served as 200); returns its URL."""
+        links = "".join(
+            f"<li><a href='/news/{n}'>Story number {n} of the day</a></li>" for n in range(30)
+        )
+        self.server.expect_request("/tag/ai").respond_with_data(
+            f"<html><head><title>AI | Tags</title></head><body><ul>{links}</ul></body></html>",
+            content_type="text/html",
+        )
+        self.server.expect_request("/gone").respond_with_data(
+            "<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
+            "<p>Sorry, this page does not exist.</p></body></html>",
+            content_type="text/html",
+        )
+        items = "".join(
+            f"<item><title>{path}</title><link>{self.base}{path}</link></item>"
+            for path in ("/tag/ai", "/gone")
+        )
+        self.server.expect_request("/feeds/odd.xml").respond_with_data(
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>Odd</title>{items}'
+            "</channel></rss>",
+            content_type="application/rss+xml",
+        )
+        return self.url("/feeds/odd.xml")
+
     def write_config(
         self,
         directory: Path,

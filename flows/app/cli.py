@@ -27,7 +27,7 @@ from flows.config import (
     ConfigError,
     load_config,
 )
-from storage.database import Database, StorageError
+from storage.database import Database, StorageError, Store
 
 app = typer.Typer(
     name="newswatch",
@@ -94,44 +94,61 @@ def _load(config_path: str) -> Config:
         raise _fail(str(error)) from None
 
 
-def _database(db: str | None, config_path: str | None) -> Database:
+def _database(db: str | None, config_path: str | None) -> Store:
     """--db, then NEWSWATCH_DB (typer fills ``db`` from it), then the config, then the default.
 
     A ``config_path`` given on the command line must exist, even with --db; without one the
-    default config is used when it exists.
+    default config is used when it exists. A config that stores into a DuckLake gives the
+    lake (and refuses --db).
     """
     if config_path is not None:
-        settings = _load(config_path)
-        return Database(db or settings.storage.db)
+        return _store(_load(config_path), db)
     if db:
         return Database(db)
     if Path(DEFAULT_CONFIG_PATH).exists():
-        return Database(_load(DEFAULT_CONFIG_PATH).storage.db)
+        return _store(_load(DEFAULT_CONFIG_PATH), None)
     return Database(DEFAULT_DB_PATH)
 
 
-def _reader(db: str | None, config_path: str | None) -> Database:
-    """The analytics copy of the database when one was published, else the database itself."""
+def _store(settings: Config, db: str | None) -> Store:
+    """The config's store (its file, or ``db``; or its lake)."""
+    from flows.stages.settings import open_store
+
+    try:
+        return open_store(settings, db)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+
+
+def _db_path(settings: Config, db: str | None) -> str | None:
+    """The ``db_path`` a flow run gets: the file to write, or None for the config's lake."""
+    _store(settings, db)  # refuses --db with a lake
+    return None if settings.storage.backend == "ducklake" else db or settings.storage.db
+
+
+def _reader(db: str | None, config_path: str | None) -> Store:
+    """The analytics copy of the database when one was published, else the database itself
+    (a lake: as of its last published run)."""
     from storage.publish import reader_database
 
     return reader_database(_database(db, config_path))
 
 
-def _check_writable(db_path: str) -> None:
-    """Open the working file for writing once before Prefect starts.
+def _check_writable(store: Store) -> None:
+    """Open the store for writing once before Prefect starts.
 
-    A file another program holds, or a damaged one, is then one line naming the file
-    and the process, instead of a flow run failing with a traceback after the
-    Prefect start-up; nothing is written.
+    A file another program holds, a damaged one, or a lake that cannot be attached is
+    then one line naming it (and the process), instead of a flow run failing with a
+    traceback after the Prefect start-up; nothing is written.
     """
     try:
-        with Database(db_path).connect():
+        with store.connect():
             pass
     except StorageError as error:
         raise _fail(str(error), code=1) from None
     except OSError as error:
         raise _fail(
-            f"cannot create database {db_path}: {error.strerror or error}", code=1
+            f"cannot create database {store.describe()}: {error.strerror or error}", code=1
         ) from None
 
 
@@ -187,12 +204,12 @@ def run(
 ) -> None:
     """Run the daily monitor once now (a Prefect flow run; no server needed)."""
     settings = _load(config)
-    _check_writable(db or settings.storage.db)
+    _check_writable(_store(settings, db))
     _prefect_environment()
     from flows.monitor import daily_monitor
 
     state = daily_monitor(
-        config_path=config, db_path=db or settings.storage.db, refresh=refresh, return_state=True
+        config_path=config, db_path=_db_path(settings, db), refresh=refresh, return_state=True
     )
     _finish_flow(state)
 
@@ -234,7 +251,7 @@ def backfill(
     today = datetime.now(UTC).date()
     if since.date() > today:
         raise _fail(f"--since {since.date()} is in the future (today is {today} UTC)")
-    _check_writable(db or settings.storage.db)
+    _check_writable(_store(settings, db))
     _prefect_environment()
     from flows.monitor import backfill as backfill_flow
 
@@ -243,7 +260,7 @@ def backfill(
         until=until_day,
         sources=source or None,
         config_path=config,
-        db_path=db or settings.storage.db,
+        db_path=_db_path(settings, db),
         refresh=refresh,
         return_state=True,
     )
@@ -280,7 +297,7 @@ def reprocess(
     settings = _load(config)
     _check_sources(config, settings, source)
     _check_range(since.date() if since else None, until.date() if until else None)
-    _check_writable(db or settings.storage.db)
+    _check_writable(_store(settings, db))
     _prefect_environment()
     from flows.monitor import reprocess as reprocess_flow
 
@@ -289,7 +306,7 @@ def reprocess(
         until=until.date() if until else None,
         sources=source or None,
         config_path=config,
-        db_path=db or settings.storage.db,
+        db_path=_db_path(settings, db),
         return_state=True,
     )
     _finish_flow(state)
@@ -339,7 +356,7 @@ def serve(
     from flows.serve import serve_forever
 
     try:
-        serve_forever(settings, config_path=config, db_path=db or settings.storage.db, port=port)
+        serve_forever(settings, config_path=config, db_path=_db_path(settings, db), port=port)
     except RuntimeError as error:
         raise _fail(str(error), code=1) from None
 
@@ -512,7 +529,7 @@ def report(
         raise _fail(f"cannot write {out}: {error}") from None
     typer.echo(
         f"wrote {out}: {data.totals.get('unique_articles')} unique articles, "
-        f"{len(data.stories)} stories, {len(data.sources)} sources (from {database.path})"
+        f"{len(data.stories)} stories, {len(data.sources)} sources (from {database.describe()})"
     )
 
 
@@ -522,16 +539,75 @@ def publish(config: str | None = ReadConfigOption, db: str | None = DbOption) ->
     from storage.publish import publish as publish_copy
 
     database = _database(db, config)
-    if not database.path.exists():
-        raise _fail(f"database {database.path} does not exist yet: run `newswatch run` first")
+    if not database.exists():
+        raise _fail(f"database {database.describe()} does not exist yet: run `newswatch run` first")
     try:
         publication = publish_copy(database)
     except StorageError as error:
         raise _fail(str(error), code=1) from None
-    typer.echo(
-        f"published {publication.path} ({publication.size_bytes / 1e6:.1f} MB "
-        f"in {publication.seconds:.2f} s)"
-    )
+    typer.echo(f"published {publication.describe()}")
+
+
+lake_app = typer.Typer(
+    name="lake",
+    help="Upkeep of a DuckLake (storage.backend: ducklake): compaction, published files.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(lake_app)
+
+
+def _config_lake(config: str) -> Any:
+    from flows.stages.maintenance import config_lake
+
+    try:
+        return config_lake(_load(config), config)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+
+
+@lake_app.command("maintain")
+def lake_maintain(
+    config: str = ConfigOption,
+    keep_snapshot_days: float = typer.Option(
+        7, "--keep-snapshot-days", min=0, help="Time travel keeps working this many days back."
+    ),
+    keep_unused_file_days: float = typer.Option(
+        2, "--keep-unused-file-days", min=0, help="Delete data files unused this many days."
+    ),
+) -> None:
+    """Merge the lake's small files and expire old snapshots (the scheduled flow does this daily)."""
+    from flows.stages.maintenance import maintain_lake
+
+    lake = _config_lake(config)
+    try:
+        report = maintain_lake(
+            lake,
+            keep_snapshot_days=keep_snapshot_days,
+            keep_unused_file_days=keep_unused_file_days,
+        )
+    except StorageError as error:
+        raise _fail(str(error), code=1) from None
+    typer.echo(report.as_text())
+
+
+@lake_app.command("publish-file")
+def lake_publish_file(
+    out: Path = typer.Option(..., "--out", "-o", help="The DuckDB file to (re)write."),
+    snapshot: int | None = typer.Option(
+        None, "--snapshot", help="Lake snapshot to copy (default: the last published run)."
+    ),
+    config: str = ConfigOption,
+) -> None:
+    """Write a plain DuckDB file from the lake, for tools that cannot attach a lake."""
+    from flows.stages.maintenance import publication_text, publish_lake_file
+
+    lake = _config_lake(config)
+    try:
+        publication = publish_lake_file(lake, out, snapshot)
+    except StorageError as error:
+        raise _fail(str(error), code=1) from None
+    typer.echo(publication_text(publication))
 
 
 @app.command()

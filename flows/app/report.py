@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 from pathlib import Path
 
-from storage.database import Database
+from storage.database import Store
 from storage.report import ReportData, report_data
 
 PALETTE = (
@@ -35,11 +35,11 @@ STATUS_COLOURS = {"completed": "#59a14f", "partial": "#edc948", "failed": "#e157
 MAX_TOPICS = 8
 
 
-def write_report(db: Database, out: Path, days: int = 60) -> ReportData:
+def write_report(db: Store, out: Path, days: int = 60) -> ReportData:
     """Read the report's figures from ``db`` and write the page to ``out``."""
     data = report_data(db, days=days)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(data, source=str(db.path)), encoding="utf-8")
+    out.write_text(render_report(data, source=db.describe()), encoding="utf-8")
     return data
 
 

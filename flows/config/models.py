@@ -319,17 +319,15 @@ class StorageConfig(_Model):
     db: Text = DEFAULT_DB_PATH
     # Raw responses of article pages are kept this many days (null: forever) for `reprocess`.
     raw_retention_days: int | None = Field(default=90, ge=0)
-    # Past one machine (issue [10], in progress): the lake's settings (storage/lake_config.py).
+    # file: the one DuckDB file above (the default); ducklake: the lake below, which several
+    # processes and machines write at once (storage/lake_config.py, README "Past one machine").
     backend: Literal["file", "ducklake"] = "file"
     lake: LakeConfig | None = None
 
     @model_validator(mode="after")
     def _backend(self) -> StorageConfig:
-        if self.backend == "ducklake":
-            raise ValueError(
-                "backend: ducklake is not wired into the pipeline yet (storage/lake.py upserts "
-                "articles into a lake; runs still write the file): use backend: file"
-            )
+        if self.backend == "ducklake" and self.lake is None:
+            raise ValueError("backend: ducklake needs a storage.lake block (catalog, data_path)")
         return self
 
 
@@ -338,6 +336,8 @@ class ScheduleConfig(_Model):
 
     cron: Annotated[str, AfterValidator(_cron)] = "0 6 * * *"
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
+    # When `newswatch serve` runs the lake-maintenance flow (a lake config only).
+    maintenance_cron: Annotated[str, AfterValidator(_cron)] = "0 3 * * *"
 
 
 class DedupConfig(_Model):
@@ -540,4 +540,6 @@ def _relative_to(config: Config, directory: str) -> Config:
     storage = config.storage
     if "db" in storage.model_fields_set:
         storage = storage.model_copy(update={"db": resolve(storage.db)})
+    if storage.lake is not None:
+        storage = storage.model_copy(update={"lake": storage.lake.resolved(directory)})
     return config.model_copy(update={"sources": sources, "storage": storage})

@@ -49,7 +49,7 @@ from flows.stages.types import (
 )
 from storage.articles import ArticleBatch, known_articles, published_times, row_problem, save_batch
 from storage.boilerplate import known_rejections, learned_boilerplate
-from storage.database import Database
+from storage.database import Store
 from storage.dedup import DedupSettings
 from storage.gnews import DECODED, GoogleLink
 from storage.raw import RawPage
@@ -62,7 +62,7 @@ FEED_BODY_FOR_ARTICLE_WORDS = 80
 
 
 def mark_known(
-    db: Database,
+    db: Store,
     listings: Sequence[Listing],
     refresh: bool = False,
     window: Window | None = None,
@@ -265,15 +265,15 @@ def _place(batch: SourceBatch, candidate: Candidate, article: Article, window: W
             batch.resolved[candidate.via] = article.id
 
 
-def provider_boilerplate(db: Database) -> dict[str, frozenset[str]]:
+def provider_boilerplate(db: Store) -> dict[str, frozenset[str]]:
     """The lines each provider repeats across its stored articles (empty for a new database)."""
-    if not db.path.exists():
+    if not db.exists():
         return {}
     return learned_boilerplate(db)
 
 
 def store_batches(
-    db: Database,
+    db: Store,
     run_id: str,
     batches: Sequence[SourceBatch],
     now: datetime,

@@ -33,7 +33,7 @@ from flows.fetching.http import FetchedPage, FetchFailure, FetchSettings, Reques
 from flows.stages.listing import entry_from_hint
 from flows.stages.settings import fetch_settings
 from flows.stages.types import Candidate, Listing, Window
-from storage.database import Database
+from storage.database import Store
 from storage.gnews import DECODED, FAILED, PENDING, GoogleLink, links_to_retry, stored_links
 
 logger = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ _FORM_TYPE = "application/x-www-form-urlencoded;charset=UTF-8"
 
 
 def resolve_links(
-    db: Database,
+    db: Store,
     config: Config,
     listings: Sequence[Listing],
     window: Window,
@@ -135,7 +135,7 @@ def resolve_links(
 
 
 def _add_retries(
-    db: Database,
+    db: Store,
     listings: Sequence[Listing],
     found: list[tuple[Listing, int, str]],
 ) -> None:

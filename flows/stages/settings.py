@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, TypeVar
 
 from extractors.relevance import Watch
 from flows.config import Config
 from flows.fetching.http import FetchSettings
+from storage.database import Database, Store
 from storage.dedup import DedupSettings
+from storage.lake import Lake
 
 _Settings = TypeVar("_Settings", FetchSettings, DedupSettings)
 
@@ -26,6 +29,28 @@ def fetch_settings(config: Config) -> FetchSettings:
 def dedup_settings(config: Config) -> DedupSettings:
     """The near-copy and story windows from the config's ``dedup`` section."""
     return _carried(DedupSettings, config.dedup.model_dump())
+
+
+def open_store(config: Config, db_path: str | None = None) -> Store:
+    """Where a run stores: the config's DuckDB file (or ``db_path``), or its DuckLake.
+
+    Args:
+        config: the validated config (``storage.backend`` chooses).
+        db_path: a DuckDB file that overrides ``storage.db`` (``--db``).
+
+    Raises:
+        ValueError: ``db_path`` given for a config that stores into a lake.
+    """
+    storage = config.storage
+    if storage.backend == "ducklake" and storage.lake is not None:
+        if db_path:
+            raise ValueError(
+                f"--db {db_path} names a DuckDB file, but this config stores into a DuckLake "
+                "(storage.backend: ducklake): leave out --db (and NEWSWATCH_DB)"
+            )
+        # Credentials come from the environment, never from the config file.
+        return Lake(storage.lake.settings(os.environ))
+    return Database(db_path or storage.db)
 
 
 def _carried(settings: type[_Settings], values: dict[str, Any]) -> _Settings:

@@ -129,11 +129,12 @@ class RunSummary:
         problems = self._problem_lines()
         if problems:
             lines += ["", *problems]
-        lines += [
-            "",
-            f"database: {self.db_path}",
-            f"analytics copy (open this one): {analytics_path(self.db_path)}",
-        ]
+        lines += ["", f"database: {self.db_path}"]
+        if self.db_path.startswith("lake "):
+            # Lake.describe(): readers attach the lake itself, as of the last published run.
+            lines.append("readers see this run from its publication on (newswatch query …)")
+        else:
+            lines.append(f"analytics copy (open this one): {analytics_path(self.db_path)}")
         # Errors and item failures quote URLs; a feed's password or key must not be shown.
         return redact("\n".join(lines))
 

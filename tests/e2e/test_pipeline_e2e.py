@@ -359,26 +359,7 @@ def test_pages_that_are_not_articles_are_recorded_and_not_fetched_again(
     news_site: NewsSite, tmp_path: Path
 ) -> None:
     base = news_site.base
-    tags = "".join(
-        f"<li><a href='/news/{n}'>Story number {n} of the day</a></li>" for n in range(30)
-    )
-    news_site.server.expect_request("/tag/ai").respond_with_data(
-        f"<html><head><title>AI | Tags</title></head><body><ul>{tags}</ul></body></html>",
-        content_type="text/html",
-    )
-    news_site.server.expect_request("/gone").respond_with_data(
-        "<html><head><title>Page not found</title></head><body><h1>Page not found</h1>"
-        "<p>Sorry, this page does not exist.</p></body></html>",
-        content_type="text/html",
-    )
-    items = "".join(
-        f"<item><title>{path}</title><link>{base}{path}</link></item>"
-        for path in ("/tag/ai", "/gone")
-    )
-    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Odd</title>{items}</channel></rss>'
-    news_site.server.expect_request("/feeds/odd.xml").respond_with_data(
-        feed, content_type="application/rss+xml"
-    )
+    news_site.serve_not_articles_feed()
     config = news_site.write_config(
         tmp_path, [("odd", news_site.url("/feeds/odd.xml"))], folder=None, extra=""
     )

@@ -28,7 +28,10 @@ def test_serve_offers_every_flow_prefect_yaml_deploys_with_the_config_schedule()
     }
 
     declared = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
-    assert set(served) == {deployment["name"] for deployment in declared["deployments"]}
+    # lake-maintenance only for a lake config (below).
+    assert set(served) | {"lake-maintenance"} == {
+        deployment["name"] for deployment in declared["deployments"]
+    }
     assert {name: deployment.flow_name for name, deployment in served.items()} == {
         "daily-monitor": "daily-monitor",
         "backfill": "backfill",
@@ -39,6 +42,26 @@ def test_serve_offers_every_flow_prefect_yaml_deploys_with_the_config_schedule()
     [daily] = served["daily-monitor"].schedules or []
     assert (daily.schedule.cron, daily.schedule.timezone) == ("30 5 * * *", "Europe/Berlin")
     assert not served["backfill"].schedules and not served["reprocess"].schedules
+
+
+def test_serve_maintains_a_lake_on_the_maintenance_schedule() -> None:
+    config = parse_config(
+        "sources:\n  - name: inbox\n    kind: folder\n    path: inbox\n"
+        "schedule:\n  maintenance_cron: '15 2 * * 0'\n"
+        "storage:\n  backend: ducklake\n  lake: {catalog: c.ducklake, data_path: lake}\n",
+        "test.yaml",
+    )
+    served = {
+        deployment.name: deployment
+        for deployment in deployments(config, config_path="lake.yaml", db_path=None)
+    }
+    declared = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
+    assert set(served) == {deployment["name"] for deployment in declared["deployments"]}
+    upkeep = served["lake-maintenance"]
+    assert upkeep.flow_name == "lake-maintenance"
+    assert upkeep.parameters == {"config_path": "lake.yaml"}
+    [schedule] = upkeep.schedules or []
+    assert schedule.schedule.cron == "15 2 * * 0"
 
 
 def test_serve_with_an_invalid_cron_stops_with_one_line_before_any_server(tmp_path: Path) -> None:

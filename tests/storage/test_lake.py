@@ -23,6 +23,7 @@ import pytest
 from extractors.article import Article, build_article
 from extractors.record import Record
 from extractors.relevance import Watch
+from storage.articles import ArticleBatch, StoreResult, save_batch
 from storage.database import Database
 from storage.lake import (
     GUARD_TABLE,
@@ -67,6 +68,11 @@ def lake_settings(postgres: PostgresServer, s3: S3Server, name: str) -> LakeSett
             use_ssl=False,
         ),
     )
+
+
+def store(lake: Lake, articles: list[Article], *, run_id: str, seen_at: datetime) -> StoreResult:
+    """What a run does with a source's batch (storage.articles.save_batch), into the lake."""
+    return save_batch(lake, ArticleBatch(run_id=run_id, seen_at=seen_at, articles=articles))
 
 
 def fresh_name() -> str:
@@ -174,12 +180,10 @@ def test_a_batch_upserted_twice_gives_the_same_rows(
     batch = [make_article(index) for index in range(30)]
     lake = Lake(shared_lake)
     with lake.connect() as connection:
-        first = lake.upsert_articles(connection, batch, run_id="run-1", seen_at=NOW)
+        first = store(lake, batch, run_id="run-1", seen_at=NOW)
         after_first = article_rows(connection)
-        snapshots = connection.execute("SELECT count(*) FROM lake.snapshots()").fetchone()
-        second = lake.upsert_articles(connection, batch, run_id="run-1", seen_at=NOW)
+        second = store(lake, batch, run_id="run-1", seen_at=NOW)
         after_second = article_rows(connection)
-        assert connection.execute("SELECT count(*) FROM lake.snapshots()").fetchone() == snapshots
     assert sorted(first.new_ids) == sorted(article.id for article in batch)
     assert second.new_ids == [] and len(second.unchanged_ids) == 30
     assert after_first == after_second and len(after_first) == 30
@@ -190,15 +194,15 @@ def test_a_batch_upserted_twice_gives_the_same_rows(
     later = NOW + timedelta(days=1)
     changed = [make_article(0, body_version=1), *batch[1:]]
     with lake.connect() as connection:
-        third = lake.upsert_articles(connection, changed, run_id="run-2", seen_at=later)
-        lake.upsert_articles(connection, changed, run_id="run-2", seen_at=later)
+        third = store(lake, changed, run_id="run-2", seen_at=later)
+        store(lake, changed, run_id="run-2", seen_at=later)
         rows = {
             row[0]: row[1:]
             for row in connection.execute(
                 "SELECT id, seen_count, last_run_id, content_updated_at, body, first_run_id FROM articles"
             ).fetchall()
         }
-    assert third.updated_ids == [batch[0].id] and len(third.touched_ids) == 29
+    assert third.updated_ids == [batch[0].id] and len(third.unchanged_ids) == 29
     assert rows[batch[0].id] == (
         2,
         "run-2",
@@ -217,7 +221,8 @@ from pathlib import Path
 from storage.lake import Lake, LakeSettings, PostgresCatalog, S3Storage
 from importlib import import_module
 # This test module, by the name pytest imported it under (it may move between folders).
-make_article = import_module(os.environ["TEST_MODULE"]).make_article
+module = import_module(os.environ["TEST_MODULE"])
+make_article, store = module.make_article, module.store
 spec = json.loads(os.environ["LAKE"])
 settings = LakeSettings(
     catalog=PostgresCatalog(**spec["catalog"]), data_path=spec["data_path"], s3=S3Storage(**spec["s3"])
@@ -226,15 +231,15 @@ indexes = json.loads(sys.argv[1])
 run_id = sys.argv[2]
 go = Path(sys.argv[3])
 lake = Lake(settings)
-attempts = []
 with lake.connect() as connection:
-    while not go.exists():
-        time.sleep(0.01)
-    for start in range(0, len(indexes), 5):
-        batch = [make_article(i) for i in indexes[start:start + 5]]
-        result = lake.upsert_articles(connection, batch, run_id=run_id, seen_at=datetime.now(UTC))
-        attempts.append(result.attempts)
-print(json.dumps(attempts))
+    pass  # attached before the start, as a worker is
+while not go.exists():
+    time.sleep(0.01)
+new = []
+for start in range(0, len(indexes), 5):
+    batch = [make_article(i) for i in indexes[start:start + 5]]
+    new.append(len(store(lake, batch, run_id=run_id, seen_at=datetime.now(UTC)).new_ids))
+print(json.dumps(new))
 """
 
 
@@ -272,7 +277,7 @@ def test_concurrent_processes_store_every_article_exactly_once(
     for process, (_, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr
     assert all(len(stdout.splitlines()) == 1 for stdout, _ in outputs), "nothing else printed"
-    attempts = [attempt for stdout, _ in outputs for attempt in json.loads(stdout)]
+    new = [count for stdout, _ in outputs for count in json.loads(stdout)]
     expected_seen = {
         make_article(index).id: sum(index in plan for plan in plans) for index in range(60)
     }
@@ -281,10 +286,15 @@ def test_concurrent_processes_store_every_article_exactly_once(
         total, distinct = connection.execute(
             "SELECT count(*), count(DISTINCT id) FROM articles"
         ).fetchone() or (0, 0)
+        urls = connection.execute(
+            "SELECT count(*), count(DISTINCT url_key) FROM article_urls"
+        ).fetchone()
+        commits = connection.execute(f"SELECT commits FROM {GUARD_TABLE}").fetchone()
     assert (total, distinct) == (60, 60), "every article exactly once"
+    assert urls == (60, 60), "every URL form exactly once"
     assert dict(rows) == expected_seen, "each process counted once per article"
-    assert len(attempts) == workers * 8
-    print(f"commit attempts per batch: {attempts}")
+    assert len(new) == workers * 8 and sum(new) == 60, "each article new to exactly one batch"
+    assert commits == (workers * 8,), "every batch committed exactly once"
 
 
 ATTACHER = """
@@ -369,9 +379,7 @@ def test_secrets_reach_no_log_no_row_no_catalog_and_no_object(
     lake = Lake(settings)
     caplog.set_level(logging.DEBUG)
     with lake.connect() as connection:
-        lake.upsert_articles(
-            connection, [make_article(n) for n in range(25)], run_id="run-s", seen_at=NOW
-        )
+        store(lake, [make_article(n) for n in range(25)], run_id="run-s", seen_at=NOW)
         stored = json.dumps(
             [
                 connection.execute(f'SELECT * FROM "{table}"').fetchall()
@@ -442,13 +450,19 @@ def test_secrets_reach_no_log_no_row_no_catalog_and_no_object(
 
 
 def test_a_local_catalog_and_data_folder_need_no_server(tmp_path: Path) -> None:
+    from storage.publish import publish
+
     settings = LakeSettings(catalog=tmp_path / "catalog.ducklake", data_path=f"{tmp_path}/data/")
     lake = Lake(settings)
     batch = [make_article(index) for index in range(12)]
-    with lake.connect() as connection:
-        lake.upsert_articles(connection, batch, run_id="r", seen_at=NOW)
-        lake.upsert_articles(connection, batch, run_id="r", seen_at=NOW)
-        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (12,)
+    store(lake, batch, run_id="r", seen_at=NOW)
+    store(lake, batch, run_id="r", seen_at=NOW)
+    # A writer that reads and publishes in the same process: a local catalog file can be
+    # attached only once per process, so its readers share the writer's attachment.
+    assert publish(lake, run_id="r").snapshot
+    with lake.connect(read_only=True) as reader, lake.connect() as writer:
+        assert reader.execute("SELECT count(*) FROM articles").fetchone() == (12,)
+        assert writer.execute("SELECT count(*) FROM articles").fetchone() == (12,)
     assert list((tmp_path / "data").rglob("*.parquet")), "Parquet written to the folder"
 
 
@@ -461,7 +475,7 @@ def test_a_reader_sees_whole_commits_only_and_can_look_back(
     with pytest.raises(LakeError, match="does not exist"), lake.connect(read_only=True):
         pass
     with lake.connect() as writer:
-        lake.upsert_articles(writer, [make_article(n) for n in range(10)], run_id="a", seen_at=NOW)
+        store(lake, [make_article(n) for n in range(10)], run_id="a", seen_at=NOW)
         first = writer.execute("SELECT max(snapshot_id) FROM lake.snapshots()").fetchone()
         with lake.connect(read_only=True) as reader:
             count = "SELECT count(*) FROM articles"
@@ -507,9 +521,9 @@ def test_maintenance_merges_small_files_and_expires_old_snapshots(
     with lake.connect() as connection:
         for run in range(6):
             batch = [make_article(run * 30 + n) for n in range(30)]
-            lake.upsert_articles(connection, batch, run_id=f"r{run}", seen_at=NOW)
-        lake.upsert_articles(
-            connection,
+            store(lake, batch, run_id=f"r{run}", seen_at=NOW)
+        store(
+            lake,
             [make_article(n, body_version=1) for n in range(5)],
             run_id="r6",
             seen_at=NOW,
@@ -540,14 +554,10 @@ def test_a_plain_duckdb_file_published_from_the_lake_opens_like_an_analytics_cop
     lake = Lake(settings)
     target = tmp_path / "lake-analytics.duckdb"
     with lake.connect() as connection:
-        lake.upsert_articles(
-            connection, [make_article(n) for n in range(40)], run_id="p", seen_at=NOW
-        )
+        store(lake, [make_article(n) for n in range(40)], run_id="p", seen_at=NOW)
         first = lake.publish_file(connection, target)
         lake_rows = article_rows(connection)
-        lake.upsert_articles(
-            connection, [make_article(n) for n in range(40, 45)], run_id="q", seen_at=NOW
-        )
+        store(lake, [make_article(n) for n in range(40, 45)], run_id="q", seen_at=NOW)
         second = lake.publish_file(connection, target)
     assert first.articles == 40 and second.articles == 45
     assert second.snapshot_id > first.snapshot_id
@@ -567,3 +577,35 @@ def test_a_plain_duckdb_file_published_from_the_lake_opens_like_an_analytics_cop
     assert copied == lake_rows, "the same rows as in the lake"
     assert comments == (0,)
     assert [p.name for p in tmp_path.iterdir()] == ["lake-analytics.duckdb"], "no temporary left"
+
+
+def test_reading_commands_see_the_lake_as_of_the_last_published_run(
+    postgres_server: PostgresServer, s3_server: S3Server
+) -> None:
+    from storage.publish import publish, reader_database
+    from storage.query import run_query
+
+    settings = lake_settings(postgres_server, s3_server, fresh_name())
+    lake = Lake(settings)
+    store(lake, [make_article(n) for n in range(10)], run_id="a", seen_at=NOW)
+    reader = reader_database(lake)
+    count = "SELECT count(*) FROM articles"
+    # Before the first publication: the latest snapshot.
+    assert run_query(reader, count).rows == [(10,)]
+    published = publish(lake, run_id="a")
+    assert published.path is None and published.snapshot
+    # The next run has stored one source's batch and is not finished: not seen.
+    store(lake, [make_article(n) for n in range(10, 15)], run_id="b", seen_at=NOW)
+    assert run_query(reader, count).rows == [(10,)]
+    assert run_query(
+        reader, "SELECT value FROM schema_info WHERE key = 'published_run_id'"
+    ).rows == [("a",)]
+    with lake.connect(read_only=True) as latest:
+        assert latest.execute(count).fetchone() == (15,)
+    publish(lake, run_id="b")
+    assert run_query(reader, count).rows == [(15,)]
+    # Maintenance that expires every old snapshot keeps the published one readable.
+    store(lake, [make_article(n) for n in range(15, 17)], run_id="c", seen_at=NOW)
+    with lake.connect() as connection:
+        lake.maintain(connection, keep_snapshots=timedelta(0), keep_unused_files=timedelta(0))
+    assert run_query(reader, count).rows == [(15,)]

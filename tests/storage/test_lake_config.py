@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from extractors.article import build_article
 from extractors.record import Record
 from extractors.relevance import Watch
+from storage.articles import ArticleBatch, save_batch
 from storage.lake import Lake, PostgresCatalog
 from storage.lake_config import LakeConfig
 from tests.support.services import PostgresServer, S3Server
@@ -93,16 +94,29 @@ def test_mistakes_are_named_without_echoing_a_password(
         assert "hunter2" not in str(errors)
 
 
-def test_the_pipeline_refuses_the_ducklake_backend_until_it_writes_there() -> None:
-    from flows.config import ConfigError, parse_config
+def test_the_ducklake_backend_needs_a_lake_block_and_takes_paths_from_the_config_file(
+    tmp_path: Path,
+) -> None:
+    from flows.config import ConfigError, load_config, parse_config
+    from flows.stages.settings import open_store
 
     text = (
         "sources:\n  - {name: a, kind: folder, path: x}\n"
-        "storage:\n  backend: ducklake\n  lake: {catalog: c.ducklake, data_path: /d}\n"
+        "storage:\n  backend: ducklake\n  lake: {catalog: c.ducklake, data_path: lake-data}\n"
     )
-    with pytest.raises(ConfigError, match="backend: ducklake is not wired into the pipeline yet"):
-        parse_config(text, "sources.yaml")
-    assert parse_config(text.replace("ducklake\n", "file\n", 1), "sources.yaml").storage.lake
+    with pytest.raises(ConfigError, match=r"backend: ducklake needs a storage\.lake block"):
+        parse_config(text.split("  lake:")[0], "sources.yaml")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "sources.yaml").write_text(text)
+    config = load_config(tmp_path / "conf" / "sources.yaml")
+    lake = open_store(config)
+    assert isinstance(lake, Lake)
+    assert lake.settings.catalog == tmp_path / "conf" / "c.ducklake"
+    assert lake.settings.data_path == f"{tmp_path}/conf/lake-data/"
+    with pytest.raises(ValueError, match=r"--db x\.duckdb names a DuckDB file, but this config"):
+        open_store(config, "x.duckdb")
+    file_config = parse_config(text.replace("ducklake\n", "file\n", 1), "sources.yaml")
+    assert not isinstance(open_store(file_config), Lake)
 
 
 def test_a_config_block_attaches_the_lake(
@@ -138,8 +152,8 @@ def test_a_config_block_attaches_the_lake(
         for n in range(15)
     ]
     lake = Lake(settings)
+    result = save_batch(lake, ArticleBatch(run_id="cfg", seen_at=now, articles=articles))
     with lake.connect() as connection:
-        result = lake.upsert_articles(connection, articles, run_id="cfg", seen_at=now)
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (15,)
     assert len(result.new_ids) == 15
     assert s3_server.keys(bucket), "Parquet written to the bucket"
