@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import duckdb
 import pyarrow as pa
 
-from storage.database import Database
+from storage.database import Store
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,13 @@ class Verdict:
     topics: tuple[str, ...]
 
 
-def stored_texts(db: Database, after: str = "", limit: int = 1000) -> list[StoredText]:
+def stored_texts(db: Store, after: str = "", limit: int = 1000) -> list[StoredText]:
     """Up to ``limit`` stored articles in id order, starting after the id ``after``.
 
     Paging by id keeps memory flat on a large database and lets the caller write
     each page's verdicts before it reads the next.
     """
-    if not db.path.exists():
+    if not db.exists():
         return []
     with db.connect(read_only=True) as connection:
         rows = connection.execute(
@@ -65,7 +66,7 @@ def stored_texts(db: Database, after: str = "", limit: int = 1000) -> list[Store
     ]
 
 
-def save_verdicts(db: Database, verdicts: Sequence[Verdict]) -> int:
+def save_verdicts(db: Store, verdicts: Sequence[Verdict]) -> int:
     """Write new verdicts (``on_topic``, ``relevance_reason``, ``topics``) in one transaction.
 
     Returns:
@@ -89,9 +90,9 @@ def save_verdicts(db: Database, verdicts: Sequence[Verdict]) -> int:
             ]
         ),
     )
-    with db.connect() as connection:
+
+    def update(connection: duckdb.DuckDBPyConnection) -> int:
         connection.register("verdicts", table)
-        connection.execute("BEGIN")
         try:
             updated = connection.execute(
                 """
@@ -103,10 +104,8 @@ def save_verdicts(db: Database, verdicts: Sequence[Verdict]) -> int:
                 WHERE articles.id = verdicts.id
                 """
             ).fetchone()
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
         finally:
             connection.unregister("verdicts")
-    return int(updated[0]) if updated else 0
+        return int(updated[0]) if updated else 0
+
+    return db.write(update)

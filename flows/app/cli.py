@@ -325,10 +325,10 @@ def reclassify(config: str = ConfigOption, db: str | None = DbOption) -> None:
     from storage.publish import publish as publish_copy
 
     settings = _load(config)
-    database = Database(db or settings.storage.db)
-    if not database.path.exists():
-        raise _fail(f"database {database.path} does not exist yet: run `newswatch run` first")
-    _check_writable(str(database.path))
+    database = _store(settings, db)
+    if not database.exists():
+        raise _fail(f"database {database.describe()} does not exist yet: run `newswatch run` first")
+    _check_writable(database)
     try:
         done = reclassify_stored(database, watch_from_config(settings))
         if done.changed:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from extractors.record import Record
 from extractors.relevance import Watch, classify
-from storage.database import Database
+from storage.database import Store
 from storage.relevance import StoredText, Verdict, save_verdicts, stored_texts
 
 # Articles read, judged and written per transaction: memory stays flat on a large
@@ -37,7 +37,7 @@ class Reclassified:
     now_off_topic: int = 0
 
 
-def reclassify(db: Database, watch: Watch, page_size: int = PAGE_SIZE) -> Reclassified:
+def reclassify(db: Store, watch: Watch, page_size: int = PAGE_SIZE) -> Reclassified:
     """Judge every stored article against ``watch`` and store the verdicts that changed.
 
     Only rows whose ``on_topic``, ``relevance_reason`` or ``topics`` differ are
