@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from flows.fetching.http import FetchedPage, FetchSettings, fetch_all
@@ -23,13 +21,12 @@ def test_server_never_sees_more_than_the_per_host_limit(per_host: int, overall: 
         settings = FetchSettings(
             allow_private_addresses=True, per_host_concurrency=per_host, concurrency=overall
         )
-        started = time.monotonic()
         results = fetch_all(urls, settings)
-        wall = time.monotonic() - started
     assert all(isinstance(result, FetchedPage) for result in results)
     assert web.total_requests == 80 + 4  # every page once, plus robots.txt per host
     # Never more than the limit at any host, and the limit is actually used (the test can fail
     # both ways: a broken limiter exceeds it, a serialising one never reaches it).
     assert web.max_in_flight_per_host == per_host
     assert web.max_global_in_flight <= overall
-    assert wall < web.busy_seconds / min(overall, 4 * per_host) * 2.5
+    # No wall-clock bound: it flaked on a loaded 2-core machine, and the peaks above already
+    # prove the requests overlap; bench/bench_fetch.py measures the speed.
