@@ -171,8 +171,7 @@ def build_article(
             provider=Provider(record.provider.name, registered_domain(web_url))
         )
     verdict = classify(record, watch)
-    if input_kind != "seed" or not record.topics:
-        record = record.with_changes(topics=verdict.topics)
+    record = record.with_changes(topics=kept_topics(input_kind, record.topics, verdict.topics))
     if input_kind != "seed" or not record.quality:
         record = record.with_changes(quality=quality_score(record, removed_lines=len(removed)))
     return Article(
@@ -219,6 +218,17 @@ def _clean(
     if not record.excerpt or _excerpt_from_removed(record.excerpt, result.removed):
         changes["excerpt"] = make_excerpt(list(result.paragraphs), result.title or record.title)
     return record.with_changes(**changes), result.removed, learnable_line_keys(paragraphs)
+
+
+def kept_topics(input_kind: str, own: tuple[str, ...], judged: tuple[str, ...]) -> tuple[str, ...]:
+    """The topics an article is stored with: a seed-format file's own are the user's.
+
+    Args:
+        input_kind: how the article came in (``seed``, ``html``, ``text`` …).
+        own: the topics the input itself declared.
+        judged: the topics the watch found.
+    """
+    return own if input_kind == "seed" and own else judged
 
 
 def _with_lifted_provider(known: Provider, lifted: Provider) -> Provider:

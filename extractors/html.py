@@ -28,6 +28,7 @@ from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
 from extractors.text import (
     LIST_ITEM,
+    LIST_MARKER,
     MAX_EXCERPT_CHARS,
     SENTENCE_END,
     join_paragraphs,
@@ -149,7 +150,6 @@ _BRANDING_XPATH = (
 _COPYRIGHT_HOLDER = re.compile(
     r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*([^.|,\n]{3,60})", re.I
 )
-_BULLET = re.compile(r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+")
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ")
 # In order of preference: the most specific type wins when a page lists several.
 _ARTICLE_TYPES = (
@@ -935,7 +935,7 @@ def _is_link_list(tree: lxml.html.HtmlElement, paragraphs: list[str], words: int
     in_links = sum(
         len(paragraph.split())
         for paragraph in paragraphs
-        if _squash(_BULLET.sub("", paragraph, count=1)) in anchors
+        if _squash(LIST_MARKER.sub("", paragraph, count=1)) in anchors
     )
     return in_links * 2 >= words or _article_prose_words(paragraphs) < PROSE_MIN_WORDS
 

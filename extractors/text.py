@@ -18,8 +18,11 @@ MAX_EXCERPT_CHARS = 300
 # ‹…› (Swiss), „…” (Polish).
 _CLOSERS = "\"'”’“»«›‹)\\]"
 SENTENCE_END = re.compile(rf"[.!?…;]\s*[{_CLOSERS}]*\s*$|[.!?…]\s*[{_CLOSERS}]+\s*$")
-# A list item: a bullet or "1." / "2)", then its text.
-LIST_ITEM = re.compile(r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+\S")
+# A list item's marker: a bullet or "1." / "2)" and the space after it.
+_LIST_MARKER = r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+"
+LIST_MARKER = re.compile(_LIST_MARKER)
+# A list item: its marker, then its text.
+LIST_ITEM = re.compile(_LIST_MARKER + r"\S")
 # What a title does not end with (it is not a sentence or a clause).
 _SENTENCE_END = re.compile(rf"[.!?…:;,]\s*[{_CLOSERS}]?$")
 _INNER_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-ZÀ-Ý]")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from extractors.article import kept_topics
 from extractors.record import Record
 from extractors.relevance import Watch, classify
 from storage.database import Store
@@ -61,8 +62,7 @@ def _verdict(stored: StoredText, watch: Watch) -> Verdict | None:
     """The new verdict, or ``None`` when it is what is stored."""
     record = Record(title=stored.title, excerpt=stored.excerpt, body=stored.body)
     judged = classify(record, watch)
-    # As when the article was built: a seed-format file's own topics are the user's.
-    topics = stored.topics if stored.input_kind == "seed" and stored.topics else judged.topics
+    topics = kept_topics(stored.input_kind, stored.topics, judged.topics)
     if (judged.on_topic, judged.reason, topics) == (
         stored.on_topic,
         stored.relevance_reason,
