@@ -1,5 +1,9 @@
 """End to end: `newswatch run` into a DuckLake (throw-away Postgres catalog, moto S3) gives
-what the same run gives in a DuckDB file, and every reading command works on the lake."""
+what the same run gives in a DuckDB file, and every reading command works on the lake.
+
+The default run keeps one run into the lake, the reading commands and the upkeep commands; the
+backfill/reprocess, two-process and killed-run cases take ~10 s each and run with `pytest -m slow`
+(the default suite's budget is 5 minutes)."""
 
 from __future__ import annotations
 
@@ -253,6 +257,7 @@ def test_every_reading_command_works_on_the_lake_as_on_the_file(
     assert published.exit_code == 0 and "published lake snapshot" in published.output
 
 
+@pytest.mark.slow
 def test_a_backfill_and_a_reprocess_into_a_lake_match_the_file(
     news_site: NewsSite,
     tmp_path: Path,
@@ -347,6 +352,7 @@ def test_lake_upkeep_commands_and_the_maintenance_flow(
     assert refused.exit_code == 2 and "not a lake" in refused.output
 
 
+@pytest.mark.slow
 def test_two_processes_running_shards_of_the_sources_into_one_lake_match_one_file_run(
     news_site: NewsSite,
     tmp_path: Path,
@@ -432,6 +438,7 @@ def test_two_processes_running_shards_of_the_sources_into_one_lake_match_one_fil
         assert in_lake[table] == in_file[table], f"{table} differs between the shards and one run"
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_way_leaves_a_crashed_row_and_a_rerun_completes_exactly(
     news_site: NewsSite,
     tmp_path: Path,
