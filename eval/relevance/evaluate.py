@@ -9,8 +9,9 @@ language and per negative group, then lists the misses of the new score:
 * ``score``: the watch in ``seeds/sources.yaml`` (relevance score and threshold).
 
 Usage: ``python eval/relevance/evaluate.py [--config PATH] [--misses tune|held|all|none]
-[--frame GROUP]``; ``--frame`` scores with the watch's ``frame`` set to that match_all
-group (see ``extractors.relevance.Watch``), which sources.yaml cannot set yet.
+[--frame GROUP|none]``; ``--frame`` scores with the watch's ``frame`` (see
+``extractors.relevance.Watch``) set to another match_all group, or to none, in place of
+the config's ``watch.frame``: the control for what the frame changes.
 """
 
 from __future__ import annotations
@@ -189,11 +190,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "seeds" / "sources.yaml"))
     parser.add_argument("--misses", choices=("tune", "held", "all", "none"), default="all")
-    parser.add_argument("--frame", metavar="GROUP", help="score with this frame group")
+    parser.add_argument(
+        "--frame", metavar="GROUP", help="score with this frame group ('none': without one)"
+    )
     args = parser.parse_args(argv)
     items = load_items()
     scored = watch_from_config(load_config(args.config))
-    if args.frame:
+    if args.frame == "none":
+        scored = dataclasses.replace(scored, frame=None)
+    elif args.frame:
         if args.frame not in scored.match_all:
             parser.error(f"--frame {args.frame}: not a match_all group of {args.config}")
         scored = dataclasses.replace(scored, frame=args.frame)

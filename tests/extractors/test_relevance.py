@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -615,6 +616,41 @@ def test_config_without_threshold_keeps_the_original_rule() -> None:
     assert watch.threshold is None
     # The original rule: every group somewhere in the headline, no sentence needed.
     assert classify(_record("AI boom. New law on ports."), watch).on_topic
+
+
+def test_config_frame_reaches_the_watch_and_changes_the_score() -> None:
+    # The framed record of the test above, judged by a watch read from YAML: the frame
+    # written in the config is the one that stops the lede's decay.
+    text = _CONFIG.format(threshold=0.4).replace(
+        "  match_all:", "  frame: governance\n  match_all:"
+    )
+    framed = watch_from_config(parse_config(text, "w.yaml"))
+    unframed = watch_from_config(parse_config(_CONFIG.format(threshold=0.4), "w.yaml"))
+    record = _record(
+        "New law on data brokers",
+        body="The text runs to 80 pages. The law also covers AI used by brokers.",
+    )
+
+    assert framed.frame == "governance"
+    assert unframed.frame is None
+    assert score_record(record, framed)[0] > score_record(record, unframed)[0]
+    assert classify(record, framed).on_topic
+    assert not classify(record, unframed).on_topic
+
+
+def test_default_config_frames_the_watch_by_its_governance_group() -> None:
+    watch = _default_watch()
+    # US export-control coverage whose headline holds the rule and whose lede names AI
+    # in its second sentence (the development set's entity-list story, paraphrased).
+    record = _record(
+        "US imposes export restrictions on Chinese tech firms",
+        body="The Commerce Department added 80 companies to its list on Tuesday. "
+        "Officials said 11 of the firms under the new export restrictions work on AI.",
+    )
+
+    assert watch.frame == "governance"
+    assert classify(record, watch).on_topic
+    assert not classify(record, dataclasses.replace(watch, frame=None)).on_topic
 
 
 @pytest.mark.parametrize("threshold", ["1.5", "-0.1", "high"])
