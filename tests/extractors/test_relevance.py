@@ -679,6 +679,34 @@ def test_normalize_explain_shows_score_and_evidence(tmp_path: Path) -> None:
     assert "lede: The new law on AI takes effect in May." in result.output
 
 
+def test_a_compound_head_needs_a_first_part_of_three_letters() -> None:
+    assert _matches(["**wet"], "de stikstofwet, de AI-wet en de wet") == [
+        "stikstofwet",
+        "wet",
+        "wet",
+    ]
+    # Polish "nawet" (even) ends in the letters of Dutch "wet".
+    assert _matches(["**wet"], "nawet") == []
+
+
+def test_sentences_go_on_after_an_abbreviation() -> None:
+    assert split_sentences(
+        "Sales of AI chips by Nvidia Corp. and its peers fall. On Oct. 30, Biden signed it. "
+        "Komisję ds. sztucznej inteligencji. Am 13. Juli 2022 verhängte sie ein Bußgeld."
+    ) == [
+        "Sales of AI chips by Nvidia Corp. and its peers fall.",
+        "On Oct. 30, Biden signed it.",
+        "Komisję ds. sztucznej inteligencji.",
+        "Am 13. Juli 2022 verhängte sie ein Bußgeld.",
+    ]
+    # A sentence that ends in a number is still a sentence; a line break always ends one.
+    assert split_sentences("The vote was 52 to 48. The bill passes.\nand a new line") == [
+        "The vote was 52 to 48.",
+        "The bill passes.",
+        "and a new line",
+    ]
+
+
 def test_leading_double_wildcard_matches_the_end_of_a_compound() -> None:
     assert _matches(["**behörde**"], "Die Datenschutzbehörde und die Behörden") == [
         "Datenschutzbehörde",
@@ -793,6 +821,18 @@ FAMILY_CASES = [
     ("L'IA devant les tribunaux : les juges hésitent", False),
     # A suit, not the city: "Klagenfurt" is no "Klage".
     ("Klagenfurter Start-up zeigt neue KI-Software", False),
+    # German, Dutch and Swedish write a law, a fine or a ban as the head of a closed
+    # compound: the family's nouns match there too (a leading "**" in the watch).
+    ("Kabinet komt met algoritmewet", True),
+    ("Miljoenenboete voor bedrijf achter gezichtsherkenning", True),
+    ("Rechtszaken tegen makers van AI-chatbots stapelen zich op", True),
+    ("Kabinett beschließt Durchführungsgesetz zur künstlichen Intelligenz", True),
+    ("Produkthaftung gilt künftig auch für KI-Software", True),
+    ("Polisen får miljonböter för ansiktsigenkänning", True),
+    # ... but not where the letters end another word: "eingesetzt" is used, not a law;
+    # Polish "nawet" (even) is no Dutch "wet".
+    ("KI-Software wird in Kliniken eingesetzt", False),
+    ("Nawet start-upy AI toną w pieniądzach", False),
 ]
 
 
