@@ -8,9 +8,13 @@ language and per negative group, then lists the misses of the new score:
   (``baseline_watch.yaml``) under the original any-term-of-every-group rule;
 * ``score``: the watch in ``seeds/sources.yaml`` (relevance score and threshold).
 
+Prints whether issue [8]'s targets are met (``tests/e2e/test_relevance_devset.py`` holds
+the default watch to them).
+
 Usage: ``python eval/relevance/evaluate.py [--config PATH] [--misses tune|held|all|none]
-[--frame GROUP]``; ``--frame`` scores with the watch's ``frame`` set to that match_all
-group (see ``extractors.relevance.Watch``), which sources.yaml cannot set yet.
+[--frame GROUP|none]``; ``--frame`` scores with the watch's ``frame`` (see
+``extractors.relevance.Watch``) set to another match_all group, or to none, in place of
+the config's ``watch.frame``: the control for what the frame changes.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ HERE = Path(__file__).resolve().parent
 DEVSET = HERE / "devset.jsonl"
 BASELINE = HERE / "baseline_watch.yaml"
 NEGATIVE_GROUPS = ("ai-no-gov", "reg-no-ai", "general")
+# Issue [8]'s targets on the development set: (slice, floor for precision and recall).
+TARGETS = (("all", 0.92), ("non-English", 0.88))
 
 
 @dataclass(frozen=True)
@@ -189,11 +195,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", default=str(ROOT / "seeds" / "sources.yaml"))
     parser.add_argument("--misses", choices=("tune", "held", "all", "none"), default="all")
-    parser.add_argument("--frame", metavar="GROUP", help="score with this frame group")
+    parser.add_argument(
+        "--frame", metavar="GROUP", help="score with this frame group ('none': without one)"
+    )
     args = parser.parse_args(argv)
     items = load_items()
     scored = watch_from_config(load_config(args.config))
-    if args.frame:
+    if args.frame == "none":
+        scored = dataclasses.replace(scored, frame=None)
+    elif args.frame:
         if args.frame not in scored.match_all:
             parser.error(f"--frame {args.frame}: not a match_all group of {args.config}")
         scored = dataclasses.replace(scored, frame=args.frame)
@@ -202,8 +212,30 @@ def main(argv: list[str] | None = None) -> int:
         name: {item.id: classify(item.record(), watch) for item in items}
         for name, watch in watches.items()
     }
-    report(items, verdicts, args.misses)
+    summary = report(items, verdicts, args.misses)
+    for line in target_lines(summary["score"]):
+        print(line)
     return 0
+
+
+def target_lines(figures: dict[str, float | None]) -> list[str]:
+    """Whether the score meets issue [8]'s targets, one line per target, then each
+    language below the non-English floor (reported, not a target of its own)."""
+    lines = ["", "Targets (issue [8]), score watch:"]
+    for label, floor in TARGETS:
+        precision, recall = figures[f"{label}.precision"], figures[f"{label}.recall"]
+        met = precision is not None and recall is not None and min(precision, recall) >= floor
+        lines.append(
+            f"  {label}: precision and recall >= {floor:.2f}: {'met' if met else 'NOT MET'} "
+            f"({_fmt(precision)} / {_fmt(recall)})"
+        )
+    floor = dict(TARGETS)["non-English"]
+    for key, value in figures.items():
+        if key.startswith("lang ") and value is not None and value < floor:
+            label, metric = key.rsplit(".", 1)
+            if metric in ("precision", "recall"):
+                lines.append(f"  below {floor:.2f} in one language: {label} {metric} {value:.3f}")
+    return lines
 
 
 if __name__ == "__main__":

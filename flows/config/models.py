@@ -210,6 +210,11 @@ class WatchConfig(_Model):
     # Relevance score at which an article is on-topic; unset keeps the original
     # any-term-of-every-group rule, so older configs behave as before.
     threshold: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    # The match_all group that says what kind of story the watch wants (the angle,
+    # "governance"): a headline holding one of its strong terms keeps the lede's later
+    # sentences from counting less (extractors.relevance.Watch.frame). Declared after
+    # match_all so that the check below sees the groups.
+    frame: Text | None = None
 
     @field_validator("match_all", "exclude", "topics", "anchors", mode="before")
     @classmethod
@@ -218,6 +223,18 @@ class WatchConfig(_Model):
         if value is None:
             return [] if info.field_name in ("exclude", "anchors") else {}
         return value
+
+    @field_validator("frame")
+    @classmethod
+    def _frame_names_a_group(cls, value: str | None, info: ValidationInfo) -> str | None:
+        groups = info.data.get("match_all")
+        # match_all missing from info.data failed its own check, which is reported.
+        if value is None or groups is None or value in groups:
+            return value
+        names = ", ".join(repr(group) for group in groups) or "none"
+        close = difflib.get_close_matches(value, list(groups), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"{value!r} is not one of the watch's match_all groups ({names}){hint}")
 
 
 class FolderSource(_Model):

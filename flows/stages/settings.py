@@ -70,4 +70,5 @@ def watch_from_config(config: Config) -> Watch:
         topics={label: tuple(terms) for label, terms in config.watch.topics.items()},
         anchors=tuple(config.watch.anchors),
         threshold=config.watch.threshold,
+        frame=config.watch.frame,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -617,6 +618,41 @@ def test_config_without_threshold_keeps_the_original_rule() -> None:
     assert classify(_record("AI boom. New law on ports."), watch).on_topic
 
 
+def test_config_frame_reaches_the_watch_and_changes_the_score() -> None:
+    # The framed record of the test above, judged by a watch read from YAML: the frame
+    # written in the config is the one that stops the lede's decay.
+    text = _CONFIG.format(threshold=0.4).replace(
+        "  match_all:", "  frame: governance\n  match_all:"
+    )
+    framed = watch_from_config(parse_config(text, "w.yaml"))
+    unframed = watch_from_config(parse_config(_CONFIG.format(threshold=0.4), "w.yaml"))
+    record = _record(
+        "New law on data brokers",
+        body="The text runs to 80 pages. The law also covers AI used by brokers.",
+    )
+
+    assert framed.frame == "governance"
+    assert unframed.frame is None
+    assert score_record(record, framed)[0] > score_record(record, unframed)[0]
+    assert classify(record, framed).on_topic
+    assert not classify(record, unframed).on_topic
+
+
+def test_default_config_frames_the_watch_by_its_governance_group() -> None:
+    watch = _default_watch()
+    # US export-control coverage whose headline holds the rule and whose lede names AI
+    # in its second sentence (the development set's entity-list story, paraphrased).
+    record = _record(
+        "US imposes export restrictions on Chinese tech firms",
+        body="The Commerce Department added 80 companies to its list on Tuesday. "
+        "Officials said 11 of the firms under the new export restrictions work on AI.",
+    )
+
+    assert watch.frame == "governance"
+    assert classify(record, watch).on_topic
+    assert not classify(record, dataclasses.replace(watch, frame=None)).on_topic
+
+
 @pytest.mark.parametrize("threshold", ["1.5", "-0.1", "high"])
 def test_config_refuses_a_threshold_outside_zero_to_one(threshold: str) -> None:
     with pytest.raises(ConfigError) as info:
@@ -641,6 +677,34 @@ def test_normalize_explain_shows_score_and_evidence(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "# relevance: on-topic (score 1.00 >= threshold 0.40)" in result.output
     assert "lede: The new law on AI takes effect in May." in result.output
+
+
+def test_a_compound_head_needs_a_first_part_of_three_letters() -> None:
+    assert _matches(["**wet"], "de stikstofwet, de AI-wet en de wet") == [
+        "stikstofwet",
+        "wet",
+        "wet",
+    ]
+    # Polish "nawet" (even) ends in the letters of Dutch "wet".
+    assert _matches(["**wet"], "nawet") == []
+
+
+def test_sentences_go_on_after_an_abbreviation() -> None:
+    assert split_sentences(
+        "Sales of AI chips by Nvidia Corp. and its peers fall. On Oct. 30, Biden signed it. "
+        "Komisję ds. sztucznej inteligencji. Am 13. Juli 2022 verhängte sie ein Bußgeld."
+    ) == [
+        "Sales of AI chips by Nvidia Corp. and its peers fall.",
+        "On Oct. 30, Biden signed it.",
+        "Komisję ds. sztucznej inteligencji.",
+        "Am 13. Juli 2022 verhängte sie ein Bußgeld.",
+    ]
+    # A sentence that ends in a number is still a sentence; a line break always ends one.
+    assert split_sentences("The vote was 52 to 48. The bill passes.\nand a new line") == [
+        "The vote was 52 to 48.",
+        "The bill passes.",
+        "and a new line",
+    ]
 
 
 def test_leading_double_wildcard_matches_the_end_of_a_compound() -> None:
@@ -757,6 +821,18 @@ FAMILY_CASES = [
     ("L'IA devant les tribunaux : les juges hésitent", False),
     # A suit, not the city: "Klagenfurt" is no "Klage".
     ("Klagenfurter Start-up zeigt neue KI-Software", False),
+    # German, Dutch and Swedish write a law, a fine or a ban as the head of a closed
+    # compound: the family's nouns match there too (a leading "**" in the watch).
+    ("Kabinet komt met algoritmewet", True),
+    ("Miljoenenboete voor bedrijf achter gezichtsherkenning", True),
+    ("Rechtszaken tegen makers van AI-chatbots stapelen zich op", True),
+    ("Kabinett beschließt Durchführungsgesetz zur künstlichen Intelligenz", True),
+    ("Produkthaftung gilt künftig auch für KI-Software", True),
+    ("Polisen får miljonböter för ansiktsigenkänning", True),
+    # ... but not where the letters end another word: "eingesetzt" is used, not a law;
+    # Polish "nawet" (even) is no Dutch "wet".
+    ("KI-Software wird in Kliniken eingesetzt", False),
+    ("Nawet start-upy AI toną w pieniądzach", False),
 ]
 
 

@@ -619,6 +619,52 @@ def test_watch_term_groups() -> None:
     ]
 
 
+_FRAMED_WATCH = """
+watch:
+  name: w
+  threshold: 0.4
+  match_all:
+    subject: [AI]
+    governance: [law]
+  frame: {frame}
+"""
+
+
+def test_watch_frame_names_a_match_all_group() -> None:
+    config = parse_config(_y(_FRAMED_WATCH.format(frame="governance")) + MINIMAL, NAME)
+
+    assert config.watch is not None and config.watch.frame == "governance"
+    assert parse_config(_y(_FRAMED_WATCH.format(frame="null")) + MINIMAL, NAME).watch.frame is None
+
+
+@pytest.mark.parametrize(
+    ("frame", "problem"),
+    [
+        (
+            "governence",
+            "'governence' is not one of the watch's match_all groups ('subject', 'governance'); "
+            "did you mean 'governance'?",
+        ),
+        ("angle", "'angle' is not one of the watch's match_all groups ('subject', 'governance')"),
+        ('""', "must not be empty"),
+        ("[governance]", "expected a string, got a list"),
+    ],
+)
+def test_watch_frame_must_name_a_match_all_group(frame: str, problem: str) -> None:
+    error = _only_error(_y(_FRAMED_WATCH.format(frame=frame)) + MINIMAL)
+
+    assert error == f"seeds/sources.yaml:7: watch.frame: {problem}"
+
+
+def test_watch_frame_without_match_all_groups() -> None:
+    error = _only_error("watch:\n  name: w\n  frame: governance\n" + MINIMAL)
+
+    assert error == (
+        "seeds/sources.yaml:3: watch.frame: 'governance' is not one of the watch's "
+        "match_all groups (none)"
+    )
+
+
 def test_schedule_cron_needs_five_fields() -> None:
     error = _only_error(MINIMAL + 'schedule:\n  cron: "0 6 * *"\n')
     assert error == (
