@@ -149,6 +149,17 @@ class Watch:
         return out
 
     @cached_property
+    def _any_term(self) -> re.Pattern[str]:
+        # Every anchor and group term in one test: most sentences hold none of them, and
+        # one search tells so where one per group and strength would each scan the sentence.
+        terms = [*self.anchors, *(term for terms in self.match_all.values() for term in terms)]
+        return compile_term_test(terms)
+
+    @cached_property
+    def _any_topic_term(self) -> re.Pattern[str]:
+        return compile_term_test([term for terms in self.topics.values() for term in terms])
+
+    @cached_property
     def _anchor_pattern(self) -> re.Pattern[str] | None:
         return compile_term_test(self.anchors) if self.anchors else None
 
@@ -308,9 +319,10 @@ def classify(record: Record, watch: Watch) -> Classification:
     """
     head = f"{record.title}\n{record.excerpt}"
     text = f"{head}\n{record.body}"
+    any_topic = watch._any_topic_term.search(text) is not None
     topics = tuple(
         label
-        for label, (test, pattern) in watch._topic_patterns.items()
+        for label, (test, pattern) in (watch._topic_patterns.items() if any_topic else ())
         if test.search(head)
         or (
             test.search(record.body) is not None
@@ -559,6 +571,8 @@ def _placed_sentences(record: Record, watch: Watch) -> list[_Sentence]:
 
 def _groups(sentence: str, watch: Watch) -> tuple[float, ...]:
     """Each match_all group's strength in the sentence (an anchor meets them all)."""
+    if watch._any_term.search(sentence) is None:
+        return tuple(0.0 for _ in watch._group_strengths)
     if watch._anchor_pattern is not None and watch._anchor_pattern.search(sentence):
         return tuple(1.0 for _ in watch._group_strengths) or (1.0,)
     return tuple(
