@@ -657,6 +657,9 @@ def check_is_article(
         or looks_like_article_url(url)
         or bool(meta.canonical and looks_like_article_url(meta.canonical))
         or _opens_with_page_headline(meta.page_title, paragraphs, headings)
+        # A video's own page ("og:type" video.movie, video.other …) shows one item.
+        or meta.og_type.startswith("video.")
+        or _titled_post(tree, meta.page_title)
         # The page's only heading, named by its title, is the story's headline even when the
         # extraction left it out. Listings title their heading too, but carry one heading
         # per teaser or result, and a listing's address outweighs it.
@@ -807,6 +810,38 @@ def _titled_heading(page_title: str, headings: Sequence[str]) -> bool:
         len(heading.split()) >= PAGE_HEADLINE_MIN_WORDS and _squash(heading) in parts
         for heading in headings
     )
+
+
+def _titled_post(tree: lxml.html.HtmlElement, page_title: str) -> bool:
+    """The title joins the site's ``<h1>`` to a post's heading: one post's page.
+
+    Blogs put their own name in the ``<h1>`` and each post's title in an ``<h2>`` or
+    ``<h3>``; a post's page is titled "Blog name: Post title" or "Post title - Blog name".
+    A section front's title names the site and the section, not a heading of ours.
+    """
+    title = " ".join(page_title.split())
+    folded = title.casefold()
+    subheadings = {
+        _squash(text)
+        for text in (" ".join(e.text_content().split()) for e in tree.iter("h2", "h3"))
+        if len(text.split()) >= PAGE_HEADLINE_MIN_WORDS
+    }
+    if not subheadings:
+        return False
+    for heading in tree.iter("h1"):
+        name = " ".join(heading.text_content().split()).casefold()
+        if not name:
+            continue
+        for separator in (*_TITLE_SEPARATORS, ": "):
+            if folded.startswith(f"{name}{separator}"):
+                rest = title[len(name) + len(separator) :]
+            elif folded.endswith(f"{separator}{name}"):
+                rest = title[: len(title) - len(name) - len(separator)]
+            else:
+                continue
+            if _squash(rest) in subheadings:
+                return True
+    return False
 
 
 def _headings(tree: lxml.html.HtmlElement) -> list[str]:
