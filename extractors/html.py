@@ -669,7 +669,8 @@ def check_is_article(
             and not is_listing_url(url)
         )
     )
-    headline_links = _headline_links(tree)
+    # Only a page without article evidence is read for its links.
+    headline_links = set() if article_page else _headline_links(tree)
     if not article_page and _is_teaser_list(paragraphs, headline_links, _link_texts(tree)):
         raise NotAnArticle(
             "section-front", "short teasers or search snippets, no paragraph of prose"
