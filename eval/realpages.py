@@ -15,6 +15,12 @@ column scores our same record as headline + body (``ours, title + body``): the d
 bodies begin with the headline, which the seed format keeps in ``title``, not in the body. The
 targets and the loss counts are judged on ``ours``, the body alone.
 
+Our time per page is the pipeline's per-page work from bytes to record: ``extract_document`` +
+``build_article`` with the watch of ``seeds/sources.yaml`` (relevance scoring included), the
+same calls ``bench/bench_extract.py`` times; trafilatura's is ``extract`` on the same bytes.
+Here every page runs once, in worker processes beside other work, so the medians are a rough
+view; ``bench/bench_extract.py --realpages N`` measures the ratio (interleaved rounds).
+
 Per dataset it reports the three systems' figures, the pages where ours loses more than 0.05 F1
 to plain trafilatura, empty outputs and rejections (by reason), our time per page against
 trafilatura's, and the ten pages we lose most on, with what was lost: the gold paragraphs (or

@@ -86,6 +86,8 @@ PROSE_MIN_WORDS = 15
 TEASER_LIST_MIN_LINES = 5
 # A page (without article markup) whose list items hold this share of the words is a list.
 LIST_PAGE_ITEM_SHARE = 0.6
+# Han, kana and Thai: written without spaces between words.
+_UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
 # A date this far past the fetch time is a parsing error or a scheduled
 # placeholder, never a publication date.
@@ -629,7 +631,7 @@ def check_is_article(
     secured = meta.free is False
     if words < WALL_MAX_WORDS:
         lowered = page_text.casefold()
-        if meta.free is False or lexicon.PAYWALL.search(lowered):
+        if meta.free is False or _paywall_offer(lowered, paragraphs):
             visible = _article_prose_words(paragraphs)
             if visible < PAYWALL_MIN_ARTICLE_WORDS:
                 raise NotAnArticle(
@@ -655,6 +657,9 @@ def check_is_article(
         or looks_like_article_url(url)
         or bool(meta.canonical and looks_like_article_url(meta.canonical))
         or _opens_with_page_headline(meta.page_title, paragraphs, headings)
+        # A video's own page ("og:type" video.movie, video.other …) shows one item.
+        or meta.og_type.startswith("video.")
+        or _titled_post(tree, meta.page_title)
         # The page's only heading, named by its title, is the story's headline even when the
         # extraction left it out. Listings title their heading too, but carry one heading
         # per teaser or result, and a listing's address outweighs it.
@@ -664,17 +669,44 @@ def check_is_article(
             and not is_listing_url(url)
         )
     )
-    if not article_page and _is_teaser_list(paragraphs, _headline_links(tree)):
+    # Only a page without article evidence is read for its links.
+    headline_links = set() if article_page else _headline_links(tree)
+    if not article_page and _is_teaser_list(paragraphs, headline_links, _link_texts(tree)):
         raise NotAnArticle(
             "section-front", "short teasers or search snippets, no paragraph of prose"
         )
     if not article_page and (is_listing_url(url) or _is_link_list(tree, paragraphs, words)):
         raise NotAnArticle("section-front", "a page of links to articles, not an article")
-    if words < (SHORT_POST_MIN_WORDS if article_page else MIN_ARTICLE_WORDS) and not (
-        declared_article
+    if (
+        not article_page
+        and words < MIN_ARTICLE_WORDS
+        and any(_squash(paragraph) in headline_links for paragraph in paragraphs)
     ):
-        raise NotAnArticle("no-text", f"only {words} words of text")
+        raise NotAnArticle(
+            "section-front", "a teaser under a link to another page's story, no text of its own"
+        )
+    # A few words that none of the rules above explains (a photo post's caption, a short
+    # notice) are kept: a wrongly stored page can be deleted, a wrongly refused one is lost.
+    if not words:
+        raise NotAnArticle("no-text", "no text was found on the page")
     return secured
+
+
+def _paywall_offer(page_text: str, paragraphs: list[str]) -> bool:
+    """The page carries a paywall cue outside the article's own sentences.
+
+    A post telling its readers that "for subscribers, …" uses the words of an offer in
+    its prose; an offer stands apart from it (a box, a button, a short line).
+    """
+    offered = len(lexicon.PAYWALL.findall(page_text))
+    if not offered:
+        return False
+    in_prose = sum(
+        len(lexicon.PAYWALL.findall(paragraph.casefold()))
+        for paragraph in paragraphs
+        if len(paragraph.split()) >= PROSE_PARAGRAPH_MIN_WORDS and SENTENCE_END.search(paragraph)
+    )
+    return offered > in_prose
 
 
 def reflow_wrapped_lines(lines: list[str]) -> list[str]:
@@ -781,6 +813,38 @@ def _titled_heading(page_title: str, headings: Sequence[str]) -> bool:
     )
 
 
+def _titled_post(tree: lxml.html.HtmlElement, page_title: str) -> bool:
+    """The title joins the site's ``<h1>`` to a post's heading: one post's page.
+
+    Blogs put their own name in the ``<h1>`` and each post's title in an ``<h2>`` or
+    ``<h3>``; a post's page is titled "Blog name: Post title" or "Post title - Blog name".
+    A section front's title names the site and the section, not a heading of ours.
+    """
+    title = " ".join(page_title.split())
+    folded = title.casefold()
+    subheadings = {
+        _squash(text)
+        for text in (" ".join(e.text_content().split()) for e in tree.iter("h2", "h3"))
+        if len(text.split()) >= PAGE_HEADLINE_MIN_WORDS
+    }
+    if not subheadings:
+        return False
+    for heading in tree.iter("h1"):
+        name = " ".join(heading.text_content().split()).casefold()
+        if not name:
+            continue
+        for separator in (*_TITLE_SEPARATORS, ": "):
+            if folded.startswith(f"{name}{separator}"):
+                rest = title[len(name) + len(separator) :]
+            elif folded.endswith(f"{separator}{name}"):
+                rest = title[: len(title) - len(name) - len(separator)]
+            else:
+                continue
+            if _squash(rest) in subheadings:
+                return True
+    return False
+
+
 def _headings(tree: lxml.html.HtmlElement) -> list[str]:
     """The texts of the page's ``<h1>`` and ``<h2>`` headings."""
     return [" ".join(element.text_content().split()) for element in tree.iter("h1", "h2")]
@@ -858,7 +922,9 @@ def _is_consent_dialog(paragraphs: list[str], words: int) -> bool:
     return kinds >= CONSENT_DIALOG_MIN_KINDS and consent_words * 2 >= words
 
 
-def _is_teaser_list(paragraphs: list[str], headline_links: Collection[str] = ()) -> bool:
+def _is_teaser_list(
+    paragraphs: list[str], headline_links: Collection[str] = (), link_texts: Collection[str] = ()
+) -> bool:
     """Many lines, no paragraph of prose, few sentences: a home page, section front or search page.
 
     Or most of its text in list items: teasers and search results rendered as a list.
@@ -877,24 +943,44 @@ def _is_teaser_list(paragraphs: list[str], headline_links: Collection[str] = ())
     if (
         len(items) >= TEASER_LIST_MIN_LINES
         and item_words >= LIST_PAGE_ITEM_SHARE * words
-        # An article's own list (steps, findings, a changelog) comes with its prose; a
-        # list of teasers may have an introduction, but its items lead to other stories.
+        # An article's own list (steps, findings, a changelog) comes with its prose, and
+        # its items are its own text; a list of teasers may have an introduction, but its
+        # items are links that lead to other stories.
         and (
-            not any(
-                len(paragraph.split()) >= PROSE_MIN_WORDS and SENTENCE_END.search(paragraph)
-                for paragraph in prose
-                if not LIST_ITEM.match(paragraph)
+            (
+                not any(
+                    _prose_words(paragraph) >= PROSE_MIN_WORDS and SENTENCE_END.search(paragraph)
+                    for paragraph in prose
+                    if not LIST_ITEM.match(paragraph)
+                )
+                and (not link_texts or _mostly_links(items, link_texts))
             )
             or _mostly_headline_links(items, headline_links)
         )
     ):
         return True
-    if any(len(paragraph.split()) >= PROSE_MIN_WORDS for paragraph in prose):
+    if any(_prose_words(paragraph) >= PROSE_MIN_WORDS for paragraph in prose):
         return False
     # Short news briefs are sentences throughout; teasers alternate with headlines,
     # bylines, dates and comment counts.
     sentences = sum(1 for paragraph in prose if SENTENCE_END.search(paragraph))
     return sentences * 2 <= len(paragraphs)
+
+
+def _prose_words(paragraph: str) -> int:
+    """Words of a paragraph; in scripts written without spaces, two characters make one."""
+    return max(len(paragraph.split()), len(_UNSPACED_SCRIPT.findall(paragraph)) // 2)
+
+
+def _link_texts(tree: lxml.html.HtmlElement) -> set[str]:
+    """The squashed texts of the page's links."""
+    return {_squash(link.text_content()) for link in tree.iter("a")} - {""}
+
+
+def _mostly_links(items: list[str], link_texts: Collection[str]) -> bool:
+    """Most list items are the text of a link on the page (teasers, not an article's list)."""
+    linked = sum(_squash(LIST_MARKER.sub("", item, count=1)) in link_texts for item in items)
+    return linked * 2 > len(items)
 
 
 def _headline_links(tree: lxml.html.HtmlElement) -> set[str]:

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import pairwise
+from typing import Any
 
 from extractors.record import Record
 
@@ -155,20 +156,36 @@ class Watch:
                 continue
             strong = [term for term in terms if not term.lstrip().startswith("~")]
             weak = [term.lstrip()[1:] for term in terms if term.lstrip().startswith("~")]
-            out[group] = (compile_terms(strong), compile_terms(weak))
+            out[group] = (compile_term_test(strong), compile_term_test(weak))
         return out
 
     @cached_property
+    def _any_term(self) -> re.Pattern[str]:
+        # Every anchor and group term in one test: most sentences hold none of them, and
+        # one search tells so where one per group and strength would each scan the sentence.
+        terms = [*self.anchors, *(term for terms in self.match_all.values() for term in terms)]
+        return compile_term_test(terms)
+
+    @cached_property
+    def _any_topic_term(self) -> re.Pattern[str]:
+        return compile_term_test([term for terms in self.topics.values() for term in terms])
+
+    @cached_property
     def _anchor_pattern(self) -> re.Pattern[str] | None:
-        return compile_terms(self.anchors) if self.anchors else None
+        return compile_term_test(self.anchors) if self.anchors else None
 
     @cached_property
     def _exclude_pattern(self) -> re.Pattern[str] | None:
         return compile_terms(self.exclude) if self.exclude else None
 
     @cached_property
-    def _topic_patterns(self) -> dict[str, re.Pattern[str]]:
-        return {label: compile_terms(terms) for label, terms in self.topics.items() if terms}
+    def _topic_patterns(self) -> dict[str, tuple[re.Pattern[str], re.Pattern[str]]]:
+        # (whether, how often) per label: the faster test first, the count only when it hits.
+        return {
+            label: (compile_term_test(terms), compile_terms(terms))
+            for label, terms in self.topics.items()
+            if terms
+        }
 
 
 @dataclass(frozen=True)
@@ -193,12 +210,49 @@ class Classification:
 
 def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
     """One regular expression matching any of ``terms`` as whole words."""
-    # Case-sensitive and -insensitive terms, each split into plain terms and compound
-    # heads (a leading "**"): the heads share one optional first part, which the regex
-    # engine then tries once per word instead of once per head (a third of the cost of
-    # classifying, measured by bench/bench_relevance.py).
-    sensitive: tuple[list[str], list[str]] = ([], [])
-    insensitive: tuple[list[str], list[str]] = ([], [])
+    sensitive, insensitive = _term_patterns(terms)
+    return _whole_words(sensitive, insensitive)
+
+
+def compile_term_test(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
+    """A faster pattern for asking *whether* any of ``terms`` occurs (``search``, not ``findall``).
+
+    It matches at the same places as :func:`compile_terms`, but its alternatives are merged
+    by their common beginnings ("regulat…", "regulier…" share "regul"), so a match may end
+    elsewhere. Python's ``re`` tries every alternative of a case-insensitive alternation at
+    every word start; merged, it tries one per first letter, which made relevance scoring on
+    real pages several times faster (``bench/bench_extract.py``).
+    """
+    sensitive, insensitive = _term_patterns(terms)
+    return _whole_words(
+        (_merge_prefixes(sensitive[0]), _merge_prefixes(sensitive[1])),
+        (_merge_prefixes(insensitive[0]), _merge_prefixes(insensitive[1])),
+    )
+
+
+# Plain terms and compound heads (a leading "**") of one case kind.
+_TermKind = tuple[list[str], list[str]]
+
+
+def _whole_words(sensitive: _TermKind, insensitive: _TermKind) -> re.Pattern[str]:
+    # The compound heads share one optional first part, which the regex engine then tries
+    # once per word instead of once per head (a third of the cost of classifying, measured
+    # by bench/bench_relevance.py).
+    alternatives = []
+    for (plain, heads), flags in ((sensitive, ""), (insensitive, "i")):
+        if heads:
+            plain = [*plain, _COMPOUND_MODIFIER + f"(?:{'|'.join(heads)})"]
+        if plain:
+            alternatives.append(f"(?{flags}:{'|'.join(plain)})" if flags else "|".join(plain))
+    if not alternatives:
+        return re.compile(r"(?!x)x")
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+
+
+def _term_patterns(terms: tuple[str, ...] | list[str]) -> tuple[_TermKind, _TermKind]:
+    """Each term's pattern: case-sensitive and -insensitive, each as plain terms and heads."""
+    sensitive: _TermKind = ([], [])
+    insensitive: _TermKind = ([], [])
     for term in terms:
         term = term.strip().lstrip("~").strip()
         if not term:
@@ -212,15 +266,42 @@ def compile_terms(terms: tuple[str, ...] | list[str]) -> re.Pattern[str]:
         pattern = _BETWEEN_WORDS.join(_word_pattern(word) for word in words)
         kind = sensitive if core.isupper() and len(core.replace(" ", "")) <= 4 else insensitive
         kind[head].append(pattern)
-    alternatives = []
-    for (plain, heads), flags in ((sensitive, ""), (insensitive, "i")):
-        if heads:
-            plain = [*plain, _COMPOUND_MODIFIER + f"(?:{'|'.join(heads)})"]
-        if plain:
-            alternatives.append(f"(?{flags}:{'|'.join(plain)})" if flags else "|".join(plain))
-    if not alternatives:
-        return re.compile(r"(?!x)x")
-    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)")
+    return sensitive, insensitive
+
+
+# One unit of a term's pattern, as ``_word_pattern`` writes them: a word ending (``\w*``,
+# ``\w{0,4}``), or one literal character (an escaped one, the apostrophe class
+# ``_literal`` writes, a plain one) that no quantifier follows.
+_PATTERN_ATOM = re.compile(
+    r"\\w(?:\*|\{0,4\})|(?:\\[^\w\s]|\[['’]\]|[^\\\[\]().*+?{}|^$])(?![*+?{])"
+)
+
+
+def _merge_prefixes(patterns: list[str]) -> list[str]:
+    r"""The same alternatives written as a tree of their shared beginnings.
+
+    ``ab|ac|\w*x|\w*y`` becomes ``a(?:b|c)|\w*(?:x|y)``: the alternation matches the same
+    texts (a(B|C) matches what aB|aC does), only the order in which they are tried changes.
+    """
+    tree: dict[str, Any] = {}
+    for pattern in dict.fromkeys(patterns):
+        node = tree
+        position = 0
+        while (atom := _PATTERN_ATOM.match(pattern, position)) is not None:
+            node = node.setdefault(atom.group(0), {})
+            position = atom.end()
+        node.setdefault("", set()).add(pattern[position:])
+    return _render_tree(tree)
+
+
+def _render_tree(node: dict[str, Any]) -> list[str]:
+    out = sorted(node.get("", ()))
+    for atom, child in node.items():
+        if atom == "":
+            continue
+        below = _render_tree(child)
+        out.append(atom + (below[0] if len(below) == 1 else f"(?:{'|'.join(below)})"))
+    return out
 
 
 # Between the words of a multi-word term: spaces, hyphens, and quotation marks
@@ -297,10 +378,15 @@ def classify(record: Record, watch: Watch) -> Classification:
     """
     head = f"{record.title}\n{record.excerpt}"
     text = f"{head}\n{record.body}"
+    any_topic = watch._any_topic_term.search(text) is not None
     topics = tuple(
         label
-        for label, pattern in watch._topic_patterns.items()
-        if pattern.search(head) or len(pattern.findall(record.body)) >= MIN_BODY_MENTIONS_FOR_TOPIC
+        for label, (test, pattern) in (watch._topic_patterns.items() if any_topic else ())
+        if test.search(head)
+        or (
+            test.search(record.body) is not None
+            and len(pattern.findall(record.body)) >= MIN_BODY_MENTIONS_FOR_TOPIC
+        )
     )
     if watch.accepts_all:
         return Classification(True, topics, "the watch accepts every article", 1.0)
@@ -544,6 +630,8 @@ def _placed_sentences(record: Record, watch: Watch) -> list[_Sentence]:
 
 def _groups(sentence: str, watch: Watch) -> tuple[float, ...]:
     """Each match_all group's strength in the sentence (an anchor meets them all)."""
+    if watch._any_term.search(sentence) is None:
+        return tuple(0.0 for _ in watch._group_strengths)
     if watch._anchor_pattern is not None and watch._anchor_pattern.search(sentence):
         return tuple(1.0 for _ in watch._group_strengths) or (1.0,)
     return tuple(

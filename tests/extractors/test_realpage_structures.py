@@ -514,3 +514,126 @@ def test_results_page_whose_title_names_its_heading_is_still_a_section_front() -
         html_to_record(page, "https://harbour.example/find?q=ferry", FETCHED)
 
     assert raised.value.reason == "section-front"
+
+
+# --- false rejections seen on the realpages corpus (issue [7] item 4) ---------------------
+
+STEPS = [
+    "Hold the rope in your left hand with the short end hanging down towards the floor",
+    "Make a loop towards you with the right hand and keep it open between two fingers",
+    "Pass the short end up through the loop from below without letting the loop close",
+    "Go round the standing part once from behind so that the end comes back to the front",
+    "Go back down through the loop along the same path that the end took on its way up",
+    "Pull both ends at the same time until the knot sits tight and does not slip any more",
+]
+SIDEBAR = (
+    "<aside><p>About this site: pictures of the harbour, its boats and the people who work "
+    "there, taken on the way to work most mornings of the year.</p></aside>"
+)
+
+
+def test_post_that_tells_subscribers_something_is_not_a_paywall() -> None:
+    # A magazine's blog post telling its subscribers about a feature: the paywall words
+    # stand in its own sentences, not in an offer.
+    body = (
+        "<div class='post'><h2>Delivery to your reader</h2>"
+        "<p>The feature our readers asked for most is finally here, and it took us longer than "
+        "we hoped.</p><p>For subscribers, simply log in to the subscriber area and enter the "
+        "address of your reader in the settings.</p></div>"
+    )
+
+    record = html_to_record(bare(body), "https://mag.example/blog/2", FETCHED)
+
+    assert "enter the address of your reader" in record.body
+    assert record.secured is None
+
+
+def test_instructions_as_a_list_of_plain_lines_are_not_teasers() -> None:
+    # A wiki page describing a dance figure step by step, at a one-word address: the list
+    # items are its own text, not links to other pages.
+    items = "".join(f"<li>{text}</li>" for text in STEPS)
+    menu = "".join(f"<li><a href='/{index}'>{text}</a></li>" for index, text in enumerate(LINKS))
+    page = bare(f"<nav><ul>{menu}</ul></nav><div id='content'><h1>Knot</h1><ul>{items}</ul></div>")
+
+    record = html_to_record(page, "https://wiki.example/knot", FETCHED)
+
+    assert STEPS[2] in record.body
+
+
+def test_encyclopedia_page_in_chinese_is_not_a_section_front() -> None:
+    # Prose in a script written without spaces is one "word" per paragraph to str.split().
+    prose = "港口委员会星期二晚上开会讨论如何使用夏季剩余的资金，经过两个小时的辩论，委员们决定修复渡轮码头。"
+    sections = "".join(
+        f"<h2>第{index}节</h2><p>{prose}</p><p>编辑</p><p>[{index}]</p>" for index in range(1, 5)
+    )
+    menu = "".join(f"<li><a href='/{index}'>{text}</a></li>" for index, text in enumerate(LINKS))
+    page = bare(f"<ul>{menu}</ul><div class='main-content'>{sections}</div>")
+
+    record = html_to_record(page, "https://wiki.example/item/%E6%B8%AF", FETCHED)
+
+    assert prose in record.body
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://photoblog.example/2012/11/in-the-fog.html",
+        "https://news.example/index.php?ID=20129",
+        "https://photoblog.example/p",
+    ],
+)
+def test_photo_post_with_a_few_words_is_kept(url: str) -> None:
+    # A photo post's caption or a weather box is all the text: nothing says it is not an
+    # article, so it is stored (a wrongly stored page can be deleted, a refused one is lost).
+    body = (
+        "<div class='post'><img src='/fog.jpg'><p>6 Nov 2012</p><p>In the fog again...</p>"
+        "<p><a href='/older'>Older Post</a> <a href='/'>Home</a></p></div>" + SIDEBAR
+    )
+
+    record = html_to_record(bare(body), url, FETCHED)
+
+    assert "In the fog again" in record.body
+
+
+def test_author_page_with_one_teaser_is_still_a_section_front() -> None:
+    # An author's archive showing one story's teaser: its headline links to the story.
+    body = (
+        "<h1>Jo Harbour</h1><div class='teaser'><h2><a href='/news/ferry-pier-chosen'>"
+        "Board picks the ferry pier for repairs</a></h2><p>The harbour board chose the pier "
+        "after two hours of debate.</p><p>15 July 2026</p></div>" + SIDEBAR
+    )
+
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(bare(body), "https://harbour.example/jo-harbour", FETCHED)
+
+    assert raised.value.reason == "section-front"
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Weekend links: what I read this week - Harbourblog", "Harbourblog: Weekend links for you"],
+)
+def test_link_roundup_titled_after_its_heading_under_the_blog_name_is_kept(title: str) -> None:
+    # A blog's weekly roundup at an address that says nothing: the title joins the blog's
+    # <h1> and the post's <h3>.
+    post = title.replace(" - Harbourblog", "").replace("Harbourblog: ", "")
+    items = "".join(f"<li><a href='/p/{index}'>{text}</a></li>" for index, text in enumerate(LINKS))
+    body = f"<h1>Harbourblog</h1><div class='post'><h3>{post}</h3><ul>{items}</ul></div>"
+    page = f"<html><head><title>{title}</title></head><body>{body}</body></html>".encode()
+
+    record = html_to_record(page, "https://harbourblog.example/p", FETCHED)
+
+    assert "The lighthouse museum reopens" in record.body
+
+
+def test_video_page_is_not_a_section_front() -> None:
+    # A tutorial video's page: its text is the teasers of other videos, but it declares
+    # itself one video.
+    items = "".join(
+        f"<div><a href='/tutorials/{index}'>{text}...</a></div>" for index, text in enumerate(LINKS)
+    )
+    page = bare(items, head='<meta property="og:type" content="video.other">')
+
+    record = html_to_record(page, "https://videos.example/tutorials/tide_tables/", FETCHED)
+
+    assert record.body

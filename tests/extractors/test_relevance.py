@@ -13,6 +13,7 @@ from extractors.relevance import (
     MIN_BODY_MENTIONS_FOR_TOPIC,
     Watch,
     classify,
+    compile_term_test,
     compile_terms,
     score_record,
     split_sentences,
@@ -113,6 +114,61 @@ def test_blank_terms_match_nothing() -> None:
 
 def test_bare_wildcard_term_matches_nothing() -> None:
     assert compile_terms(["*"]).search("anything at all") is None
+
+
+MERGED_TERMS = [
+    "regulat*",
+    "regulier**",
+    "regulator",
+    "AI Act",
+    "AI",
+    "A.I.",
+    "'frontier' model*",
+    "l'IA",
+    "**behörde",
+    "**aufsicht",
+    "Gesetz**",
+    "C++",
+    "EU",
+]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The regulators met",
+        "regulierungsbehörden",
+        "Die Datenschutzbehörde und die Finanzaufsicht",
+        "the AI  Act today",
+        "AIs and A.I. and AIX",
+        "a 'frontier' models race",
+        "« frontier » model",
+        "l’IA générative",
+        "Gesetzentwurf",
+        "written in C++ today",
+        "eu EU Eu",
+        "behörde",
+        "the regulation",
+        "nothing to see here",
+        "",
+    ],
+)
+def test_term_test_matches_where_the_terms_do(text: str) -> None:
+    # The merged pattern must find a term exactly where the plain one does.
+    plain, merged = compile_terms(MERGED_TERMS), compile_term_test(MERGED_TERMS)
+
+    found = [m.start() for m in plain.finditer(text)]
+    assert (merged.search(text) is not None) == bool(found)
+    for start in range(len(text) + 1):
+        assert (merged.match(text, start) is not None) == (plain.match(text, start) is not None)
+
+
+def test_term_test_merges_shared_beginnings() -> None:
+    pattern = compile_term_test(MERGED_TERMS).pattern
+
+    assert pattern.count("regul") == 1
+    # "**behörde" and "**aufsicht" share their compound start: tried once per word.
+    assert r"(?:\w{3,})?(?:behörde|aufsicht)" in pattern
 
 
 # --- groups and exclude -----------------------------------------------------------
