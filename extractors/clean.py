@@ -36,7 +36,7 @@ from datetime import datetime
 from extractors import lexicon
 from extractors.dates import parse_dateline
 from extractors.record import Provider
-from extractors.structure import CELL_BORDER, ITEM, ROW
+from extractors.structure import CELL_BORDER, ITEM, PARAGRAPH, QUOTE, ROW
 from extractors.text import LIST_ITEM, SENTENCE_END, join_paragraphs, looks_like_title
 
 # A line needs this many words and sentence punctuation to anchor the article span.
@@ -106,6 +106,12 @@ _NAMED_SITE = re.compile(
     r"(?i:\bcopyright)\s*©?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?)\s*"
     r"(?P<name>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3})"
 )
+# Reasons that guess from where a line stands or what it lacks, not from what it says: after
+# such a line, the lines that follow are not furniture by association (on real pages, a
+# caption or a short line after the last paragraph was followed by more of the article).
+_WEAK_REASONS = frozenset({"headline", "empty", "dateline", "tail-fragment", "offtopic"})
+# What the page made of a line in its article container (``extractors.structure``).
+_ARTICLE_KINDS = frozenset({PARAGRAPH, QUOTE, ITEM, ROW})
 # Second-level labels under a country code: "bbc" is the name in "bbc.co.uk", not "co".
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
 
@@ -565,12 +571,22 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
 
 
 def _judge_tail(lines: list[_Line], long_text: bool) -> None:
-    """After the last anchor: once furniture starts, what is not a sentence is furniture too."""
+    """After the last anchor: once furniture starts, what is not a sentence is furniture too.
+
+    A block started by a line removed for what it says (a share row, a copyright line) takes
+    the short lines after it. After a line removed only for where it stands or what it lacks
+    (a short line, an off-topic one, a dateline) the guess is weaker: lines the page itself
+    made paragraphs, list items, quotes or table rows of the article's container are kept.
+    """
     in_block = False
+    after_guess = False
     in_list = False
     for position, line in enumerate(lines):
         if line.reason is not None:
-            in_block = in_block or line.reason != "headline"
+            if line.reason in _WEAK_REASONS:
+                after_guess = after_guess or line.reason != "headline"
+            else:
+                in_block = True
             in_list = False
             continue
         if _introduces_list(lines, position):
@@ -590,16 +606,20 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
             in_block = True
         elif long_text and _offtopic(line):
             line.reason = "offtopic"
-            in_block = True
-        elif in_block:
-            if not (line.sentence and line.words >= 6) and not line.data_row:
+            after_guess = True
+        elif in_block or after_guess:
+            if not (
+                (line.sentence and line.words >= 6)
+                or line.data_row
+                or (not in_block and line.kind in _ARTICLE_KINDS)
+            ):
                 line.reason = "tail-block"
         elif lexicon.BYLINE.match(line.text) and line.words <= 8 and not line.sentence:
             line.reason = "byline"
             in_block = True
         elif not line.sentence and not line.bullet and line.words <= 10:
             line.reason = "tail-fragment"
-            in_block = True
+            after_guess = True
 
 
 def _mark_data_rows(lines: list[_Line]) -> None:

@@ -147,3 +147,38 @@ def test_scoreboard_rows_after_the_report_are_kept() -> None:
 
     for team, score, overs in SCOREBOARD:
         assert f"| {team} | {score} | {overs} |" in body
+
+
+def test_photo_captions_after_a_short_one_are_kept() -> None:
+    # Seen on a news photo blog: under the introduction, one paragraph per photo, each a
+    # caption with its credit in brackets (no full stop at the end). The first, short,
+    # was taken for a stray fragment, and every caption after it went as a tail block.
+    captions = [
+        "Drummers on the harbour front (Photo: J. Reyes)",
+        "Children in paper lantern costumes wait for the procession to start near the "
+        "old customs house (Photo: J. Reyes)",
+        "A float shaped like a fishing boat turns into the market square while the "
+        "crowd cheers from the balconies (Photo: M. Okafor)",
+        "Dancers from the sailing club close the parade in front of the town hall at "
+        "dusk (Photo: M. Okafor)",
+    ]
+    body = _stored_body(_page(_paragraphs(STORY[:3]) + _paragraphs(captions)))
+
+    for caption in captions[1:]:
+        assert caption in body
+
+
+def test_lines_after_a_share_row_still_go_with_it() -> None:
+    # A block that a line's own words mark as furniture takes the short lines under it,
+    # whatever element they were.
+    links = ["Ferry timetable changes", "Harbour dues for next year", "Lighthouse open day"]
+    body = _stored_body(
+        _page(
+            _paragraphs(STORY[:3])
+            + "<p>Share this: Facebook | Twitter | Email</p>"
+            + _paragraphs(links)
+        )
+    )
+
+    for link in links:
+        assert link not in body
