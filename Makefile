@@ -54,6 +54,8 @@ eval: $(STAMP)
 	$(BIN)/python eval/relevance/evaluate.py --misses held
 	# Real pages with human gold (../shared/realpages, not in the repo); skipped when absent.
 	$(BIN)/python eval/realpages.py
+	# Real boilerplate lines from that corpus mixed into other pages' gold bodies (item 6).
+	$(BIN)/python eval/boilermix.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py

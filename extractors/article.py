@@ -205,8 +205,10 @@ def _clean(
         title=record.title,
         reference=fetched_at,
         learned=boilerplate.get(domain, frozenset()),
+        kinds=record.line_kinds,
     )
-    changes: dict[str, object] = {"body": result.body}
+    # The kinds described the extracted lines; the cleaned body has other lines.
+    changes: dict[str, object] = {"body": result.body, "line_kinds": ()}
     if result.title and not record.title:
         changes["title"] = result.title
     if record.published_at is None and result.published_at is not None:

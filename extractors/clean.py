@@ -29,13 +29,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from extractors import lexicon
 from extractors.dates import parse_dateline
 from extractors.record import Provider
+from extractors.structure import CELL_BORDER, ITEM, PARAGRAPH, QUOTE, ROW
 from extractors.text import LIST_ITEM, SENTENCE_END, join_paragraphs, looks_like_title
 
 # A line needs this many words and sentence punctuation to anchor the article span.
@@ -105,6 +106,12 @@ _NAMED_SITE = re.compile(
     r"(?i:\bcopyright)\s*©?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?)\s*"
     r"(?P<name>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3})"
 )
+# Reasons that guess from where a line stands or what it lacks, not from what it says: after
+# such a line, the lines that follow are not furniture by association (on real pages, a
+# caption or a short line after the last paragraph was followed by more of the article).
+_WEAK_REASONS = frozenset({"headline", "empty", "dateline", "tail-fragment", "offtopic"})
+# What the page made of a line in its article container (``extractors.structure``).
+_ARTICLE_KINDS = frozenset({PARAGRAPH, QUOTE, ITEM, ROW})
 # Second-level labels under a country code: "bbc" is the name in "bbc.co.uk", not "co".
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu"})
 
@@ -148,6 +155,10 @@ class _Line:
     headerish: bool = False
     # A sentence this provider repeats across articles: removed at the edges, kept in the middle.
     learned: bool = False
+    # What the line was in the page (``extractors.structure``); "" when unknown.
+    kind: str = ""
+    # A row of a data table (two or more filled cells, beside another such row): content.
+    data_row: bool = False
 
 
 def line_key(line: str) -> str:
@@ -172,6 +183,7 @@ def clean_paragraphs(
     title: str = "",
     reference: datetime,
     learned: Collection[str] = frozenset(),
+    kinds: Sequence[str] = (),
 ) -> CleanResult:
     """Remove boilerplate lines from an article's paragraphs.
 
@@ -181,12 +193,18 @@ def clean_paragraphs(
             as context when judging coherence.
         reference: the fetch time; a dateline after it is not a publication date.
         learned: ``line_key`` values of lines this provider repeats across articles.
+        kinds: what each paragraph was in the page (``extractors.structure``), when the
+            extractor knows; ignored unless there is one per paragraph.
 
     Returns:
         The kept paragraphs, each removed line with its reason code, and the
         publication time and provider that datelines or source lines revealed.
     """
     lines = [_describe(index, text) for index, text in enumerate(paragraphs)]
+    if len(kinds) == len(lines):
+        for line, kind in zip(lines, kinds, strict=True):
+            line.kind = kind
+        _mark_data_rows(lines)
     _measure_coherence(lines, title)
     long_text = sum(len(line.content) for line in lines) >= COHERENCE_MIN_TEXT_WORDS
     published_at: datetime | None = None
@@ -553,12 +571,22 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
 
 
 def _judge_tail(lines: list[_Line], long_text: bool) -> None:
-    """After the last anchor: once furniture starts, what is not a sentence is furniture too."""
+    """After the last anchor: once furniture starts, what is not a sentence is furniture too.
+
+    A block started by a line removed for what it says (a share row, a copyright line) takes
+    the short lines after it. After a line removed only for where it stands or what it lacks
+    (a short line, an off-topic one, a dateline) the guess is weaker: lines the page itself
+    made paragraphs, list items, quotes or table rows of the article's container are kept.
+    """
     in_block = False
+    after_guess = False
     in_list = False
     for position, line in enumerate(lines):
         if line.reason is not None:
-            in_block = in_block or line.reason != "headline"
+            if line.reason in _WEAK_REASONS:
+                after_guess = after_guess or line.reason != "headline"
+            else:
+                in_block = True
             in_list = False
             continue
         if _introduces_list(lines, position):
@@ -578,16 +606,39 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
             in_block = True
         elif long_text and _offtopic(line):
             line.reason = "offtopic"
-            in_block = True
-        elif in_block:
-            if not (line.sentence and line.words >= 6):
+            after_guess = True
+        elif in_block or after_guess:
+            if not (
+                (line.sentence and line.words >= 6)
+                or line.data_row
+                or (not in_block and line.kind in _ARTICLE_KINDS)
+            ):
                 line.reason = "tail-block"
         elif lexicon.BYLINE.match(line.text) and line.words <= 8 and not line.sentence:
             line.reason = "byline"
             in_block = True
         elif not line.sentence and not line.bullet and line.words <= 10:
             line.reason = "tail-fragment"
-            in_block = True
+            after_guess = True
+
+
+def _mark_data_rows(lines: list[_Line]) -> None:
+    """Rows of a data table (standings, results, prices): two or more filled cells, in a run.
+
+    Layout tables come out as rows of one cell ("| COMMENTS |"); a table of data has rows
+    of several short cells, one after another.
+    """
+    filled = [
+        line.kind == ROW
+        and len([cell for cell in CELL_BORDER.split(line.text) if cell.strip()]) >= 2
+        for line in lines
+    ]
+    for position, line in enumerate(lines):
+        if filled[position] and (
+            (position > 0 and filled[position - 1])
+            or (position + 1 < len(lines) and filled[position + 1])
+        ):
+            line.data_row = True
 
 
 def _is_author_bio(line: _Line) -> bool:
@@ -611,8 +662,12 @@ def _introduces_list(lines: list[_Line], position: int) -> bool:
 
 
 def _offtopic(line: _Line) -> bool:
+    # Each item of a list or row of a table has its own vocabulary (one celebrity, one
+    # product, one result per line): on real pages, list items judged off-topic were the
+    # article's own.
     return (
-        line.coherence is not None
+        line.kind not in {ITEM, ROW}
+        and line.coherence is not None
         and len(line.content) >= OFFTOPIC_MIN_CONTENT_WORDS
         and line.words <= OFFTOPIC_MAX_WORDS
         and line.coherence < OFFTOPIC_MAX_COHERENCE

@@ -26,6 +26,7 @@ from extractors import lexicon
 from extractors.dates import date_in_url
 from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
+from extractors.structure import CELL_BORDER, kinds_of_lines, line_kinds
 from extractors.text import (
     LIST_ITEM,
     LIST_MARKER,
@@ -133,7 +134,6 @@ _ABBREVIATION_END = re.compile(
     r"\b(?:Mr|Mrs|Ms|Dr|Prof|St|Sen|Rep|Gov|Gen|Capt|Lt|Sgt|Rev|Hon|Messrs|No|Nr|Jan|Feb|Mar|"
     r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Hr|Fr|Frau|Herr|Mme|Mlle|Sr|Sra|[A-Z])\.\s*$"
 )
-_CELL_BORDER = re.compile(r"(?<!\\)\|")
 _HTML_START = re.compile(r"<html\b[^>]*>", re.I)
 _TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
 _TITLE_CLOSE = re.compile(r"</title\s*>", re.I)
@@ -389,8 +389,8 @@ def html_to_record(
     html = _close_unclosed_title(_XML_DECLARATION.sub("", html, count=1))
     html, tree = _parse_repairing_start_tag(html)
     meta = read_page_metadata(tree, url, fetched_at=fetched_at)
-    text = _main_text(html, tree, url)
-    paragraphs = reflow_wrapped_lines(split_paragraphs(text))
+    main = _main_text(html, tree, url)
+    paragraphs = reflow_wrapped_lines(split_paragraphs(main.text))
     secured = check_is_article(tree, meta, paragraphs, url)
 
     web_url = _choose_web_url(url, meta.canonical)
@@ -431,38 +431,44 @@ def html_to_record(
         # A declared language is trusted; detection (about 14% of a page's time) only fills gaps.
         language=meta.language or detect_language(" ".join(paragraphs[:8])),
         extra=extra,
+        line_kinds=kinds_of_lines(paragraphs, main.kinds),
     )
 
 
-def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> str:
+def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> MainText:
     """trafilatura's main text, with a second opinion when the first looks wrong.
 
     The fast pass (no fallback extractors) is right on most pages. Its output
     is re-examined when it is short or made of table rows: layout tables (old
     CMSs put the whole page in one) come out as a single row of every cell,
     and a short result may mean the fast pass missed the article container.
+    The chosen pass's body tree tells what each line was (``MainText.kinds``).
     """
     first = _trafilatura(tree, url, fast=True, tables=True)
     chosen = first
-    table_rows = sum(len(line) for line in first.split("\n") if line.lstrip().startswith("|"))
-    if table_rows > len(first) / 2:
+    table_rows = sum(len(line) for line in first.text.split("\n") if line.lstrip().startswith("|"))
+    if table_rows > len(first.text) / 2:
         second = _trafilatura(_reparse(html), url, fast=False, tables=False)
-        unfolded = unfold_layout_rows(first)
+        unfolded = MainText(unfold_layout_rows(first.text), first.kinds)
         # Without tables the article may be gone with its layout table (a menu is left):
         # then the layout table's cells, read as paragraphs, hold the article's prose.
-        if _sentence_words(second) < SECOND_OPINION_PROSE_WORDS < _sentence_words(unfolded):
+        if (
+            _sentence_words(second.text)
+            < SECOND_OPINION_PROSE_WORDS
+            < _sentence_words(unfolded.text)
+        ):
             chosen = unfolded
         else:
-            chosen = second if len(second.split()) >= MIN_ARTICLE_WORDS else first
-    elif len(first.split()) < SECOND_OPINION_WORDS:
+            chosen = second if len(second.text.split()) >= MIN_ARTICLE_WORDS else first
+    elif len(first.text.split()) < SECOND_OPINION_WORDS:
         second = _trafilatura(_reparse(html), url, fast=False, tables=True)
-        return second if len(second.split()) > len(first.split()) else first
-    prose = _sentence_words(chosen)
+        return second if len(second.text.split()) > len(first.text.split()) else first
+    prose = _sentence_words(chosen.text)
     if prose < SECOND_OPINION_PROSE_WORDS:
         # Long but without a paragraph of prose: the fast pass may have taken a block of
         # links or listings for the article (seen on old portal pages).
         full = _trafilatura(_reparse(html), url, fast=False, tables=True)
-        if _sentence_words(full) > prose:
+        if _sentence_words(full.text) > prose:
             return full
     return chosen
 
@@ -478,7 +484,7 @@ def unfold_layout_rows(text: str) -> str:
     for line in text.split("\n"):
         # trafilatura escapes a "|" that stands inside a cell with a backslash.
         cells = [
-            cell.strip().replace("\\|", "|") for cell in _CELL_BORDER.split(line.strip().strip("|"))
+            cell.strip().replace("\\|", "|") for cell in CELL_BORDER.split(line.strip().strip("|"))
         ]
         if line.lstrip().startswith("|") and any(
             len(cell.split()) >= PROSE_PARAGRAPH_MIN_WORDS and SENTENCE_END.search(cell)
@@ -499,7 +505,20 @@ def _sentence_words(text: str) -> int:
     )
 
 
-def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool, tables: bool) -> str:
+@dataclass(frozen=True)
+class MainText:
+    """trafilatura's text and, by ``structure.line_key``, what each line was in its body tree."""
+
+    text: str
+    kinds: dict[str, str] = field(default_factory=dict)
+
+
+def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool, tables: bool) -> MainText:
+    """The one place trafilatura extracts the main text: its text and its body tree's structure.
+
+    ``bare_extraction`` builds the XML body (``<p>``, ``<head>``, ``<list>``, ``<table>``)
+    and its ``text`` from it; reading the body costs a walk of that tree, no second pass.
+    """
     document = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -508,7 +527,8 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool, tables: b
         include_tables=tables,
         fast=fast,
     )
-    return str(getattr(document, "text", None) or "")
+    text = str(getattr(document, "text", None) or "")
+    return MainText(text, line_kinds(getattr(document, "body", None)) if text else {})
 
 
 def _parse(html: str) -> lxml.html.HtmlElement:

@@ -61,6 +61,9 @@ class Record:
     secured: str | None = None
     language: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # What each paragraph of ``body`` was in the page (``extractors.structure``: paragraph,
+    # heading, list-item …; "" unknown), for the cleaner; not part of the seed format.
+    line_kinds: tuple[str, ...] = ()
 
     def with_changes(self, **changes: Any) -> Record:
         """Return a copy with some fields replaced."""
