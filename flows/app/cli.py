@@ -550,7 +550,7 @@ def publish(config: str | None = ReadConfigOption, db: str | None = DbOption) ->
 
 lake_app = typer.Typer(
     name="lake",
-    help="Upkeep of a DuckLake (storage.backend: ducklake): compaction, published files.",
+    help="Upkeep of a DuckLake (storage.backend: ducklake): compaction, published files, local services to try it.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -608,6 +608,64 @@ def lake_publish_file(
     except StorageError as error:
         raise _fail(str(error), code=1) from None
     typer.echo(publication_text(publication))
+
+
+dev_services_app = typer.Typer(
+    name="dev-services",
+    help="Throw-away local PostgreSQL 15 and S3 (moto) for trying the lake on one machine.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+lake_app.add_typer(dev_services_app)
+DevFolderOption = typer.Option(
+    Path("data/lake-dev"),
+    "--dir",
+    metavar="DIR",
+    help="Folder for the lake config, the env file with the credentials and the state.",
+)
+
+
+@dev_services_app.command("start")
+def dev_services_start(
+    folder: Path = DevFolderOption,
+    config: str = typer.Option(
+        DEFAULT_CONFIG_PATH,
+        "--config",
+        "-c",
+        metavar="PATH",
+        help="The config whose watch and sources the lake config copies.",
+    ),
+) -> None:
+    """Start PostgreSQL and S3 on free loopback ports; write DIR/lake.yaml and DIR/lake.env."""
+    from flows.app.devservices import DevServicesError, start_dev_services
+
+    _load(config)  # a config that does not validate is refused before anything starts
+    try:
+        services = start_dev_services(folder, Path(config))
+    except DevServicesError as error:
+        raise _fail(str(error), code=1) from None
+    typer.echo(
+        f"PostgreSQL 15 on {services.postgres.host}:{services.postgres.port}, "
+        f"S3 (moto_server) on {services.s3.endpoint}\n"
+        f"lake config: {services.config}\n"
+        f"credentials: {services.env_file}\n"
+        f"try it:  . {services.env_file} && newswatch run --config {services.config}\n"
+        f"stop:    newswatch lake dev-services stop --dir {folder}  (deletes the lake)"
+    )
+
+
+@dev_services_app.command("stop")
+def dev_services_stop(folder: Path = DevFolderOption) -> None:
+    """Stop the services started from DIR and delete DIR (the lake's data with it)."""
+    from flows.app.devservices import DevServicesError, stop_dev_services
+
+    try:
+        stopped = stop_dev_services(folder)
+    except DevServicesError as error:
+        raise _fail(str(error), code=1) from None
+    for line in stopped:
+        typer.echo(f"stopped {line}")
+    typer.echo(f"deleted {folder}")
 
 
 @app.command()
