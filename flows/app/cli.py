@@ -380,6 +380,12 @@ def normalize(
         "--db",
         help="Also apply the boilerplate learned per provider in this database (read-only).",
     ),
+    learned: bool = typer.Option(
+        False,
+        "--learned",
+        help="Also apply the boilerplate learned per provider in the config's store: its "
+        "DuckDB file, or its lake as of the last published run (read-only).",
+    ),
     config: str = ConfigOption,
 ) -> None:
     """Turn files into cleaned seed-format records (NAME.* -> NAME.md)."""
@@ -389,7 +395,13 @@ def normalize(
     from flows.stages.settings import watch_from_config
 
     watch = watch_from_config(_load(config)) if Path(config).exists() else Watch()
-    boilerplate = _learned_boilerplate(db) if db else {}
+    if db and learned:
+        raise _fail("--db and --learned name two databases: give one")
+    boilerplate = {}
+    if db:
+        boilerplate = _learned_boilerplate(_boilerplate_file(db))
+    elif learned:
+        boilerplate = _learned_boilerplate(_reader(None, config))
     failures = 0
     if out:
         out.mkdir(parents=True, exist_ok=True)
@@ -422,13 +434,23 @@ def normalize(
         raise typer.Exit(1)
 
 
-def _learned_boilerplate(db: str) -> dict[str, frozenset[str]]:
-    from storage.boilerplate import learned_boilerplate
-
+def _boilerplate_file(db: str) -> Store:
+    """The DuckDB file ``normalize --db`` names (a config, e.g. a lake's, is refused)."""
+    if Path(db).suffix.lower() in (".yaml", ".yml"):
+        raise _fail(
+            f"--db {db} names a config, not a DuckDB file: use --config {db} --learned "
+            "(for a lake too)"
+        )
     if not Path(db).exists():
         raise _fail(f"{db}: no such database")
+    return Database(db)
+
+
+def _learned_boilerplate(store: Store) -> dict[str, frozenset[str]]:
+    from storage.boilerplate import learned_boilerplate
+
     try:
-        return learned_boilerplate(Database(db))
+        return learned_boilerplate(store)
     except StorageError as error:
         raise _fail(str(error)) from None
 

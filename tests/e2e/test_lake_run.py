@@ -25,6 +25,7 @@ from storage.database import Database, Store
 from storage.lake import Lake, LakeError
 from storage.raw import load_raw_pages
 from tests.conftest import NewsSite
+from tests.support.paths import SITE
 from tests.support.services import PostgresServer, S3Server
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -251,6 +252,19 @@ def test_every_reading_command_works_on_the_lake_as_on_the_file(
     assert both.exit_code == 2 and "names a DuckDB file, but this config" in both.output
     published = newswatch("publish", "--config", str(lake_config_path))
     assert published.exit_code == 0 and "published lake snapshot" in published.output
+
+    # normalize applies the boilerplate learned in the config's store, a lake's as a file's;
+    # --db takes a DuckDB file only, and says so in one line when given a config.
+    page = str(SITE / "articles" / "policy-news.html")
+    explained = {}
+    for label, config in (("file", file_config), ("lake", lake_config_path)):
+        result = newswatch("normalize", page, "--explain", "--learned", "--config", str(config))
+        assert result.exit_code == 0, result.output
+        explained[label] = result.output
+    assert explained["lake"] == explained["file"] and "line(s) removed" in explained["lake"]
+    wrong = newswatch("normalize", page, "--explain", "--db", str(lake_config_path))
+    assert wrong.exit_code == 2 and len(wrong.output.strip().splitlines()) == 1
+    assert "names a config, not a DuckDB file" in wrong.output
 
 
 def test_a_backfill_and_a_reprocess_into_a_lake_match_the_file(
