@@ -143,72 +143,84 @@ class StageClock:
         return timed
 
 
-def child_stages(spec: dict[str, Any]) -> dict[str, Any]:
-    """The stage functions in order, as ``flows.monitor`` calls them, without Prefect."""
+def stage_run(
+    config_path: str, store: Any = None, flow: str = "bench-stages"
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """One run of the stage functions in order, as ``flows.monitor`` calls them, no Prefect.
+
+    Args:
+        config_path: the config to run.
+        store: where to store (a ``storage.database.Store``); by default the config's own
+            (its DuckDB file, or its lake).
+        flow: the name the run ledger records.
+
+    Returns:
+        Seconds per stage, and the run's totals.
+    """
     import uuid
 
     from flows.config import load_config
     from flows.stages import articles as pipeline
     from flows.stages import gnews, listing
-    from flows.stages.settings import dedup_settings, watch_from_config
+    from flows.stages.settings import dedup_settings, open_store, watch_from_config
     from flows.stages.summary import RunSummary
     from flows.stages.types import Window
-    from storage.database import Database
     from storage.publish import publish
     from storage.runs import finish_run, start_run
     from storage.sources import source_states_by_name
 
+    clock = StageClock()
+    with clock.stage("load-config"):
+        config = load_config(config_path)
+    db = store if store is not None else open_store(config)
+    run_id, started_at, window = str(uuid.uuid4()), datetime.now(UTC), Window()
+    with clock.stage("begin-run"):
+        start_run(db, run_id=run_id, flow=flow, started_at=started_at, config_path=config_path)
+    with clock.stage("list-sources"):
+        listings = listing.list_sources(config, window, [], source_states_by_name(db))
+    with clock.stage("resolve-links"):
+        listings = gnews.resolve_links(db, config, listings, window, started_at, False)
+    with clock.stage("skip-known"):
+        listings = pipeline.mark_known(db, listings, False, window)
+    with clock.stage("fetch-articles"):
+        documents = pipeline.fetch_documents(config, listings)
+    with clock.stage("extract-articles"):
+        batches = pipeline.extract_articles(
+            listings,
+            documents,
+            watch_from_config(config),
+            window,
+            started_at,
+            boilerplate=pipeline.provider_boilerplate(db),
+        )
+    with clock.stage("store-articles"):
+        reports = pipeline.store_batches(
+            db, run_id, batches, started_at, dedup_settings(config), config.fetch
+        )
+    with clock.stage("report-run"):
+        summary = RunSummary(
+            run_id, flow, started_at, datetime.now(UTC), db.describe(), tuple(reports)
+        )
+        finish_run(
+            db,
+            run_id=run_id,
+            finished_at=summary.finished_at,
+            totals=summary.totals(),
+            summary=summary.as_json(),
+        )
+    with clock.stage("publish-analytics"):
+        publish(db, run_id=run_id)
+    return clock.seconds, _totals(summary)
+
+
+def child_stages(spec: dict[str, Any]) -> dict[str, Any]:
+    """The stage functions in order, as ``flows.monitor`` calls them, without Prefect."""
+    from storage.database import Database
+
     tmp = Path(spec["tmp"])
 
     def one_run(config_path: str, db_path: Path) -> tuple[dict[str, float], dict[str, Any]]:
-        clock = StageClock()
-        with clock.stage("load-config"):
-            config = load_config(config_path)
-        db = Database(db_path)
-        run_id, started_at, window = str(uuid.uuid4()), datetime.now(UTC), Window()
-        with clock.stage("begin-run"):
-            start_run(
-                db,
-                run_id=run_id,
-                flow="bench-stages",
-                started_at=started_at,
-                config_path=config_path,
-            )
-        with clock.stage("list-sources"):
-            listings = listing.list_sources(config, window, [], source_states_by_name(db))
-        with clock.stage("resolve-links"):
-            listings = gnews.resolve_links(db, config, listings, window, started_at, False)
-        with clock.stage("skip-known"):
-            listings = pipeline.mark_known(db, listings, False, window)
-        with clock.stage("fetch-articles"):
-            documents = pipeline.fetch_documents(config, listings)
-        with clock.stage("extract-articles"):
-            batches = pipeline.extract_articles(
-                listings,
-                documents,
-                watch_from_config(config),
-                window,
-                started_at,
-                boilerplate=pipeline.provider_boilerplate(db),
-            )
-        with clock.stage("store-articles"):
-            reports = pipeline.store_batches(
-                db, run_id, batches, started_at, dedup_settings(config), config.fetch
-            )
-        with clock.stage("report-run"):
-            summary = RunSummary(
-                run_id, "bench-stages", started_at, datetime.now(UTC), str(db.path), tuple(reports)
-            )
-            finish_run(
-                db,
-                run_id=run_id,
-                finished_at=summary.finished_at,
-                totals=summary.totals(),
-                summary=summary.as_json(),
-            )
-        with clock.stage("publish-analytics"):
-            publish(db, run_id=run_id)
-        return clock.seconds, _totals(summary)
+        return stage_run(config_path, Database(db_path))
 
     # Untimed warm-up: imports and first-call caches (trafilatura, lxml, DuckDB) out of the runs.
     one_run(spec["tiny_config"], tmp / "stages-warmup.duckdb")
