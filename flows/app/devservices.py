@@ -387,13 +387,13 @@ def stop_process(pid: int, process: subprocess.Popen[bytes] | None = None) -> No
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        while _alive(pid) and time.monotonic() < deadline:
+        while is_running(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _alive(pid):
+        if is_running(pid):
             os.kill(pid, signal.SIGKILL)
 
 
-def _alive(pid: int) -> bool:
+def is_running(pid: int) -> bool:
     """Whether ``pid`` runs (a zombie, dead but not yet reaped by its parent, does not)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -554,7 +554,7 @@ def stop_dev_services(folder: Path) -> list[str]:
     stopped = []
     pid = int(state["s3"]["pid"])
     # Only the moto_server we started: a pid reused by another process is left alone.
-    if _alive(pid) and "moto_server" in _command_line(pid):
+    if is_running(pid) and "moto_server" in _command_line(pid):
         stop_process(pid)
         stopped.append(f"S3 endpoint {state['s3']['endpoint']} (moto_server, pid {pid})")
     directory = Path(state["postgres"]["directory"])

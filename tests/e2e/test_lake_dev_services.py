@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flows.app.cli import app
+from flows.app.devservices import is_running as running
 from flows.app.devservices import missing_postgres_binaries
 from storage.lake import release_attached
 from tests.conftest import NewsSite
@@ -21,15 +22,6 @@ runner = CliRunner()
 
 def newswatch(*args: str) -> Any:
     return runner.invoke(app, list(args), catch_exceptions=False)
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (a zombie is not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
 
 
 def test_dev_services_start_a_lake_a_run_stores_into_and_stop_leaves_nothing(
