@@ -211,6 +211,7 @@ def lake_costs(config: Path, postgres: Any, s3: Any) -> dict[str, int]:
         articles = connection.execute(
             "SELECT count(*), count(DISTINCT id), count(duplicate_of) FROM articles"
         ).fetchone()
+        urls = [row[0] for row in connection.execute("SELECT web_url FROM articles").fetchall()]
     assert snapshots and data and deletes and articles
     objects = s3.objects(bucket)
     catalog_bytes = int(
@@ -230,6 +231,7 @@ def lake_costs(config: Path, postgres: Any, s3: Any) -> dict[str, int]:
         "articles": int(articles[0]),
         "distinct_articles": int(articles[1]),
         "copies": int(articles[2]),
+        "urls": sorted(urls),
     }
 
 
@@ -272,6 +274,7 @@ def file_costs(config: Path) -> dict[str, int]:
         articles = connection.execute(
             "SELECT count(*), count(DISTINCT id), count(duplicate_of) FROM articles"
         ).fetchone()
+        urls = [row[0] for row in connection.execute("SELECT web_url FROM articles").fetchall()]
     assert articles is not None
     return {
         "db_bytes": db.stat().st_size,
@@ -279,6 +282,7 @@ def file_costs(config: Path) -> dict[str, int]:
         "articles": int(articles[0]),
         "distinct_articles": int(articles[1]),
         "copies": int(articles[2]),
+        "urls": sorted(urls),
     }
 
 
@@ -414,6 +418,9 @@ def _check(
                 )
             if entry["costs"]["copies"] != results["file"][rep]["costs"]["copies"]:
                 problems.append(f"{where}: stored copies differ from the file's")
+            missing = set(results["file"][rep]["costs"]["urls"]) - set(entry["costs"]["urls"])
+            if missing:
+                problems.append(f"{where}: not stored, stored by the file: {sorted(missing)}")
             costs = entry["costs"]
             if not costs["articles"] == costs["distinct_articles"] == count:
                 problems.append(
