@@ -61,7 +61,7 @@ TABLES = {
     "rejected_pages": "url_key",
     "raw_pages": "url",
     "sources": "name",
-    "runs": "flow",
+    "runs": "flow, started_at",  # two runs of a flow: in the order they ran
     "google_news_links": "gnews_id",
     "backfill_progress": "source_name, day",
     "unique_articles": "id",
