@@ -58,6 +58,8 @@ from bench_pipeline import (  # noqa: E402  (bench/ is sys.path[0] when run as a
     _peak_rss_mb,
     _spread,
     _table,
+    machine_rows,
+    report_problems,
     stage_run,
 )
 
@@ -371,11 +373,7 @@ def run_benchmark(count: int, repeat: int, keep: bool, budget_s: float = float("
 
             release_attached()
         print(render_tables(results, webs, count, repeat, len(feeds)))
-        problems = _check(results, webs, count)
-        for problem in problems:
-            print(f"PROBLEM: {problem}", file=sys.stderr)
-        print(f"total wall time {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        return 1 if problems else 0
+        return report_problems(_check(results, webs, count), began)
     finally:
         if keep:
             (tmp / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -455,9 +453,7 @@ def render_tables(
         *_table(
             ["what", "value"],
             [
-                ("cores (`os.cpu_count()`)", machine["nproc"]),
-                ("load average at the end (1 / 5 / 15 min)", machine["load"]),
-                ("CPU", machine["cpu"]),
+                *machine_rows(machine),
                 ("Python, duckdb", f"{machine['python']}, {machine['duckdb']}"),
                 ("article pages, hosts, feeds", f"{count}, {WEBS * 5}, {feeds}"),
                 (

@@ -518,6 +518,23 @@ def _machine() -> dict[str, str]:
     }
 
 
+def report_problems(problems: Sequence[str], began: float) -> int:
+    """Print each problem and the total wall time; the exit status (1 when any problem)."""
+    for problem in problems:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    print(f"total wall time {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def machine_rows(machine: dict[str, str]) -> list[tuple[str, str]]:
+    """The first rows of a benchmark's machine table: cores, load, CPU."""
+    return [
+        ("cores (`os.cpu_count()`)", machine["nproc"]),
+        ("load average at the end (1 / 5 / 15 min)", machine["load"]),
+        ("CPU", machine["cpu"]),
+    ]
+
+
 def _check(results: dict[str, Any], web: GeneratedWeb) -> list[str]:
     """What differs from the plan: failed items, missing dedup, wrong off-topic count."""
     problems = []
@@ -640,9 +657,7 @@ def render_tables(results: dict[str, Any], web: GeneratedWeb, repeat: int) -> st
         *_table(
             ["what", "value"],
             [
-                ("cores (`os.cpu_count()`)", machine["nproc"]),
-                ("load average at the end (1 / 5 / 15 min)", machine["load"]),
-                ("CPU", machine["cpu"]),
+                *machine_rows(machine),
                 (
                     "Python, duckdb, trafilatura, prefect",
                     f"{machine['python']}, {machine['duckdb']}, {machine['trafilatura']}, "
@@ -859,11 +874,7 @@ def run_benchmark(count: int, repeat: int, keep: bool) -> int:
             if web.errors:
                 raise SystemExit("the local web failed to answer: " + "; ".join(web.errors))
         print(render_tables(results, news, repeat))
-        problems = _check(results, news)
-        for problem in problems:
-            print(f"PROBLEM: {problem}", file=sys.stderr)
-        print(f"total wall time {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        return 1 if problems else 0
+        return report_problems(_check(results, news), began)
     finally:
         if keep:
             print(f"kept {tmp}", file=sys.stderr)
