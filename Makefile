@@ -63,7 +63,7 @@ bench: $(STAMP)
 bench-extract: $(STAMP)
 	$(BIN)/python bench/bench_extract.py
 
-.PHONY: eval-dedup bench-dedup bench-fetch bench-analytics
+.PHONY: eval-dedup bench-dedup bench-fetch bench-analytics bench-lake lake-up lake-down
 
 # Fetching (issue 4): 1,000 pages over 20 hosts at 300 ms each; 50 unchanged feeds.
 bench-fetch: $(STAMP)
@@ -82,6 +82,21 @@ eval-dedup: $(STAMP)
 bench-dedup: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/bench_dedup.py
+
+# The lake against the single file on 1,000 generated articles over 10 local hosts (throw-away
+# PostgreSQL 15 + moto S3): throughput with 1 and 2 processes, commits, Parquet, catalog size.
+bench-lake: $(STAMP) postgres
+	$(BIN)/python bench/bench_lake.py
+
+# Trying the lake on one machine (README, "Trying the lake on one machine"): a throw-away
+# PostgreSQL 15 and S3 endpoint on free loopback ports; LAKE_DIR gets lake.yaml and lake.env.
+LAKE_DIR ?= data/lake-dev
+LAKE_BASE_CONFIG ?= seeds/sources.yaml
+lake-up: $(STAMP) postgres
+	$(BIN)/newswatch lake dev-services start --dir $(LAKE_DIR) --config $(LAKE_BASE_CONFIG)
+
+lake-down: $(STAMP)
+	$(BIN)/newswatch lake dev-services stop --dir $(LAKE_DIR)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -143,72 +143,84 @@ class StageClock:
         return timed
 
 
-def child_stages(spec: dict[str, Any]) -> dict[str, Any]:
-    """The stage functions in order, as ``flows.monitor`` calls them, without Prefect."""
+def stage_run(
+    config_path: str, store: Any = None, flow: str = "bench-stages"
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """One run of the stage functions in order, as ``flows.monitor`` calls them, no Prefect.
+
+    Args:
+        config_path: the config to run.
+        store: where to store (a ``storage.database.Store``); by default the config's own
+            (its DuckDB file, or its lake).
+        flow: the name the run ledger records.
+
+    Returns:
+        Seconds per stage, and the run's totals.
+    """
     import uuid
 
     from flows.config import load_config
     from flows.stages import articles as pipeline
     from flows.stages import gnews, listing
-    from flows.stages.settings import dedup_settings, watch_from_config
+    from flows.stages.settings import dedup_settings, open_store, watch_from_config
     from flows.stages.summary import RunSummary
     from flows.stages.types import Window
-    from storage.database import Database
     from storage.publish import publish
     from storage.runs import finish_run, start_run
     from storage.sources import source_states_by_name
 
+    clock = StageClock()
+    with clock.stage("load-config"):
+        config = load_config(config_path)
+    db = store if store is not None else open_store(config)
+    run_id, started_at, window = str(uuid.uuid4()), datetime.now(UTC), Window()
+    with clock.stage("begin-run"):
+        start_run(db, run_id=run_id, flow=flow, started_at=started_at, config_path=config_path)
+    with clock.stage("list-sources"):
+        listings = listing.list_sources(config, window, [], source_states_by_name(db))
+    with clock.stage("resolve-links"):
+        listings = gnews.resolve_links(db, config, listings, window, started_at, False)
+    with clock.stage("skip-known"):
+        listings = pipeline.mark_known(db, listings, False, window)
+    with clock.stage("fetch-articles"):
+        documents = pipeline.fetch_documents(config, listings)
+    with clock.stage("extract-articles"):
+        batches = pipeline.extract_articles(
+            listings,
+            documents,
+            watch_from_config(config),
+            window,
+            started_at,
+            boilerplate=pipeline.provider_boilerplate(db),
+        )
+    with clock.stage("store-articles"):
+        reports = pipeline.store_batches(
+            db, run_id, batches, started_at, dedup_settings(config), config.fetch
+        )
+    with clock.stage("report-run"):
+        summary = RunSummary(
+            run_id, flow, started_at, datetime.now(UTC), db.describe(), tuple(reports)
+        )
+        finish_run(
+            db,
+            run_id=run_id,
+            finished_at=summary.finished_at,
+            totals=summary.totals(),
+            summary=summary.as_json(),
+        )
+    with clock.stage("publish-analytics"):
+        publish(db, run_id=run_id)
+    return clock.seconds, _totals(summary)
+
+
+def child_stages(spec: dict[str, Any]) -> dict[str, Any]:
+    """The stage functions in order, as ``flows.monitor`` calls them, without Prefect."""
+    from storage.database import Database
+
     tmp = Path(spec["tmp"])
 
     def one_run(config_path: str, db_path: Path) -> tuple[dict[str, float], dict[str, Any]]:
-        clock = StageClock()
-        with clock.stage("load-config"):
-            config = load_config(config_path)
-        db = Database(db_path)
-        run_id, started_at, window = str(uuid.uuid4()), datetime.now(UTC), Window()
-        with clock.stage("begin-run"):
-            start_run(
-                db,
-                run_id=run_id,
-                flow="bench-stages",
-                started_at=started_at,
-                config_path=config_path,
-            )
-        with clock.stage("list-sources"):
-            listings = listing.list_sources(config, window, [], source_states_by_name(db))
-        with clock.stage("resolve-links"):
-            listings = gnews.resolve_links(db, config, listings, window, started_at, False)
-        with clock.stage("skip-known"):
-            listings = pipeline.mark_known(db, listings, False, window)
-        with clock.stage("fetch-articles"):
-            documents = pipeline.fetch_documents(config, listings)
-        with clock.stage("extract-articles"):
-            batches = pipeline.extract_articles(
-                listings,
-                documents,
-                watch_from_config(config),
-                window,
-                started_at,
-                boilerplate=pipeline.provider_boilerplate(db),
-            )
-        with clock.stage("store-articles"):
-            reports = pipeline.store_batches(
-                db, run_id, batches, started_at, dedup_settings(config), config.fetch
-            )
-        with clock.stage("report-run"):
-            summary = RunSummary(
-                run_id, "bench-stages", started_at, datetime.now(UTC), str(db.path), tuple(reports)
-            )
-            finish_run(
-                db,
-                run_id=run_id,
-                finished_at=summary.finished_at,
-                totals=summary.totals(),
-                summary=summary.as_json(),
-            )
-        with clock.stage("publish-analytics"):
-            publish(db, run_id=run_id)
-        return clock.seconds, _totals(summary)
+        return stage_run(config_path, Database(db_path))
 
     # Untimed warm-up: imports and first-call caches (trafilatura, lxml, DuckDB) out of the runs.
     one_run(spec["tiny_config"], tmp / "stages-warmup.duckdb")
@@ -506,6 +518,23 @@ def _machine() -> dict[str, str]:
     }
 
 
+def report_problems(problems: Sequence[str], began: float) -> int:
+    """Print each problem and the total wall time; the exit status (1 when any problem)."""
+    for problem in problems:
+        print(f"PROBLEM: {problem}", file=sys.stderr)
+    print(f"total wall time {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def machine_rows(machine: dict[str, str]) -> list[tuple[str, str]]:
+    """The first rows of a benchmark's machine table: cores, load, CPU."""
+    return [
+        ("cores (`os.cpu_count()`)", machine["nproc"]),
+        ("load average at the end (1 / 5 / 15 min)", machine["load"]),
+        ("CPU", machine["cpu"]),
+    ]
+
+
 def _check(results: dict[str, Any], web: GeneratedWeb) -> list[str]:
     """What differs from the plan: failed items, missing dedup, wrong off-topic count."""
     problems = []
@@ -628,9 +657,7 @@ def render_tables(results: dict[str, Any], web: GeneratedWeb, repeat: int) -> st
         *_table(
             ["what", "value"],
             [
-                ("cores (`os.cpu_count()`)", machine["nproc"]),
-                ("load average at the end (1 / 5 / 15 min)", machine["load"]),
-                ("CPU", machine["cpu"]),
+                *machine_rows(machine),
                 (
                     "Python, duckdb, trafilatura, prefect",
                     f"{machine['python']}, {machine['duckdb']}, {machine['trafilatura']}, "
@@ -847,11 +874,7 @@ def run_benchmark(count: int, repeat: int, keep: bool) -> int:
             if web.errors:
                 raise SystemExit("the local web failed to answer: " + "; ".join(web.errors))
         print(render_tables(results, news, repeat))
-        problems = _check(results, news)
-        for problem in problems:
-            print(f"PROBLEM: {problem}", file=sys.stderr)
-        print(f"total wall time {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        return 1 if problems else 0
+        return report_problems(_check(results, news), began)
     finally:
         if keep:
             print(f"kept {tmp}", file=sys.stderr)

@@ -380,6 +380,12 @@ def normalize(
         "--db",
         help="Also apply the boilerplate learned per provider in this database (read-only).",
     ),
+    learned: bool = typer.Option(
+        False,
+        "--learned",
+        help="Also apply the boilerplate learned per provider in the config's store: its "
+        "DuckDB file, or its lake as of the last published run (read-only).",
+    ),
     config: str = ConfigOption,
 ) -> None:
     """Turn files into cleaned seed-format records (NAME.* -> NAME.md)."""
@@ -389,7 +395,13 @@ def normalize(
     from flows.stages.settings import watch_from_config
 
     watch = watch_from_config(_load(config)) if Path(config).exists() else Watch()
-    boilerplate = _learned_boilerplate(db) if db else {}
+    if db and learned:
+        raise _fail("--db and --learned name two databases: give one")
+    boilerplate = {}
+    if db:
+        boilerplate = _learned_boilerplate(_boilerplate_file(db))
+    elif learned:
+        boilerplate = _learned_boilerplate(_reader(None, config))
     failures = 0
     if out:
         out.mkdir(parents=True, exist_ok=True)
@@ -422,13 +434,23 @@ def normalize(
         raise typer.Exit(1)
 
 
-def _learned_boilerplate(db: str) -> dict[str, frozenset[str]]:
-    from storage.boilerplate import learned_boilerplate
-
+def _boilerplate_file(db: str) -> Store:
+    """The DuckDB file ``normalize --db`` names (a config, e.g. a lake's, is refused)."""
+    if Path(db).suffix.lower() in (".yaml", ".yml"):
+        raise _fail(
+            f"--db {db} names a config, not a DuckDB file: use --config {db} --learned "
+            "(for a lake too)"
+        )
     if not Path(db).exists():
         raise _fail(f"{db}: no such database")
+    return Database(db)
+
+
+def _learned_boilerplate(store: Store) -> dict[str, frozenset[str]]:
+    from storage.boilerplate import learned_boilerplate
+
     try:
-        return learned_boilerplate(Database(db))
+        return learned_boilerplate(store)
     except StorageError as error:
         raise _fail(str(error)) from None
 
@@ -550,7 +572,7 @@ def publish(config: str | None = ReadConfigOption, db: str | None = DbOption) ->
 
 lake_app = typer.Typer(
     name="lake",
-    help="Upkeep of a DuckLake (storage.backend: ducklake): compaction, published files.",
+    help="Upkeep of a DuckLake (storage.backend: ducklake): compaction, published files, local services to try it.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -608,6 +630,64 @@ def lake_publish_file(
     except StorageError as error:
         raise _fail(str(error), code=1) from None
     typer.echo(publication_text(publication))
+
+
+dev_services_app = typer.Typer(
+    name="dev-services",
+    help="Throw-away local PostgreSQL 15 and S3 (moto) for trying the lake on one machine.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+lake_app.add_typer(dev_services_app)
+DevFolderOption = typer.Option(
+    Path("data/lake-dev"),
+    "--dir",
+    metavar="DIR",
+    help="Folder for the lake config, the env file with the credentials and the state.",
+)
+
+
+@dev_services_app.command("start")
+def dev_services_start(
+    folder: Path = DevFolderOption,
+    config: str = typer.Option(
+        DEFAULT_CONFIG_PATH,
+        "--config",
+        "-c",
+        metavar="PATH",
+        help="The config whose watch and sources the lake config copies.",
+    ),
+) -> None:
+    """Start PostgreSQL and S3 on free loopback ports; write DIR/lake.yaml and DIR/lake.env."""
+    from flows.app.devservices import DevServicesError, start_dev_services
+
+    _load(config)  # a config that does not validate is refused before anything starts
+    try:
+        services = start_dev_services(folder, Path(config))
+    except DevServicesError as error:
+        raise _fail(str(error), code=1) from None
+    typer.echo(
+        f"PostgreSQL 15 on {services.postgres.host}:{services.postgres.port}, "
+        f"S3 (moto_server) on {services.s3.endpoint}\n"
+        f"lake config: {services.config}\n"
+        f"credentials: {services.env_file}\n"
+        f"try it:  . {services.env_file} && newswatch run --config {services.config}\n"
+        f"stop:    newswatch lake dev-services stop --dir {folder}  (deletes the lake)"
+    )
+
+
+@dev_services_app.command("stop")
+def dev_services_stop(folder: Path = DevFolderOption) -> None:
+    """Stop the services started from DIR and delete DIR (the lake's data with it)."""
+    from flows.app.devservices import DevServicesError, stop_dev_services
+
+    try:
+        stopped = stop_dev_services(folder)
+    except DevServicesError as error:
+        raise _fail(str(error), code=1) from None
+    for line in stopped:
+        typer.echo(f"stopped {line}")
+    typer.echo(f"deleted {folder}")
 
 
 @app.command()

@@ -29,6 +29,7 @@ from storage.database import Database, Store
 from storage.lake import Lake, LakeError
 from storage.raw import load_raw_pages
 from tests.conftest import NewsSite
+from tests.support.paths import SITE
 from tests.support.services import PostgresServer, S3Server
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -64,7 +65,7 @@ TABLES = {
     "rejected_pages": "url_key",
     "raw_pages": "url",
     "sources": "name",
-    "runs": "flow",
+    "runs": "flow, started_at",  # two runs of a flow: in the order they ran
     "google_news_links": "gnews_id",
     "backfill_progress": "source_name, day",
     "unique_articles": "id",
@@ -255,6 +256,19 @@ def test_every_reading_command_works_on_the_lake_as_on_the_file(
     assert both.exit_code == 2 and "names a DuckDB file, but this config" in both.output
     published = newswatch("publish", "--config", str(lake_config_path))
     assert published.exit_code == 0 and "published lake snapshot" in published.output
+
+    # normalize applies the boilerplate learned in the config's store, a lake's as a file's;
+    # --db takes a DuckDB file only, and says so in one line when given a config.
+    page = str(SITE / "articles" / "policy-news.html")
+    explained = {}
+    for label, config in (("file", file_config), ("lake", lake_config_path)):
+        result = newswatch("normalize", page, "--explain", "--learned", "--config", str(config))
+        assert result.exit_code == 0, result.output
+        explained[label] = result.output
+    assert explained["lake"] == explained["file"] and "line(s) removed" in explained["lake"]
+    wrong = newswatch("normalize", page, "--explain", "--db", str(lake_config_path))
+    assert wrong.exit_code == 2 and len(wrong.output.strip().splitlines()) == 1
+    assert "names a config, not a DuckDB file" in wrong.output
 
 
 @pytest.mark.slow

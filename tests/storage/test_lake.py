@@ -466,6 +466,30 @@ def test_a_local_catalog_and_data_folder_need_no_server(tmp_path: Path) -> None:
     assert list((tmp_path / "data").rglob("*.parquet")), "Parquet written to the folder"
 
 
+def test_a_writer_inlines_no_rows_in_the_catalog(tmp_path: Path) -> None:
+    # Inlined rows (DuckLake's default for writes of up to 10 rows) let two concurrent
+    # updates of the same row both commit: bench/bench_lake.py lost an article that way
+    # with two processes. Every write, however small, must go to data files.
+    settings = LakeSettings(catalog=tmp_path / "catalog.ducklake", data_path=f"{tmp_path}/data/")
+    lake = Lake(settings)
+    store(lake, [make_article(1)], run_id="r", seen_at=NOW)
+    metadata = '"__ducklake_metadata_lake"'
+    with lake.connect() as connection:
+        inlined = connection.execute(
+            f"SELECT table_name FROM {metadata}.ducklake_inlined_data_tables"
+        ).fetchall()
+        counts = {
+            name: connection.execute(f"SELECT count(*) FROM {metadata}.{name}").fetchone()
+            for (name,) in inlined
+        }
+        files = connection.execute(
+            f"SELECT t.table_name FROM {metadata}.ducklake_data_file AS f "
+            f"JOIN {metadata}.ducklake_table AS t USING (table_id) WHERE f.end_snapshot IS NULL"
+        ).fetchall()
+    assert all(count == (0,) for count in counts.values()), counts
+    assert {("articles",), ("write_guards",)} <= set(files), "one-row writes go to data files"
+
+
 def test_a_reader_sees_whole_commits_only_and_can_look_back(
     postgres_server: PostgresServer, s3_server: S3Server
 ) -> None:
