@@ -340,6 +340,25 @@ class ScheduleConfig(_Model):
     maintenance_cron: Annotated[str, AfterValidator(_cron)] = "0 3 * * *"
 
 
+class RunConfig(_Model):
+    """How a run is split over machines (fan-out on a Prefect work pool, a lake config only)."""
+
+    # 1: the run's stages run in its own process (the default, what `make run` does).
+    # N > 1: the sources are split into N groups by a hash of their name (a backfill: days ×
+    # groups), each group a flow run of `shard_deployment` on a work pool (README "Past one
+    # machine"); the run waits for them, then reports and publishes once.
+    shards: int = Field(default=1, ge=1, le=1000)
+    # The deployment of flows.monitor.monitor_shard, as "flow name/deployment name".
+    shard_deployment: Text = "monitor-shard/monitor-shard"
+    # A shard flow run that crashed or failed is run again this many times.
+    shard_retries: int = Field(default=1, ge=0, le=10)
+    # Seconds between a shard flow run's heartbeats (Prefect's minimum is 30); a running
+    # shard that has sent none for `shard_stale_after` heartbeats is marked Crashed (its
+    # worker or machine is gone) and run again.
+    shard_heartbeat_seconds: int = Field(default=30, ge=30)
+    shard_stale_after: float = Field(default=3.0, gt=1)
+
+
 class DedupConfig(_Model):
     """Time windows of near-copy and story detection (see storage/dedup.py)."""
 
@@ -377,6 +396,7 @@ class Config(_Model):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
     google_news: GoogleNewsConfig = Field(default_factory=GoogleNewsConfig)
 
     @model_validator(mode="before")
@@ -386,7 +406,7 @@ class Config(_Model):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for section in ("fetch", "storage", "schedule", "dedup", "google_news"):
+        for section in ("fetch", "storage", "schedule", "dedup", "run", "google_news"):
             if section in data and data[section] is None:
                 del data[section]
         if data.get("watch") == {}:
@@ -404,6 +424,15 @@ class Config(_Model):
                     _DUPLICATE_SOURCE, "duplicate source name {name!r}", {"name": source.name}
                 )
             seen.add(source.name)
+        return self
+
+    @model_validator(mode="after")
+    def _shards_need_a_lake(self) -> Config:
+        if self.run.shards > 1 and self.storage.backend != "ducklake":
+            raise ValueError(
+                "run.shards > 1 needs storage.backend: ducklake (shards on several machines "
+                "write into one lake; a DuckDB file has one writer)"
+            )
         return self
 
     def source(self, name: str) -> AnySource:
