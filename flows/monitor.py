@@ -170,6 +170,7 @@ def extract_articles(
     window: Window,
     now: datetime,
     memo: dict[str, Article | None] | None = None,
+    before_run: str | None = None,
 ) -> list[SourceBatch]:
     """Extract, clean (with each provider's learned boilerplate) and classify every document."""
     return articles.extract_articles(
@@ -178,7 +179,7 @@ def extract_articles(
         settings.watch_from_config(config),
         window,
         now,
-        boilerplate=articles.provider_boilerplate(db),
+        boilerplate=articles.provider_boilerplate(db, before_run),
         memo=memo,
     )
 
@@ -315,8 +316,17 @@ def _stages(
     listings = resolve_links(db, config, _as_is(listings), window, started_at, refresh)
     listings = skip_known(db, _as_is(listings), refresh, window)
     documents = fetch_articles(config, _as_is(listings))
+    # A shard learns provider boilerplate only from earlier runs: what another shard of
+    # this run stored already depends on timing (one provider's feeds may be in two shards).
     batches = extract_articles(
-        db, config, _as_is(listings), _as_is(documents), window, started_at, _as_is(memo)
+        db,
+        config,
+        _as_is(listings),
+        _as_is(documents),
+        window,
+        started_at,
+        _as_is(memo),
+        run_id if share is not None else None,
     )
     return store_articles(config, db, run_id, _as_is(batches), started_at)
 

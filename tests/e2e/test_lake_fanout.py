@@ -233,7 +233,9 @@ def test_500_articles_on_10_hosts_over_two_workers_a_killed_worker_and_an_analys
             off_topic=first.off_topic + second.off_topic,
             foreign=first.foreign + second.foreign,
         )
-        assert len(news.articles) >= 500 and len({url.split("/")[2] for url in feeds.values()}) >= 10
+        assert (
+            len(news.articles) >= 500 and len({url.split("/")[2] for url in feeds.values()}) >= 10
+        )
         _shards_split_the_copies(feeds, 4)
         # A shard whose heartbeats stop for 45 s is taken for dead (the minimum heartbeat is 30 s).
         run = "run:\n  shards: 4\n  shard_stale_after: 1.5\n"

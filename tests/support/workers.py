@@ -12,6 +12,7 @@ machine that dies would.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -105,14 +106,10 @@ class WorkPool:
         """SIGKILL a worker's process group and the flow-run process it started."""
         for pid in (flow_run_pid,):
             if pid:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(worker.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         worker.process.wait(timeout=30)
 
     def stop(self) -> None:
