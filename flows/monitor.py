@@ -25,7 +25,7 @@ from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from extractors.article import Article
-from flows.config import DEFAULT_CONFIG_PATH, Config, load_config
+from flows.config import DEFAULT_CONFIG_PATH, Config, load_config, shards_problem
 from flows.fanout import publish_shard_reports, run_shards
 from flows.fetching.http import FetchResult
 from flows.stages import articles, backfill_plan, gnews, listing, maintenance, settings
@@ -333,13 +333,9 @@ def _stages(
 
 def with_shards(config: Config, shards: int) -> Config:
     """``config`` with ``run.shards`` replaced (``--shards``), checked as the config file is."""
-    if shards < 1:
-        raise ValueError(f"shards must be at least 1, got {shards}")
-    if shards > 1 and config.storage.backend != "ducklake":
-        raise ValueError(
-            f"{shards} shards need storage.backend: ducklake (shards on several machines "
-            "write into one lake; a DuckDB file has one writer)"
-        )
+    problem = shards_problem(shards, config.storage.backend)
+    if problem:
+        raise ValueError(f"shards: {problem}")
     return config.model_copy(update={"run": config.run.model_copy(update={"shards": shards})})
 
 

@@ -26,6 +26,7 @@ from flows.config import (
     Config,
     ConfigError,
     load_config,
+    shards_problem,
 )
 from storage.database import Database, StorageError, Store
 
@@ -170,15 +171,9 @@ def _check_sources(config: str, settings: Config, names: list[str]) -> None:
 
 def _check_shards(config: str, settings: Config, shards: int | None) -> None:
     """Refuse --shards below 1, or above 1 with a config that stores into a file."""
-    if shards is None:
-        return
-    if shards < 1:
-        raise _fail(f"--shards {shards}: a run has at least one shard")
-    if shards > 1 and settings.storage.backend != "ducklake":
-        raise _fail(
-            f"--shards {shards}: {config} stores into a DuckDB file, which has one writer; "
-            "fan-out needs storage.backend: ducklake (README: Past one machine)"
-        )
+    problem = None if shards is None else shards_problem(shards, settings.storage.backend)
+    if problem:
+        raise _fail(f"--shards {problem} ({config}; README: Past one machine)")
 
 
 def _check_range(since: date | None, until: date | None) -> None:

@@ -26,6 +26,7 @@ from flows.config.models import (
     WatchConfig,
     load_config,
     parse_config,
+    shards_problem,
 )
 from flows.config.yamlfile import ConfigError
 
@@ -50,4 +51,5 @@ __all__ = [
     "WatchConfig",
     "load_config",
     "parse_config",
+    "shards_problem",
 ]

@@ -36,7 +36,7 @@ from flows.config.yamlfile import (
 )
 from storage.lake_config import LakeConfig
 
-__all__ = ["ConfigError", "load_config", "parse_config"]
+__all__ = ["ConfigError", "load_config", "parse_config", "shards_problem"]
 
 DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 # The configuration the commands use without --config, and the database without one.
@@ -359,6 +359,18 @@ class RunConfig(_Model):
     shard_stale_after: float = Field(default=3.0, gt=1)
 
 
+def shards_problem(shards: int, backend: str) -> str | None:
+    """Why a run cannot have ``shards`` shards with this storage backend; None when it can."""
+    if shards < 1:
+        return f"{shards}: a run has at least one shard"
+    if shards > 1 and backend != "ducklake":
+        return (
+            f"{shards} shards need storage.backend: ducklake (shards on several machines "
+            "write into one lake; a DuckDB file has one writer)"
+        )
+    return None
+
+
 class DedupConfig(_Model):
     """Time windows of near-copy and story detection (see storage/dedup.py)."""
 
@@ -428,11 +440,9 @@ class Config(_Model):
 
     @model_validator(mode="after")
     def _shards_need_a_lake(self) -> Config:
-        if self.run.shards > 1 and self.storage.backend != "ducklake":
-            raise ValueError(
-                "run.shards > 1 needs storage.backend: ducklake (shards on several machines "
-                "write into one lake; a DuckDB file has one writer)"
-            )
+        problem = shards_problem(self.run.shards, self.storage.backend)
+        if problem:
+            raise ValueError(f"run.shards: {problem}")
         return self
 
     def source(self, name: str) -> AnySource:

@@ -31,7 +31,7 @@ from storage.database import Database
 from storage.lake import Lake
 from tests.e2e.test_lake_run import RUN_COLUMNS, TABLES, snapshot
 from tests.support.newsweb import GeneratedWeb, served_news_web, write_config
-from tests.support.services import PostgresServer, S3Server
+from tests.support.services import PostgresServer, S3Server, new_lake_storage
 from tests.support.workers import WorkPool
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -50,19 +50,7 @@ def lake_block(
     monkeypatch.delenv("NEWSWATCH_DB", raising=False)
 
     def block() -> str:
-        name = "fan_" + uuid.uuid4().hex[:10]
-        postgres_server.create_database(name)
-        bucket = s3_server.create_bucket(name.replace("_", "-"))
-        return (
-            "  backend: ducklake\n"
-            "  lake:\n"
-            f'    catalog: "postgres:host={postgres_server.host} port={postgres_server.port} '
-            f'user={postgres_server.user} dbname={name}"\n'
-            f"    data_path: s3://{bucket}/newswatch/\n"
-            f"    s3_endpoint: {s3_server.endpoint}\n"
-            "    s3_url_style: path\n"
-            "    s3_use_ssl: false\n"
-        )
+        return new_lake_storage(postgres_server, s3_server, "fan_" + uuid.uuid4().hex[:10])
 
     return block
 

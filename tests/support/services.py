@@ -145,6 +145,23 @@ class S3Server:
         )
 
 
+def new_lake_storage(postgres: PostgresServer, s3: S3Server, name: str) -> str:
+    """The lines of a config's ``storage`` block for a new lake: its own catalog database
+    and bucket called ``name`` (credentials stay out: they come from the environment)."""
+    postgres.create_database(name)
+    bucket = s3.create_bucket(name.replace("_", "-"))
+    return (
+        "  backend: ducklake\n"
+        "  lake:\n"
+        f'    catalog: "postgres:host={postgres.host} port={postgres.port} '
+        f'user={postgres.user} dbname={name}"\n'
+        f"    data_path: s3://{bucket}/newswatch/\n"
+        f"    s3_endpoint: {s3.endpoint}\n"
+        "    s3_url_style: path\n"
+        "    s3_use_ssl: false\n"
+    )
+
+
 def _as_cluster_owner(command: list[str]) -> list[str]:
     """The command run as the cluster's owner: ``postgres`` when we are root."""
     if os.geteuid() == 0:

@@ -392,7 +392,7 @@ def test_shards_are_refused_for_a_file_config_before_prefect_starts(tmp_path: Pa
     for command in (["run"], ["backfill", "--since", "2026-11-01"]):
         result = runner.invoke(app, [*command, "--shards", "2", "--config", str(config)])
         assert result.exit_code == 2, result.output
-        assert "stores into a DuckDB file, which has one writer" in result.output
+        assert "need storage.backend: ducklake" in result.output
         assert not (tmp_path / "news.duckdb").exists()
     zero = runner.invoke(app, ["run", "--shards", "0", "--config", str(config)])
     assert zero.exit_code == 2 and "at least one shard" in zero.output
