@@ -37,6 +37,12 @@ from tests.support.workers import WorkPool
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
 CONFIG = "newswatch.yaml"
+# Known limit, not a fan-out one: which pairs are judged one story depends on the order the
+# articles are stored in once a new article has more than storage.stories.MAX_CANDIDATES
+# candidates (each new article is scored against the 40 stored ones sharing most terms).
+# Seen at 500 articles: 15,254 story links against 15,039 for a single-file run in config
+# order; a single file stored in another order differs the same way.
+STORE_ORDER = ("story_links",)
 
 
 @pytest.fixture
@@ -100,11 +106,13 @@ def _reference(tmp_path: Path, feeds: dict[str, str]) -> Database:
     return Database(folder / "news.duckdb")
 
 
-def _assert_same_as_file(lake: Lake, file: Database, news: GeneratedWeb) -> dict[str, list[Any]]:
+def _assert_same_as_file(
+    lake: Lake, file: Database, news: GeneratedWeb, order_dependent: tuple[str, ...] = ()
+) -> dict[str, list[Any]]:
     in_file, in_lake = snapshot(file), snapshot(lake)
     assert len(in_file["articles"]) == len(news.articles), "the reference stored every page"
     for table in TABLES:
-        if table == "runs":
+        if table == "runs" or table in order_dependent:
             continue
         assert in_lake[table] == in_file[table], _difference(table, in_lake, in_file, file)
     with lake.connect(read_only=True) as connection:
@@ -239,7 +247,7 @@ def test_500_articles_on_10_hosts_over_two_workers_a_killed_worker_and_an_analys
         file = _reference(tmp_path, feeds)
         lake = open_store(load_config(parent / CONFIG))
         assert isinstance(lake, Lake)
-        _assert_same_as_file(lake, file, news)
+        _assert_same_as_file(lake, file, news, STORE_ORDER)
 
         # Again into a new lake, and this time a worker dies mid-run.
         second_parent = tmp_path / "again"
@@ -279,7 +287,7 @@ def test_500_articles_on_10_hosts_over_two_workers_a_killed_worker_and_an_analys
         reader.join(timeout=60)
         assert parent_process.returncode == 0, output
 
-    in_file = _assert_same_as_file(lake, file, news)
+    in_file = _assert_same_as_file(lake, file, news, STORE_ORDER)
     with get_client(sync_client=True) as client:
         crashed = client.read_flow_run(victim_run)
     assert crashed.state is not None and crashed.state.name == "Crashed", crashed.state
