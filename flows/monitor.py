@@ -25,9 +25,11 @@ from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from extractors.article import Article
-from flows.config import DEFAULT_CONFIG_PATH, Config, load_config
+from flows.config import DEFAULT_CONFIG_PATH, Config, load_config, shards_problem
+from flows.fanout import publish_shard_reports, run_shards
 from flows.fetching.http import FetchResult
 from flows.stages import articles, backfill_plan, gnews, listing, maintenance, settings
+from flows.stages.shards import Shard, plan_backfill_shards, plan_shards
 from flows.stages.summary import RunSummary
 from flows.stages.types import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from storage.backfill import done_days
@@ -109,10 +111,11 @@ def list_sources(
     refresh: bool,
     day: date | None = None,
     cache: dict[str, FetchResult] | None = None,
+    share: Sequence[str] | None = None,
 ) -> list[Listing]:
     """Fetch the feeds (conditional GET against the stored state), sitemaps and GDELT; list the folders."""
     listings = listing.list_sources(
-        config, window, only, source_states_by_name(db), refresh, cache=cache
+        config, window, only, source_states_by_name(db), refresh, cache=cache, share=share
     )
     for each in listings:
         each.day = day
@@ -167,6 +170,7 @@ def extract_articles(
     window: Window,
     now: datetime,
     memo: dict[str, Article | None] | None = None,
+    before_run: str | None = None,
 ) -> list[SourceBatch]:
     """Extract, clean (with each provider's learned boilerplate) and classify every document."""
     return articles.extract_articles(
@@ -175,7 +179,7 @@ def extract_articles(
         settings.watch_from_config(config),
         window,
         now,
-        boilerplate=articles.provider_boilerplate(db),
+        boilerplate=articles.provider_boilerplate(db, before_run),
         memo=memo,
     )
 
@@ -236,13 +240,20 @@ def run_pipeline(
     window: Window,
     sources: Sequence[str] = (),
     refresh: bool = False,
+    shards: int | None = None,
 ) -> RunSummary | State:
     """The stages shared by both flows, in order; a Failed state when every source failed."""
     config = load_settings(config_path)
+    if shards is not None:
+        config = with_shards(config, shards)
     db = settings.open_store(config, db_path)
     run_id, started_at = begin_run(db, flow_name, config_path, window)
     try:
-        if window.is_backfill:
+        if config.run.shards > 1:
+            reports = _fan_out(
+                config, config_path, db, run_id, started_at, window, sources, refresh
+            )
+        elif window.is_backfill:
             # Day by day, oldest first; each (source, day) is marked done with its batch,
             # so a re-run or a resumed backfill skips what is stored.
             cache: dict[str, FetchResult] = {}
@@ -297,17 +308,131 @@ def _stages(
     day: date | None = None,
     cache: dict[str, FetchResult] | None = None,
     memo: dict[str, Article | None] | None = None,
+    share: Sequence[str] | None = None,
 ) -> list[SourceReport]:
     """List, skip what is stored, fetch, extract, store: one pass over the sources."""
 
-    listings = list_sources(db, config, window, only, refresh, day, _as_is(cache))
+    listings = list_sources(db, config, window, only, refresh, day, _as_is(cache), share)
     listings = resolve_links(db, config, _as_is(listings), window, started_at, refresh)
     listings = skip_known(db, _as_is(listings), refresh, window)
     documents = fetch_articles(config, _as_is(listings))
+    # A shard learns provider boilerplate only from earlier runs: what another shard of
+    # this run stored already depends on timing (one provider's feeds may be in two shards).
     batches = extract_articles(
-        db, config, _as_is(listings), _as_is(documents), window, started_at, _as_is(memo)
+        db,
+        config,
+        _as_is(listings),
+        _as_is(documents),
+        window,
+        started_at,
+        _as_is(memo),
+        run_id if share is not None else None,
     )
     return store_articles(config, db, run_id, _as_is(batches), started_at)
+
+
+def with_shards(config: Config, shards: int) -> Config:
+    """``config`` with ``run.shards`` replaced (``--shards``), checked as the config file is."""
+    problem = shards_problem(shards, config.storage.backend)
+    if problem:
+        raise ValueError(f"shards: {problem}")
+    return config.model_copy(update={"run": config.run.model_copy(update={"shards": shards})})
+
+
+def _fan_out(
+    config: Config,
+    config_path: str,
+    db: Store,
+    run_id: str,
+    started_at: datetime,
+    window: Window,
+    only: Sequence[str],
+    refresh: bool,
+) -> list[SourceReport]:
+    """The run's stages as shard flow runs on the work pool (``run.shards``); their reports."""
+    names = [s.name for s in config.enabled_sources if not only or s.name in only]
+    if window.is_backfill:
+        plan = plan_backfill(db, config, window, list(only), refresh)
+        parts = plan_backfill_shards(plan, config.run.shards)
+    else:
+        parts = plan_shards(names, config.run.shards)
+
+    def parameters(shard: Shard) -> dict[str, Any]:
+        day = backfill_plan.day_window(shard.day) if shard.day else window
+        return {
+            "config_path": config_path,
+            "run_id": run_id,
+            "started_at": started_at,
+            "sources": list(shard.sources),
+            "only": list(only),
+            "since": day.since,
+            "until": day.until,
+            "day": shard.day,
+            "refresh": refresh,
+            "shard_key": shard.key,
+        }
+
+    kinds = {source.name: source.kind for source in config.sources}
+    done = run_shards(config.run, parts, parameters, kinds, f"{run_id[:8]}")
+    if window.is_backfill:
+        by_day: dict[date, list[SourceReport]] = {}
+        for shard, reports in done:
+            if shard.day is not None:
+                by_day.setdefault(shard.day, []).extend(reports)
+        return backfill_plan.merge_reports(sorted(by_day.items()))
+    found = {report.name: report for _, reports in done for report in reports}
+    # In config order, as a single process reports them.
+    return [found[name] for name in names if name in found]
+
+
+@flow(name="monitor-shard", log_prints=True)
+def monitor_shard(
+    config_path: str,
+    run_id: str,
+    started_at: datetime,
+    sources: list[str],
+    only: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    day: date | None = None,
+    refresh: bool = False,
+    shard_key: str = "shard",
+) -> int:
+    """One shard of a fanned-out run: list, fetch, extract and store some sources.
+
+    Run by a worker of the work pool for a parent ``daily-monitor`` or ``backfill`` run
+    (``run.shards`` > 1), under the parent's run id; the parent closes the run and publishes.
+
+    Args:
+        config_path: the sources.yaml, relative to the worker's working directory.
+        run_id: the parent run's id (the ledger row the articles are stored under).
+        started_at: the parent run's start (the run's clock).
+        sources: the shard's source names.
+        only: the source names the parent run was restricted to (they ignore back-off).
+        since: start of the window (a backfill day), None in a daily run.
+        until: end of the window.
+        day: the backfill day.
+        refresh: fetch and re-extract articles that are already stored.
+        shard_key: the shard's name, for its report.
+
+    Returns:
+        How many sources the shard reported on.
+    """
+    config = load_settings(config_path)
+    db = settings.open_store(config)
+    reports = _stages(
+        config,
+        db,
+        run_id,
+        started_at,
+        Window(since=since, until=until),
+        list(only or ()),
+        refresh,
+        day,
+        share=sources,
+    )
+    publish_shard_reports(shard_key, reports)
+    return len(reports)
 
 
 def _publish(db: Store, run_id: str) -> None:
@@ -336,7 +461,10 @@ def _record_crash(db: Store, run_id: str, error: BaseException) -> None:
 
 @flow(name="daily-monitor", log_prints=True)
 def daily_monitor(
-    config_path: str = DEFAULT_CONFIG_PATH, db_path: str | None = None, refresh: bool = False
+    config_path: str = DEFAULT_CONFIG_PATH,
+    db_path: str | None = None,
+    refresh: bool = False,
+    shards: int | None = None,
 ) -> RunSummary | State:
     """Fetch what is new in every enabled source and store it.
 
@@ -345,8 +473,12 @@ def daily_monitor(
         db_path: the DuckDB file (default: the config's ``storage.db``; a config that
             stores into a DuckLake takes none).
         refresh: fetch and re-extract articles that are already stored.
+        shards: split the run into this many shard flow runs on the work pool (a lake
+            config only); default the config's ``run.shards``.
     """
-    return run_pipeline("daily-monitor", config_path, db_path, Window(), refresh=refresh)
+    return run_pipeline(
+        "daily-monitor", config_path, db_path, Window(), refresh=refresh, shards=shards
+    )
 
 
 @flow(name="backfill", log_prints=True)
@@ -357,6 +489,7 @@ def backfill(
     config_path: str = DEFAULT_CONFIG_PATH,
     db_path: str | None = None,
     refresh: bool = False,
+    shards: int | None = None,
 ) -> RunSummary | State:
     """Store the items published in [since, until] from the given (or all) sources.
 
@@ -368,9 +501,11 @@ def backfill(
         db_path: the DuckDB file (default: the config's ``storage.db``; a config that
             stores into a DuckLake takes none).
         refresh: fetch and re-extract articles that are already stored.
+        shards: split the run into days × this many source groups, each a shard flow run
+            on the work pool (a lake config only); default the config's ``run.shards``.
     """
     window = date_window(since, until)
-    return run_pipeline("backfill", config_path, db_path, window, sources or (), refresh)
+    return run_pipeline("backfill", config_path, db_path, window, sources or (), refresh, shards)
 
 
 @task(name="load-raw-pages", cache_policy=NO_CACHE)

@@ -53,13 +53,16 @@ def remember_lines(connection: duckdb.DuckDBPyConnection, articles: Sequence[Art
 
 
 def learned_boilerplate(
-    db: Store, domains: Iterable[str] | None = None
+    db: Store, domains: Iterable[str] | None = None, before_run: str | None = None
 ) -> dict[str, frozenset[str]]:
     """Line keys each provider repeats in at least ``MIN_ARTICLES_FOR_LEARNED_LINE`` articles.
 
     Args:
         db: the database (opened read-only).
         domains: only these provider domains; all when None.
+        before_run: learn only from articles earlier runs stored, not this run's: a shard of
+            a fanned-out run then extracts with the same memory whether or not another
+            shard (with feeds of the same provider) has stored its batch already.
     """
     wanted = sorted(set(domains)) if domains is not None else None
     if wanted == []:
@@ -70,13 +73,14 @@ def learned_boilerplate(
             SELECT provider_domain, list(line_key)
             FROM (
                 SELECT provider_domain, line_key FROM provider_lines
-                WHERE ? OR provider_domain IN (SELECT unnest(?))
+                WHERE (? OR provider_domain IN (SELECT unnest(?)))
+                    AND article_id NOT IN (SELECT id FROM articles WHERE first_run_id = ?)
                 GROUP BY provider_domain, line_key
                 HAVING count(*) >= ?
             )
             GROUP BY provider_domain
             """,
-            [wanted is None, wanted or [], MIN_ARTICLES_FOR_LEARNED_LINE],
+            [wanted is None, wanted or [], before_run or "", MIN_ARTICLES_FOR_LEARNED_LINE],
         ).fetchall()
     return {domain: frozenset(keys) for domain, keys in rows}
 

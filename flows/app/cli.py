@@ -26,6 +26,7 @@ from flows.config import (
     Config,
     ConfigError,
     load_config,
+    shards_problem,
 )
 from storage.database import Database, StorageError, Store
 
@@ -59,6 +60,13 @@ DbOption = typer.Option(
     envvar="NEWSWATCH_DB",
     metavar="PATH",
     help="DuckDB file (default: the config's storage.db, else data/newswatch.duckdb).",
+)
+ShardsOption = typer.Option(
+    None,
+    "--shards",
+    metavar="N",
+    help="Split the run into N shard flow runs on the Prefect work pool (a lake config; "
+    "default: the config's run.shards).",
 )
 
 
@@ -161,6 +169,13 @@ def _check_sources(config: str, settings: Config, names: list[str]) -> None:
         )
 
 
+def _check_shards(config: str, settings: Config, shards: int | None) -> None:
+    """Refuse --shards below 1, or above 1 with a config that stores into a file."""
+    problem = None if shards is None else shards_problem(shards, settings.storage.backend)
+    if problem:
+        raise _fail(f"--shards {problem} ({config}; README: Past one machine)")
+
+
 def _check_range(since: date | None, until: date | None) -> None:
     """Refuse an empty --since/--until range before Prefect starts."""
     if since and until and until < since:
@@ -201,15 +216,21 @@ def run(
     refresh: bool = typer.Option(
         False, "--refresh", help="Fetch and re-extract articles already stored."
     ),
+    shards: int | None = ShardsOption,
 ) -> None:
     """Run the daily monitor once now (a Prefect flow run; no server needed)."""
     settings = _load(config)
+    _check_shards(config, settings, shards)
     _check_writable(_store(settings, db))
     _prefect_environment()
     from flows.monitor import daily_monitor
 
     state = daily_monitor(
-        config_path=config, db_path=_db_path(settings, db), refresh=refresh, return_state=True
+        config_path=config,
+        db_path=_db_path(settings, db),
+        refresh=refresh,
+        shards=shards,
+        return_state=True,
     )
     _finish_flow(state)
 
@@ -242,9 +263,11 @@ def backfill(
     refresh: bool = typer.Option(
         False, "--refresh", help="Fetch and re-extract articles already stored."
     ),
+    shards: int | None = ShardsOption,
 ) -> None:
     """Store what the sources published in a date range."""
     settings = _load(config)
+    _check_shards(config, settings, shards)
     _check_sources(config, settings, source)
     until_day: date | None = until.date() if until else None
     _check_range(since.date(), until_day)
@@ -262,6 +285,7 @@ def backfill(
         config_path=config,
         db_path=_db_path(settings, db),
         refresh=refresh,
+        shards=shards,
         return_state=True,
     )
     _finish_flow(state)

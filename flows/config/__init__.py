@@ -18,6 +18,7 @@ from flows.config.models import (
     GdeltSource,
     GoogleNewsConfig,
     Provider,
+    RunConfig,
     ScheduleConfig,
     SitemapSource,
     Source,
@@ -25,6 +26,7 @@ from flows.config.models import (
     WatchConfig,
     load_config,
     parse_config,
+    shards_problem,
 )
 from flows.config.yamlfile import ConfigError
 
@@ -41,6 +43,7 @@ __all__ = [
     "GdeltSource",
     "GoogleNewsConfig",
     "Provider",
+    "RunConfig",
     "ScheduleConfig",
     "SitemapSource",
     "Source",
@@ -48,4 +51,5 @@ __all__ = [
     "WatchConfig",
     "load_config",
     "parse_config",
+    "shards_problem",
 ]

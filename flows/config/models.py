@@ -36,7 +36,7 @@ from flows.config.yamlfile import (
 )
 from storage.lake_config import LakeConfig
 
-__all__ = ["ConfigError", "load_config", "parse_config"]
+__all__ = ["ConfigError", "load_config", "parse_config", "shards_problem"]
 
 DEFAULT_USER_AGENT = "newswatch/0.1 (+https://github.com/newswatch/newswatch)"
 # The configuration the commands use without --config, and the database without one.
@@ -357,6 +357,37 @@ class ScheduleConfig(_Model):
     maintenance_cron: Annotated[str, AfterValidator(_cron)] = "0 3 * * *"
 
 
+class RunConfig(_Model):
+    """How a run is split over machines (fan-out on a Prefect work pool, a lake config only)."""
+
+    # 1: the run's stages run in its own process (the default, what `make run` does).
+    # N > 1: the sources are split into N groups by a hash of their name (a backfill: days ×
+    # groups), each group a flow run of `shard_deployment` on a work pool (README "Past one
+    # machine"); the run waits for them, then reports and publishes once.
+    shards: int = Field(default=1, ge=1, le=1000)
+    # The deployment of flows.monitor.monitor_shard, as "flow name/deployment name".
+    shard_deployment: Text = "monitor-shard/monitor-shard"
+    # A shard flow run that crashed or failed is run again this many times.
+    shard_retries: int = Field(default=1, ge=0, le=10)
+    # Seconds between a shard flow run's heartbeats (Prefect's minimum is 30); a running
+    # shard that has sent none for `shard_stale_after` heartbeats is marked Crashed (its
+    # worker or machine is gone) and run again.
+    shard_heartbeat_seconds: int = Field(default=30, ge=30)
+    shard_stale_after: float = Field(default=3.0, gt=1)
+
+
+def shards_problem(shards: int, backend: str) -> str | None:
+    """Why a run cannot have ``shards`` shards with this storage backend; None when it can."""
+    if shards < 1:
+        return f"{shards}: a run has at least one shard"
+    if shards > 1 and backend != "ducklake":
+        return (
+            f"{shards} shards need storage.backend: ducklake (shards on several machines "
+            "write into one lake; a DuckDB file has one writer)"
+        )
+    return None
+
+
 class DedupConfig(_Model):
     """Time windows of near-copy and story detection (see storage/dedup.py)."""
 
@@ -394,6 +425,7 @@ class Config(_Model):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
     google_news: GoogleNewsConfig = Field(default_factory=GoogleNewsConfig)
 
     @model_validator(mode="before")
@@ -403,7 +435,7 @@ class Config(_Model):
         if not isinstance(data, dict):
             return data
         data = dict(data)
-        for section in ("fetch", "storage", "schedule", "dedup", "google_news"):
+        for section in ("fetch", "storage", "schedule", "dedup", "run", "google_news"):
             if section in data and data[section] is None:
                 del data[section]
         if data.get("watch") == {}:
@@ -421,6 +453,13 @@ class Config(_Model):
                     _DUPLICATE_SOURCE, "duplicate source name {name!r}", {"name": source.name}
                 )
             seen.add(source.name)
+        return self
+
+    @model_validator(mode="after")
+    def _shards_need_a_lake(self) -> Config:
+        problem = shards_problem(self.run.shards, self.storage.backend)
+        if problem:
+            raise ValueError(f"run.shards: {problem}")
         return self
 
     def source(self, name: str) -> AnySource:

@@ -265,11 +265,14 @@ def _place(batch: SourceBatch, candidate: Candidate, article: Article, window: W
             batch.resolved[candidate.via] = article.id
 
 
-def provider_boilerplate(db: Store) -> dict[str, frozenset[str]]:
-    """The lines each provider repeats across its stored articles (empty for a new database)."""
+def provider_boilerplate(db: Store, before_run: str | None = None) -> dict[str, frozenset[str]]:
+    """The lines each provider repeats across its stored articles (empty for a new database).
+
+    ``before_run``: only what runs before this one stored (a shard of a fanned-out run).
+    """
     if not db.exists():
         return {}
-    return learned_boilerplate(db)
+    return learned_boilerplate(db, before_run=before_run)
 
 
 def store_batches(

@@ -54,6 +54,7 @@ def list_sources(
     refresh: bool = False,
     now: datetime | None = None,
     cache: dict[str, FetchResult] | None = None,
+    share: Sequence[str] | None = None,
 ) -> list[Listing]:
     """Fetch every feed (concurrently), ask the GDELT and sitemap sources, list every folder.
 
@@ -71,12 +72,18 @@ def list_sources(
         now: the run's clock, for back-off (default: the current time).
         cache: responses by URL shared across calls (a backfill lists every day from the
             same feed and sitemap responses); filled as URLs are fetched.
+        share: a shard's sources (fan-out): the run is restricted to them like ``only``,
+            but sources backing off stay skipped, as in the whole run.
     """
     states = states or {}
     clock = now or datetime.now(UTC)
     moment = clock.astimezone(UTC).replace(tzinfo=None)
     incremental = not window.is_backfill and not refresh
-    sources = [source for source in config.enabled_sources if not only or source.name in only]
+    sources = [
+        source
+        for source in config.enabled_sources
+        if (not only or source.name in only) and (share is None or source.name in share)
+    ]
     listings: dict[str, Listing] = {}
     for source in sources:
         until = states.get(source.name, {}).get("backoff_until")

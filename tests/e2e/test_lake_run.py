@@ -30,7 +30,7 @@ from storage.lake import Lake, LakeError
 from storage.raw import load_raw_pages
 from tests.conftest import NewsSite
 from tests.support.paths import SITE
-from tests.support.services import PostgresServer, S3Server
+from tests.support.services import PostgresServer, S3Server, new_lake_storage
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 runner = CliRunner()
@@ -102,24 +102,12 @@ def lake_config(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[[NewsSite, Path, list[tuple[str, str]]], Path]:
     """Writes a config whose storage is a new lake: its own catalog database and bucket."""
-    name = "lake_" + uuid.uuid4().hex[:10]
-    postgres_server.create_database(name)
-    bucket = s3_server.create_bucket(name.replace("_", "-"))
     # Credentials reach newswatch the way they do in production: from the environment.
     monkeypatch.setenv("NEWSWATCH_LAKE_PASSWORD", postgres_server.password)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", s3_server.key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", s3_server.secret)
     monkeypatch.delenv("NEWSWATCH_DB", raising=False)
-    block = (
-        "  backend: ducklake\n"
-        "  lake:\n"
-        f'    catalog: "postgres:host={postgres_server.host} port={postgres_server.port} '
-        f'user={postgres_server.user} dbname={name}"\n'
-        f"    data_path: s3://{bucket}/newswatch/\n"
-        f"    s3_endpoint: {s3_server.endpoint}\n"
-        "    s3_url_style: path\n"
-        "    s3_use_ssl: false\n"
-    )
+    block = new_lake_storage(postgres_server, s3_server, "lake_" + uuid.uuid4().hex[:10])
 
     def write(site: NewsSite, directory: Path, feeds: list[tuple[str, str]]) -> Path:
         directory.mkdir(parents=True, exist_ok=True)

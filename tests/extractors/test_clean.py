@@ -93,6 +93,20 @@ def test_provider_boilerplate_is_learned_per_provider_and_removed(tmp_path: Path
     assert ("provider-repeat", FOOTER) in {(line.reason, line.text) for line in fresh.removed}
 
 
+def test_a_shard_learns_boilerplate_from_earlier_runs_only(tmp_path: Path) -> None:
+    # Shards of one fanned-out run extract while others store: what this run stored must
+    # not change another shard's cleaning (it would depend on which shard came first).
+    db = Database(tmp_path / "n.duckdb")
+    pages = [
+        _article(f"https://tejo.example.pt/news/{n}", [f"Story {n}. " + STORY[0], FOOTER])
+        for n in range(3)
+    ]
+    save_batch(db, ArticleBatch(run_id="this-run", seen_at=NOW, articles=pages))
+
+    assert learned_boilerplate(db, before_run="this-run") == {}
+    assert line_key(FOOTER) in learned_boilerplate(db, before_run="a-later-run")["tejo.example.pt"]
+
+
 def test_normalize_explain_lists_removed_lines_with_reasons(tmp_path: Path) -> None:
     source = tmp_path / "story.txt"
     source.write_text(

@@ -32,7 +32,32 @@ from flows.app.devservices import (
     running_s3,
 )
 
-__all__ = ["PG_BIN", "PostgresServer", "S3Server", "free_port", "postgres_server", "s3_server"]
+__all__ = [
+    "PG_BIN",
+    "PostgresServer",
+    "S3Server",
+    "free_port",
+    "new_lake_storage",
+    "postgres_server",
+    "s3_server",
+]
+
+
+def new_lake_storage(postgres: PostgresServer, s3: S3Server, name: str) -> str:
+    """The lines of a config's ``storage`` block for a new lake: its own catalog database
+    and bucket called ``name`` (credentials stay out: they come from the environment)."""
+    postgres.create_database(name)
+    bucket = s3.create_bucket(name.replace("_", "-"))
+    return (
+        "  backend: ducklake\n"
+        "  lake:\n"
+        f'    catalog: "postgres:host={postgres.host} port={postgres.port} '
+        f'user={postgres.user} dbname={name}"\n'
+        f"    data_path: s3://{bucket}/newswatch/\n"
+        f"    s3_endpoint: {s3.endpoint}\n"
+        "    s3_url_style: path\n"
+        "    s3_use_ssl: false\n"
+    )
 
 
 @pytest.fixture(scope="session")

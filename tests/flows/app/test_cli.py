@@ -381,3 +381,18 @@ def test_help_has_no_stray_spaces_and_no_bool_values(command: list[str]) -> None
         # Each flag (--refresh, --overwrite, --explain) is listed without a value.
         for flag in re.findall(r"(--(?:refresh|overwrite|explain))\b(.*)", result.output):
             assert not flag[1].lstrip().startswith("<"), flag
+
+
+def test_shards_are_refused_for_a_file_config_before_prefect_starts(tmp_path: Path) -> None:
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "sources:\n  - name: a\n    kind: feed\n    url: https://a.example/feed\n"
+        f"storage:\n  db: {tmp_path / 'news.duckdb'}\n"
+    )
+    for command in (["run"], ["backfill", "--since", "2026-11-01"]):
+        result = runner.invoke(app, [*command, "--shards", "2", "--config", str(config)])
+        assert result.exit_code == 2, result.output
+        assert "need storage.backend: ducklake" in result.output
+        assert not (tmp_path / "news.duckdb").exists()
+    zero = runner.invoke(app, ["run", "--shards", "0", "--config", str(config)])
+    assert zero.exit_code == 2 and "at least one shard" in zero.output

@@ -1041,3 +1041,15 @@ def test_repository_config_resolves_to_the_repository_layout(
     config = load_config("seeds/sources.yaml")
     assert config.source("seed-documents").path == "seeds/documents"  # type: ignore[union-attr]
     assert config.storage.db == "data/newswatch.duckdb"
+
+
+def test_more_than_one_shard_needs_a_lake() -> None:
+    sources = "sources:\n  - name: a\n    kind: feed\n    url: https://a.example/feed\n"
+    assert parse_config(_y(sources), NAME).run.shards == 1
+    error = _only_error(sources + "run:\n  shards: 4\n")
+    assert "run.shards: 4 shards need storage.backend: ducklake" in error
+    lake = (
+        "storage:\n  backend: ducklake\n  lake:\n    catalog: lake/catalog.ducklake\n"
+        "    data_path: lake/data/\nrun:\n  shards: 4\n"
+    )
+    assert parse_config(_y(sources + lake), NAME).run.shards == 4
