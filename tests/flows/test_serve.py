@@ -28,8 +28,9 @@ def test_serve_offers_every_flow_prefect_yaml_deploys_with_the_config_schedule()
     }
 
     declared = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
-    # lake-maintenance only for a lake config (below).
-    assert set(served) | {"lake-maintenance"} == {
+    # lake-maintenance only for a lake config (below); monitor-shard never: a served
+    # deployment runs only in the serving process, shards run on a work pool's workers.
+    assert set(served) | {"lake-maintenance", "monitor-shard"} == {
         deployment["name"] for deployment in declared["deployments"]
     }
     assert {name: deployment.flow_name for name, deployment in served.items()} == {
@@ -56,7 +57,9 @@ def test_serve_maintains_a_lake_on_the_maintenance_schedule() -> None:
         for deployment in deployments(config, config_path="lake.yaml", db_path=None)
     }
     declared = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
-    assert set(served) == {deployment["name"] for deployment in declared["deployments"]}
+    assert set(served) | {"monitor-shard"} == {
+        deployment["name"] for deployment in declared["deployments"]
+    }
     upkeep = served["lake-maintenance"]
     assert upkeep.flow_name == "lake-maintenance"
     assert upkeep.parameters == {"config_path": "lake.yaml"}
