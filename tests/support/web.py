@@ -337,6 +337,18 @@ class LocalWeb:
             stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
             self._in_flight += 1
             self.max_global_in_flight = max(self.max_global_in_flight, self._in_flight)
+        left = False
+
+        def leave() -> None:
+            nonlocal left
+            with self._lock:
+                if left:
+                    return
+                left = True
+                stats.in_flight -= 1
+                self._in_flight -= 1
+                stats.busy_seconds += time.monotonic() - started
+
         try:
             if self.latency:
                 time.sleep(self.latency)
@@ -355,15 +367,16 @@ class LocalWeb:
                 response = Response(repr(error).encode(), 500, {"Content-Type": "text/plain"})
             if response.delay:
                 time.sleep(response.delay)
+            # The request stops counting as in flight before its last byte leaves: once the
+            # client has the answer it may start its next request at once, and counting this
+            # one until after the write would see both (a race in the counter, not the client).
+            leave()
             try:
                 out.write_response(response)
             except OSError:
                 out.close_connection = True  # the client gave up waiting (timeout tests)
         finally:
-            with self._lock:
-                stats.in_flight -= 1
-                self._in_flight -= 1
-                stats.busy_seconds += time.monotonic() - started
+            leave()
 
 
 def _resolve(route: Response | Handler, request: Request) -> Response:
