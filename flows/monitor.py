@@ -30,14 +30,14 @@ from flows.fanout import publish_shard_reports, run_shards
 from flows.fetching.http import FetchResult
 from flows.stages import articles, backfill_plan, gnews, listing, maintenance, settings
 from flows.stages.shards import Shard, plan_backfill_shards, plan_shards
-from flows.stages.summary import RunSummary
+from flows.stages.summary import RunSummary, recount
 from flows.stages.types import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
 from storage.backfill import done_days
 from storage.database import StorageError, Store
 from storage.publish import Publication, publish
 from storage.raw import load_raw_pages, prune_raw_pages
 from storage.report import top_new_stories
-from storage.runs import fail_publication, fail_run, finish_run, start_run
+from storage.runs import fail_publication, fail_run, finish_run, start_run, stored_counts
 from storage.sources import source_states_by_name
 
 _Batch = TypeVar("_Batch")
@@ -197,6 +197,16 @@ def store_articles(
     return reports
 
 
+@task(name="count-stored", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def count_stored(db: Store, run_id: str, reports: list[SourceReport]) -> list[SourceReport]:
+    """Each source's new, duplicate and off-topic articles as the store holds them at the end.
+
+    Whatever order shards committed in and however often one was run again, the counts
+    are those of the stored rows (storage.runs.stored_counts says why).
+    """
+    return recount(reports, stored_counts(db, run_id))
+
+
 @task(name="report-run", cache_policy=NO_CACHE)
 def report_run(db: Store, summary: RunSummary) -> None:
     """Close the run in the ledger, log the summary and leave a Prefect artifact."""
@@ -280,6 +290,7 @@ def run_pipeline(
             reports = backfill_plan.merge_reports(days)
         else:
             reports = _stages(config, db, run_id, started_at, window, list(sources), refresh)
+        reports = count_stored(db, run_id, list(reports))
     except BaseException as error:
         _record_crash(db, run_id, error)
         raise

@@ -162,6 +162,36 @@ def finish_run(
     )
 
 
+@dataclass(frozen=True)
+class StoredCounts:
+    """What a run first stored for one source, as the store holds it now."""
+
+    new: int
+    duplicate: int
+    off_topic: int
+
+
+def stored_counts(db: Store, run_id: str) -> dict[str, StoredCounts]:
+    """Per source, the articles ``run_id`` first stored: how many, how many are copies, off-topic.
+
+    Counted from the articles table when the run closes rather than added up batch by
+    batch, so the counts do not depend on the order batches committed in (a wire stored
+    after the paper that syndicates it turns the paper's copy into the duplicate) and a
+    shard run again after a crash still counts what its first attempt stored.
+    """
+    with db.connect(read_only=True) as connection:
+        rows = connection.execute(
+            """
+            SELECT source_name, count(*),
+                   count(*) FILTER (WHERE duplicate_of IS NOT NULL),
+                   count(*) FILTER (WHERE NOT on_topic)
+            FROM articles WHERE first_run_id = ? GROUP BY source_name
+            """,
+            [run_id],
+        ).fetchall()
+    return {name: StoredCounts(new, duplicate, off) for name, new, duplicate, off in rows}
+
+
 def _naive(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment else None
 

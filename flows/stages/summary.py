@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +11,7 @@ from extractors.urls import redact, redact_data
 from flows.stages.types import SourceReport
 from storage.publish import analytics_path
 from storage.report import StoryLine
-from storage.runs import RunTotals
+from storage.runs import RunTotals, StoredCounts
 
 # What a run with no source to report did, by flow.
 _NOTHING_TO_DO = {
@@ -19,6 +19,27 @@ _NOTHING_TO_DO = {
     "backfill": "nothing to do: every source and day of the range is stored already "
     "(--refresh redoes them)",
 }
+
+
+def recount(
+    reports: Sequence[SourceReport], counts: Mapping[str, StoredCounts]
+) -> list[SourceReport]:
+    """The reports with new, duplicate and off-topic taken from the store at the run's end.
+
+    Seen, failed, errors and warnings stay what the batches reported; a source that stored
+    nothing in this run counts 0 new.
+    """
+    recounted = []
+    counted: set[str] = set()
+    for report in reports:
+        # A source reported twice (never expected) must not count its articles twice.
+        stored = StoredCounts(0, 0, 0) if report.name in counted else counts.get(report.name)
+        stored = stored or StoredCounts(0, 0, 0)
+        counted.add(report.name)
+        recounted.append(
+            replace(report, new=stored.new, duplicate=stored.duplicate, off_topic=stored.off_topic)
+        )
+    return recounted
 
 
 @dataclass(frozen=True)

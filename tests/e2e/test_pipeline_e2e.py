@@ -384,3 +384,33 @@ def test_pages_that_are_not_articles_are_recorded_and_not_fetched_again(
     assert pages_fetched() == []
     assert pages_fetched("--refresh") == ["/gone", "/tag/ai"]
     assert rows(db, "SELECT seen_count FROM rejected_pages ORDER BY url") == [(2,), (2,)]
+
+
+def test_the_ledger_counts_the_same_whatever_order_the_sources_are_stored_in(
+    tmp_path: Path,
+) -> None:
+    """A wire stored after the regional paper that copies it makes the paper's articles the
+    copies; the ledger counts the run's copies as stored at its end, so both orders agree."""
+    from tests.support.newsweb import served_news_web, write_config
+
+    counts = "SELECT items_seen, items_new, items_duplicate, items_off_topic FROM runs"
+    ledgers = []
+    with served_news_web(20) as (_, news):
+        assert news.syndicated > 0
+        for order, feeds in (
+            ("forward", news.feeds),
+            ("backward", dict(reversed(list(news.feeds.items())))),
+        ):
+            folder = tmp_path / order
+            folder.mkdir()
+            config = write_config(folder / "sources.yaml", feeds, folder / "news.duckdb")
+            result = newswatch("run", "--config", str(config))
+            assert result.exit_code == 0, result.output
+            with duckdb.connect(str(folder / "news.duckdb"), read_only=True) as connection:
+                ledgers.append(connection.execute(counts).fetchall())
+                stored = connection.execute(
+                    "SELECT count(*), count(duplicate_of), count(*) FILTER (WHERE NOT on_topic)"
+                    " FROM articles"
+                ).fetchone()
+            assert ledgers[-1][0][1:] == stored, "the ledger counts what is stored"
+    assert ledgers[0] == ledgers[1]
