@@ -150,6 +150,8 @@ class _Line:
     sentence: bool
     bullet: bool
     coherence: float | None = None
+    # Shares a content word with the title: the story's own line, never a stray promo.
+    names_title: bool = False
     reason: str | None = None
     anchor: bool = False
     headerish: bool = False
@@ -306,9 +308,11 @@ def _measure_coherence(lines: list[_Line], title: str) -> None:
     totals: Counter[str] = Counter(title_words)
     for line in lines:
         totals.update(line.content)
+    title_set = set(title_words)
     for line in lines:
         if not line.content:
             continue
+        line.names_title = not title_set.isdisjoint(line.content)
         own = Counter(line.content)
         shared = sum(1 for word in line.content if totals[word] > own[word])
         line.coherence = shared / len(line.content)
@@ -554,7 +558,7 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
             continue
         if line.learned:
             line.reason = "provider-repeat"
-        elif long_text and _offtopic(line):
+        elif long_text and _offtopic(line) and not (line.sentence and line.names_title):
             line.reason = "offtopic"
         elif lexicon.BYLINE.match(line.text) and line.words <= 8 and not line.sentence:
             line.reason = "byline"
@@ -604,7 +608,9 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
         elif _is_author_bio(line) or (_BIO.match(line.text) and line.words <= 45):
             line.reason = "author-bio"
             in_block = True
-        elif long_text and _offtopic(line):
+        elif long_text and _offtopic(line) and not line.sentence:
+            # Only headline-shaped lines: a closing sentence of its own vocabulary (an aside,
+            # a last quote) was the article's as often as not on real pages (eval/realpages).
             line.reason = "offtopic"
             after_guess = True
         elif in_block or after_guess:

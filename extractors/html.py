@@ -26,7 +26,7 @@ from extractors import lexicon
 from extractors.dates import date_in_url
 from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
-from extractors.structure import CELL_BORDER, kinds_of_lines, line_kinds
+from extractors.structure import CELL_BORDER, kinds_of_lines, line_key, line_kinds
 from extractors.text import (
     LIST_ITEM,
     LIST_MARKER,
@@ -389,8 +389,10 @@ def html_to_record(
     html = _close_unclosed_title(_XML_DECLARATION.sub("", html, count=1))
     html, tree = _parse_repairing_start_tag(html)
     meta = read_page_metadata(tree, url, fetched_at=fetched_at)
-    main = _main_text(html, tree, url)
-    paragraphs = reflow_wrapped_lines(split_paragraphs(main.text))
+    main = _main_text(tree, url)
+    paragraphs, kinds = join_broken_sentences(
+        reflow_wrapped_lines(split_paragraphs(main.text)), main.kinds
+    )
     secured = check_is_article(tree, meta, paragraphs, url)
 
     web_url = _choose_web_url(url, meta.canonical)
@@ -431,11 +433,11 @@ def html_to_record(
         # A declared language is trusted; detection (about 14% of a page's time) only fills gaps.
         language=meta.language or detect_language(" ".join(paragraphs[:8])),
         extra=extra,
-        line_kinds=kinds_of_lines(paragraphs, main.kinds),
+        line_kinds=kinds_of_lines(paragraphs, kinds),
     )
 
 
-def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> MainText:
+def _main_text(tree: lxml.html.HtmlElement, url: str) -> MainText:
     """trafilatura's main text, with a second opinion when the first looks wrong.
 
     The fast pass (no fallback extractors) is right on most pages. Its output
@@ -448,7 +450,7 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> MainText:
     chosen = first
     table_rows = sum(len(line) for line in first.text.split("\n") if line.lstrip().startswith("|"))
     if table_rows > len(first.text) / 2:
-        second = _trafilatura(_reparse(html), url, fast=False, tables=False)
+        second = _trafilatura(tree, url, fast=False, tables=False)
         unfolded = MainText(unfold_layout_rows(first.text), first.kinds)
         # Without tables the article may be gone with its layout table (a menu is left):
         # then the layout table's cells, read as paragraphs, hold the article's prose.
@@ -461,13 +463,13 @@ def _main_text(html: str, tree: lxml.html.HtmlElement, url: str) -> MainText:
         else:
             chosen = second if len(second.text.split()) >= MIN_ARTICLE_WORDS else first
     elif len(first.text.split()) < SECOND_OPINION_WORDS:
-        second = _trafilatura(_reparse(html), url, fast=False, tables=True)
+        second = _trafilatura(tree, url, fast=False, tables=True)
         return second if len(second.text.split()) > len(first.text.split()) else first
     prose = _sentence_words(chosen.text)
     if prose < SECOND_OPINION_PROSE_WORDS:
         # Long but without a paragraph of prose: the fast pass may have taken a block of
         # links or listings for the article (seen on old portal pages).
-        full = _trafilatura(_reparse(html), url, fast=False, tables=True)
+        full = _trafilatura(tree, url, fast=False, tables=True)
         if _sentence_words(full.text) > prose:
             return full
     return chosen
@@ -515,6 +517,10 @@ class MainText:
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, *, fast: bool, tables: bool) -> MainText:
     """The one place trafilatura extracts the main text: its text and its body tree's structure.
+
+    ``bare_extraction`` works on a copy of a tree it is given (trafilatura 2.3), so one parse
+    serves every pass and the metadata readers after it (tests/extractors/test_html.py holds
+    trafilatura to that).
 
     ``bare_extraction`` builds the XML body (``<p>``, ``<head>``, ``<list>``, ``<table>``)
     and its ``text`` from it; reading the body costs a walk of that tree, no second pass.
@@ -584,11 +590,6 @@ def _close_unclosed_title(html: str) -> str:
         return html
     end = html.find("<", opening.end())
     return html if end < 0 else f"{html[:end]}</title>{html[end:]}"
-
-
-def _reparse(html: str) -> lxml.html.HtmlElement:
-    # trafilatura prunes the tree it is given; a second pass needs a fresh one.
-    return _parse(html)
 
 
 def _page_title(tree: lxml.html.HtmlElement) -> str:
@@ -766,6 +767,72 @@ def reflow_wrapped_lines(lines: list[str]) -> list[str]:
         else:
             joined.append(line)
     return [" ".join(line.split("\n")) for line in joined]
+
+
+# Separators of breadcrumbs and link rows: a line holding them is navigation, not prose.
+_TRAIL_SEPARATORS = re.compile(r"\s[›»>|/]\s")
+
+
+def join_broken_sentences(
+    lines: list[str], kinds: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """Join a line to the one before when it goes on that line's sentence.
+
+    A ``<br>`` or a link on its own line inside a paragraph breaks it into lines that
+    each read as a fragment ("… store. Feral Watches" / "creates beautiful watches …
+    (1," / "2," / "and 6),"), and the cleaner would drop them as fragments. A line goes
+    on the one before when that one stops without ending its sentence and the line
+    starts in lower case (not a brand like "iPhone"), or with a closing bracket or
+    comma, or when the one before stops on a comma. Lists and table rows are left as
+    they are; only whitespace changes, so nothing is lost.
+
+    Args:
+        lines: the main text's lines.
+        kinds: ``line_key`` → kind from trafilatura's body tree.
+
+    Returns:
+        The lines, joined where a sentence went on, and the kinds with each joined line
+        given the kind of its first piece.
+    """
+    joined: list[str] = []
+    first_pieces: list[str] = []
+    for line in lines:
+        if joined and _goes_on(joined[-1], line):
+            joined[-1] = f"{joined[-1]} {line.strip()}"
+        else:
+            joined.append(line)
+            first_pieces.append(line)
+    if len(joined) == len(lines):
+        return lines, dict(kinds)
+    merged = dict(kinds)
+    for line, first in zip(joined, first_pieces, strict=True):
+        if line is not first and line_key(first) in kinds:
+            merged.setdefault(line_key(line), kinds[line_key(first)])
+    return joined, merged
+
+
+def _goes_on(before: str, line: str) -> bool:
+    """Whether ``line`` continues the sentence ``before`` stopped in."""
+    before, line = before.rstrip(), line.strip()
+    if not before or not line or _is_row(before) or _is_row(line):
+        return False
+    if SENTENCE_END.search(before) and not _ABBREVIATION_END.search(before):
+        return False
+    if before.endswith((":", "|")) or _TRAIL_SEPARATORS.search(before):
+        return False
+    if before.endswith(","):
+        return True
+    if line[0] in ",;)]":
+        return True
+    first_word = line.split()[0].rstrip(",;:)")
+    # "iPhone", "eBay", "iOS" start in lower case and may well start a paragraph; a host
+    # ("example.com › news") starts a breadcrumb or a search result's address line.
+    return (
+        line[0].islower()
+        and first_word.isalpha()
+        and not any(character.isupper() for character in first_word[1:])
+        and not _TRAIL_SEPARATORS.search(line)
+    )
 
 
 def _ends_mid_sentence(line: str) -> bool:

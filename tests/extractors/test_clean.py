@@ -312,3 +312,39 @@ def test_a_lifted_name_does_not_rename_another_hosts_page() -> None:
         "Marketdesk",
         "marketdesk.example",
     )
+
+
+HARBOUR_STORY = [
+    f"The harbour board voted on {day} to keep the ferry pier open while repair crews "
+    f"replace the decking, and the harbour master said the ferry timetable, the pier "
+    f"repairs and the board's budget for the harbour would be published in {month}."
+    for day, month in [
+        ("Monday", "March"),
+        ("Tuesday", "April"),
+        ("Wednesday", "May"),
+        ("Thursday", "June"),
+        ("Friday", "July"),
+        ("Saturday", "August"),
+        ("Sunday", "September"),
+        ("a holiday", "October"),
+    ]
+]
+
+
+def test_a_closing_sentence_of_its_own_vocabulary_stays_and_a_promo_headline_goes() -> None:
+    """On real pages a last aside or quote ("If you need me, I'll be on Mars.") shares few
+    words with the story as often as a promo does; only headline-shaped lines go as
+    off-topic after the story, and a sentence at the top goes only if it shares nothing
+    with the title either (the recipe blurb of seed 002)."""
+    aside = "Meanwhile my garden tomatoes ripened early, which nobody in town expected."
+    promo = "Twelve Quick Pasta Recipes Every Busy Family Should Try Tonight"
+    blurb = "The best fluffy pancake recipe you will fall in love with, full of kitchen tips."
+    lede = "Ferry passengers crowded the evening session, many carrying printed questions."
+    result = clean_paragraphs(
+        [blurb, lede, *HARBOUR_STORY, *HARBOUR_STORY, aside, promo],
+        title="Harbour board keeps ferry passengers on the pier",
+        reference=NOW,
+    )
+    removed = {line.text: line.reason for line in result.removed}
+    assert removed == {blurb: "offtopic", promo: "offtopic"}
+    assert aside in result.paragraphs and lede in result.paragraphs

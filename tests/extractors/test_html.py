@@ -832,3 +832,24 @@ def test_a_one_word_title_tail_must_be_the_whole_site_name() -> None:
     record = html_to_record(page, "https://news.example.org/a/1", FETCHED)
 
     assert record.title == "Ministers agree on new AI rules - EU"
+
+
+def test_trafilatura_leaves_the_tree_it_is_given_as_it_was() -> None:
+    """Every pass of ``_main_text`` and the metadata readers share one parse of the page."""
+    import trafilatura
+
+    page = (
+        "<html><head><title>T</title></head><body><nav><a href='/'>Home</a></nav>"
+        "<article><h1>Headline</h1>"
+        + "".join(f"<p>Paragraph {n} of the article says something new.</p>" for n in range(30))
+        + "<div class='comments'><p>A reader comment.</p></div></article>"
+        "<footer>Copyright</footer></body></html>"
+    )
+    tree = trafilatura.load_html(page)
+    before = lxml.html.tostring(tree)
+    for fast in (True, False):
+        for tables in (True, False):
+            trafilatura.bare_extraction(
+                tree, fast=fast, include_tables=tables, include_comments=False
+            )
+    assert lxml.html.tostring(tree) == before

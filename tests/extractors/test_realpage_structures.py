@@ -19,6 +19,7 @@ from extractors.html import (
     _titled_heading,
     html_to_record,
     is_listing_url,
+    join_broken_sentences,
     looks_like_article_url,
     reflow_wrapped_lines,
     unfold_layout_rows,
@@ -637,3 +638,55 @@ def test_video_page_is_not_a_section_front() -> None:
     record = html_to_record(page, "https://videos.example/tutorials/tide_tables/", FETCHED)
 
     assert record.body
+
+
+def broken_by_line_breaks() -> bytes:
+    """A blog post whose first paragraph a ``<br>`` after each link breaks inside sentences."""
+    first = (
+        "We are glad to show you the new ferry timetable the harbour board agreed on. "
+        "<a href='/board'>The board</a><br>"
+        "chose six crossings a day in summer and four in winter (see days "
+        "<a href='/d/1'>1,</a><br><a href='/d/2'>2,</a><br><a href='/d/3'>3</a><br>"
+        "and 4),<br>"
+        "and the fishing quay stays open while the pier is repaired. Ask at the "
+        "<a href='/office'>harbour office</a><br>"
+        "for a printed copy before the season starts."
+    )
+    paragraphs = "".join(f"<p>{text}</p>" for text in PROSE)
+    return bare(f"<article><h1>Ferry timetable</h1><p>{first}</p>{paragraphs}</article>")
+
+
+def test_a_paragraph_broken_by_line_breaks_is_stored_whole() -> None:
+    """Seen on a real blog page: each piece read as a fragment and the cleaner dropped the
+    first paragraph, "(1," and "and 4)," among it."""
+    record = html_to_record(broken_by_line_breaks(), "https://ferry.example/timetable", FETCHED)
+    article = build_article(
+        record, source="t", fetched_at=FETCHED, watch=Watch(), input_kind="html"
+    )
+    first = article.record.body.split("\n\n")[0]
+    assert first.startswith("We are glad to show you")
+    assert "The board chose six crossings a day" in first
+    assert "(see days 1, 2, 3 and 4), and the fishing quay" in first
+    assert first.endswith("harbour office for a printed copy before the season starts.")
+    assert not [line for line in article.removed if "board" in line.text]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # A brand in lower case starts a paragraph; a heading is not continued.
+        (["The new phone", "iPhone owners can update today."], 2),
+        # A breadcrumb or a search result's address line is navigation, not a sentence.
+        (["Found 12 results for the ferry", "harbour.example › news › 2026"], 2),
+        (["harbour.example › news › 2026", "the ferry timetable, page 2"], 2),
+        # A list item or table row is never joined, nor a line after a full stop.
+        (["The timetable has", "- six crossings"], 2),
+        (["The timetable has six crossings.", "and four in winter"], 2),
+        (["The timetable has six crossings", "in summer and four in winter."], 1),
+        (["Crossings on days 1,", "2,", "3 and 4."], 1),
+    ],
+)
+def test_lines_are_joined_only_where_a_sentence_goes_on(lines: list[str], expected: int) -> None:
+    joined, _ = join_broken_sentences(lines, {})
+    assert len(joined) == expected
+    assert " ".join(joined).split() == " ".join(lines).split(), "only whitespace changes"
