@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -43,7 +43,7 @@ from prefect.client.schemas.objects import FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.exceptions import ObjectNotFound
-from prefect.states import Crashed
+from prefect.states import Cancelled, Crashed
 
 from flows.config import RunConfig
 from flows.stages.shards import Shard, lost_shard_reports, reports_as_rows, reports_from_rows
@@ -64,6 +64,7 @@ class _Attempt:
     shard: Shard
     flow_run_id: UUID
     number: int
+    submitted: float = field(default_factory=time.monotonic)
 
 
 def publish_shard_reports(shard_key: str, reports: Sequence[SourceReport]) -> None:
@@ -98,7 +99,7 @@ def run_shards(
         FanOutError: the Prefect API has no such deployment (or is the ephemeral one).
     """
     logger = get_run_logger()
-    _check_deployment(settings.shard_deployment)
+    pool = _check_deployment(settings.shard_deployment)
     attempts = {
         shard.key: _submit(settings, shard, parameters(shard), run_name, 1) for shard in shards
     }
@@ -112,6 +113,19 @@ def run_shards(
                     continue
                 flow_run = client.read_flow_run(attempt.flow_run_id)
                 state = flow_run.state
+                unclaimed = _waiting_for_a_worker(attempt, state, settings.shard_start_timeout)
+                if unclaimed is not None:
+                    reason = (
+                        f"no worker picked it up from work pool {pool!r} in "
+                        f"{unclaimed.total_seconds():.0f} s (run.shard_start_timeout): start one "
+                        f"with `prefect worker start --pool {pool}` (README: Past one machine)"
+                    )
+                    client.set_flow_run_state(
+                        attempt.flow_run_id, Cancelled(message=reason), force=True
+                    )
+                    logger.error("%s: %s", key, reason)
+                    done[key] = lost_shard_reports(attempt.shard, kinds, reason)
+                    continue
                 # A worker that died while starting the run leaves it Pending; one that died
                 # while running it leaves it Running with no more heartbeats.
                 if state is not None and state.type in (StateType.PENDING, StateType.RUNNING):
@@ -151,8 +165,20 @@ def run_shards(
     return [(shard, done[shard.key]) for shard in shards]
 
 
-def _check_deployment(name: str) -> None:
-    """Fail at once, saying what to set up, when the shard deployment is not there."""
+def _waiting_for_a_worker(attempt: _Attempt, state: Any, timeout: float) -> timedelta | None:
+    """How long a shard has waited on the pool, once that is longer than ``timeout`` seconds.
+
+    A flow run stays Scheduled (or Late) until a worker polling its pool claims it; with no
+    worker it would wait for ever, and so would the run.
+    """
+    if not timeout or state is None or state.type != StateType.SCHEDULED:
+        return None
+    waited = time.monotonic() - attempt.submitted
+    return timedelta(seconds=waited) if waited > timeout else None
+
+
+def _check_deployment(name: str) -> str:
+    """The shard deployment's work pool; fails at once, saying what to set up, without one."""
     from prefect.settings import PREFECT_API_URL
 
     url = PREFECT_API_URL.value()
@@ -163,12 +189,13 @@ def _check_deployment(name: str) -> None:
         )
     with get_client(sync_client=True) as client:
         try:
-            client.read_deployment_by_name(name)
+            deployment = client.read_deployment_by_name(name)
         except ObjectNotFound:
             raise FanOutError(
                 f"the Prefect API at {url} has no deployment {name!r} (run.shard_deployment): "
                 "`prefect deploy --name monitor-shard` (README: Past one machine)"
             ) from None
+    return str(deployment.work_pool_name or "")
 
 
 def _submit(

@@ -374,6 +374,10 @@ class RunConfig(_Model):
     # worker or machine is gone) and run again.
     shard_heartbeat_seconds: int = Field(default=30, ge=30)
     shard_stale_after: float = Field(default=3.0, gt=1)
+    # Seconds a shard flow run may wait on the pool before a worker picks it up; after that it
+    # is cancelled and its sources fail with a message naming the pool (no worker is polling
+    # it). 0 waits for ever (a pool whose workers start on demand).
+    shard_start_timeout: float = Field(default=900, ge=0)
 
 
 def shards_problem(shards: int, backend: str) -> str | None:

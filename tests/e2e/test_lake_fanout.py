@@ -353,3 +353,36 @@ def _descends_from(pid: int, ancestor: int) -> bool:
             return False
         pid = int(stat.rsplit(")", 1)[1].split()[1])
     return False
+
+
+def test_a_sharded_run_with_no_worker_on_the_pool_ends_saying_so(
+    tmp_path: Path,
+    lake_block: Callable[[], str],
+    work_pool: WorkPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With nobody polling the pool, the run does not wait for ever: after
+    run.shard_start_timeout each shard is cancelled and its sources fail, naming the pool."""
+    from prefect.client.orchestration import get_client
+
+    with served_news_web(10) as (_, news):
+        run = "run:\n  shards: 2\n  shard_start_timeout: 3\n"
+        parent = _configs(tmp_path, news.feeds, lake_block(), run, [])
+        monkeypatch.chdir(parent)
+        started = time.monotonic()
+        result = runner.invoke(app, ["run", "--config", CONFIG], catch_exceptions=False)
+        waited = time.monotonic() - started
+    assert result.exit_code != 0, result.output
+    assert f"no worker picked it up from work pool '{work_pool.name}'" in result.output
+    assert f"prefect worker start --pool {work_pool.name}" in result.output
+    assert waited < 60
+    with get_client(sync_client=True) as client:
+        shards = [
+            flow_run
+            for flow_run in client.read_flow_runs()
+            if flow_run.name.endswith(("-shard-0", "-shard-1"))
+            and flow_run.deployment_id is not None
+            and flow_run.state is not None
+            and flow_run.state.name == "Cancelled"
+        ]
+    assert len(shards) >= 2, "both shards cancelled, so a worker started later runs nothing"
