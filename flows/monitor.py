@@ -32,6 +32,7 @@ from flows.stages import articles, backfill_plan, gnews, listing, maintenance, s
 from flows.stages.shards import Shard, plan_backfill_shards, plan_shards
 from flows.stages.summary import RunSummary, recount
 from flows.stages.types import Document, ItemFailure, Listing, SourceBatch, SourceReport, Window
+from storage.articles import link_stories as link_stored_stories
 from storage.backfill import done_days
 from storage.database import StorageError, Store
 from storage.publish import Publication, publish
@@ -188,13 +189,31 @@ def extract_articles(
 def store_articles(
     config: Config, db: Store, run_id: str, batches: list[SourceBatch], now: datetime
 ) -> list[SourceReport]:
-    """Upsert each source's batch with its state, near-copies and stories, one transaction per source."""
+    """Upsert each source's batch with its state and near-copies, one transaction per source.
+
+    Stories are linked once the whole run is stored (``link_stories``).
+    """
     reports = articles.store_batches(
-        db, run_id, batches, now, settings.dedup_settings(config), config.fetch
+        db,
+        run_id,
+        batches,
+        now,
+        settings.dedup_settings(config),
+        config.fetch,
+        link_stories=False,
     )
     if config.storage.raw_retention_days is not None:
         prune_raw_pages(db, now - timedelta(days=config.storage.raw_retention_days))
     return reports
+
+
+@task(name="link-stories", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
+def link_stories(config: Config, db: Store) -> int:
+    """Link the stories of everything the run stored, at once: the same in any batch order.
+
+    Also links what a crashed earlier run stored and never linked.
+    """
+    return link_stored_stories(db, settings.dedup_settings(config))
 
 
 @task(name="count-stored", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -290,6 +309,7 @@ def run_pipeline(
             reports = backfill_plan.merge_reports(days)
         else:
             reports = _stages(config, db, run_id, started_at, window, list(sources), refresh)
+        link_stories(config, db)
         reports = count_stored(db, run_id, list(reports))
     except BaseException as error:
         _record_crash(db, run_id, error)

@@ -26,7 +26,7 @@ from storage.dedup import DedupSettings, article_key, index_articles, recluster
 from storage.gnews import GoogleLink, save_links
 from storage.raw import RawPage, save_raw_pages
 from storage.sources import SourceUpdate, update_source
-from storage.stories import update_stories
+from storage.stories import link_unlinked, mark_unlinked, update_stories
 
 # Columns whose change means the publisher changed the article.
 _CONTENT_COLUMNS = (
@@ -211,7 +211,13 @@ class ArticleBatch:
     replaced: Mapping[str, str] = field(default_factory=dict)
 
 
-def save_batch(db: Store, batch: ArticleBatch, dedup: DedupSettings | None = None) -> StoreResult:
+def save_batch(
+    db: Store,
+    batch: ArticleBatch,
+    dedup: DedupSettings | None = None,
+    *,
+    link_stories: bool = True,
+) -> StoreResult:
     """Upsert a batch of articles and its source's state in one transaction.
 
     New ids are inserted; a stored article whose text changed is updated; an
@@ -224,6 +230,8 @@ def save_batch(db: Store, batch: ArticleBatch, dedup: DedupSettings | None = Non
         db: the database.
         batch: what to write (see :class:`ArticleBatch`).
         dedup: the near-copy and story time windows (defaults when None).
+        link_stories: link the batch's stories in its transaction; False leaves them to
+            :func:`link_stories` at the run's end (what a run does, whatever its order).
 
     Returns:
         The ids the batch inserted, found to be copies, updated or left unchanged.
@@ -253,12 +261,15 @@ def save_batch(db: Store, batch: ArticleBatch, dedup: DedupSettings | None = Non
             if a.id in stored and (reextracted or stored[a.id] != a.content_hash)
         ]
         _update_content(connection, changed, seen)
-        # Near-copies and stories are found in the same transaction, so a batch is
-        # never visible without its clusters.
+        # Near-copies (and stories, unless the run links them at its end) are found in the
+        # same transaction, so a batch is never visible without its clusters.
         settings = dedup or DedupSettings()
-        index_articles(connection, [*fresh, *changed], seen, settings)
+        index_articles(connection, [*fresh, *changed], seen, settings, link_stories=link_stories)
         neighbours -= set(replaced)
-        if neighbours:
+        if neighbours and not link_stories:
+            recluster(connection, neighbours)
+            mark_unlinked(connection, neighbours)
+        elif neighbours:
             # The replaced records' former copies and story mates are regrouped without them.
             recluster(connection, neighbours)
             update_stories(
@@ -310,6 +321,25 @@ def save_batch(db: Store, batch: ArticleBatch, dedup: DedupSettings | None = Non
         return result
 
     return db.write(store)
+
+
+def link_stories(db: Store, dedup: DedupSettings | None = None) -> int:
+    """Link the stories of every article a run stored without them, in one transaction.
+
+    Called once when a run's batches (or all its shards) are stored: every new article is
+    compared with the same stored articles whatever order the batches came in.
+
+    Returns:
+        How many articles were linked.
+    """
+    settings = dedup or DedupSettings()
+    return db.write(
+        lambda connection: link_unlinked(
+            connection,
+            story_window_hours=settings.story_window_hours,
+            heat_window_hours=settings.heat_window_hours,
+        )
+    )
 
 
 def read_records(

@@ -18,7 +18,8 @@ Nothing is held in memory between runs: a later run (or another process)
 checks against what the tables hold. Because both the pair test and the kept
 copy depend only on the articles themselves, never on which arrived first,
 daily runs and backfills in any order end with the same clusters. Stories
-(:mod:`storage.stories`) are updated right after, in the same transaction.
+(:mod:`storage.stories`) are updated right after, in the same transaction, or, in a
+run, marked and linked once at its end (``link_stories=False``).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from extractors.fingerprint import (
     signatures,
     to_naive_utc,
 )
-from storage.stories import update_stories
+from storage.stories import mark_unlinked, update_stories
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ def index_articles(
     articles: Sequence[Article],
     seen: datetime,
     settings: DedupSettings,
+    *,
+    link_stories: bool = True,
 ) -> set[str]:
     """Index new or changed articles and update their near-copy clusters.
 
@@ -100,6 +103,8 @@ def index_articles(
         articles: articles just inserted or whose text changed.
         seen: the run's clock (naive UTC); the effective time of undated articles.
         settings: the time windows.
+        link_stories: link their stories now; False leaves them (and every article whose
+            cluster changed) to ``storage.stories.link_unlinked`` at the run's end.
 
     Returns:
         The ids of every article whose cluster was recomputed.
@@ -117,6 +122,9 @@ def index_articles(
     _insert_edges(connection, edges)
     touched = set(ids) | previous | {node for edge in edges for node in edge[:2]}
     recluster(connection, touched)
+    if not link_stories:
+        mark_unlinked(connection, touched)
+        return touched
     update_stories(
         connection,
         ids,

@@ -1,7 +1,8 @@
 """Story upkeep: term index, story links, ``story_id``, ``heat`` and ``related``.
 
 Called by :func:`storage.dedup.index_articles` in the batch's transaction,
-after the near-copy clusters. The method is described in
+after the near-copy clusters, or, in a pipeline run, by :func:`link_unlinked` once
+the run's batches are stored (see :func:`mark_unlinked`). The method is described in
 :mod:`extractors.stories`; this module keeps its state:
 
 * ``story_terms`` holds every article's weighted key terms (``key`` marks
@@ -110,6 +111,45 @@ def update_stories(
         )
     affected = set(ids) | touched | previous | {node for link in links for node in link[:2]}
     _assign(connection, affected, heat_window_hours)
+
+
+def mark_unlinked(connection: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
+    """Leave ``ids`` to :func:`link_unlinked`: their ``story_id`` is cleared until then.
+
+    A run stores batch by batch (its shards on several machines, in any order) and links
+    stories once at its end, so which articles are compared does not depend on which batch
+    was stored first (each new article is scored against the ``MAX_CANDIDATES`` stored
+    ones that share most terms, and what is stored grows batch by batch). A cleared
+    ``story_id`` is the mark: it survives a crash, and the next run links what is left.
+    """
+    ids = sorted(set(ids))
+    if ids:
+        connection.execute(
+            "UPDATE articles SET story_id = NULL WHERE id IN (SELECT unnest(?))", [ids]
+        )
+
+
+def link_unlinked(
+    connection: duckdb.DuckDBPyConnection, *, story_window_hours: int, heat_window_hours: int
+) -> int:
+    """Profile, link and assign every article without a ``story_id``, all at once.
+
+    Returns:
+        How many articles were linked.
+    """
+    ids = [
+        row[0]
+        for row in connection.execute(
+            "SELECT id FROM articles WHERE story_id IS NULL ORDER BY id"
+        ).fetchall()
+    ]
+    update_stories(
+        connection,
+        ids,
+        story_window_hours=story_window_hours,
+        heat_window_hours=heat_window_hours,
+    )
+    return len(ids)
 
 
 def _linked(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:

@@ -283,15 +283,18 @@ def store_batches(
     dedup: DedupSettings | None = None,
     fetch: FetchConfig | None = None,
     reextracted: bool = False,
+    link_stories: bool = True,
 ) -> list[SourceReport]:
     """Store each source's batch in its own transaction with the source's new state.
 
-    Near-copies and stories are updated in the same transaction (``dedup``:
+    Near-copies (and stories, see ``link_stories``) are updated in the same transaction (``dedup``:
     their time windows; defaults when None), and so are the raw pages behind
     the batch and, in a backfill, the (source, day) progress mark. ``fetch``
     holds the back-off thresholds (defaults when None). ``reextracted``: the batches
     come from stored raw pages (``reprocess``): stored articles are rewritten and the
     sources' health and raw pages are left alone, as nothing was fetched.
+    ``link_stories`` False leaves the batches' stories to ``storage.articles.link_stories``
+    at the run's end (a run's batches, on any machine, in any order).
     """
     fetch = fetch or FetchConfig()
     reports = []
@@ -339,6 +342,7 @@ def store_batches(
                 replaced=replaced,
             ),
             dedup=dedup,
+            link_stories=link_stories,
         )
         reports.append(
             _report(

@@ -386,15 +386,22 @@ def test_pages_that_are_not_articles_are_recorded_and_not_fetched_again(
     assert rows(db, "SELECT seen_count FROM rejected_pages ORDER BY url") == [(2,), (2,)]
 
 
-def test_the_ledger_counts_the_same_whatever_order_the_sources_are_stored_in(
-    tmp_path: Path,
+def test_a_run_stores_the_same_counts_and_stories_whatever_order_its_sources_come_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A wire stored after the regional paper that copies it makes the paper's articles the
-    copies; the ledger counts the run's copies as stored at its end, so both orders agree."""
+    copies; the ledger counts the run's copies as stored at its end, so both orders agree.
+    Stories are linked once the run is stored: each article is scored against the stored
+    ones sharing most terms (here at most 3, so that the cap bites at this size), and those
+    are the same whichever source was stored first."""
+    from storage import stories
     from tests.support.newsweb import served_news_web, write_config
 
+    monkeypatch.setattr(stories, "MAX_CANDIDATES", 3)
     counts = "SELECT items_seen, items_new, items_duplicate, items_off_topic FROM runs"
-    ledgers = []
+    links = "SELECT article_id, other_id, round(score, 9) FROM story_links ORDER BY ALL"
+    grouping = "SELECT id, story_id, heat, related FROM articles ORDER BY id"
+    outcomes = []
     with served_news_web(20) as (_, news):
         assert news.syndicated > 0
         for order, feeds in (
@@ -407,10 +414,19 @@ def test_the_ledger_counts_the_same_whatever_order_the_sources_are_stored_in(
             result = newswatch("run", "--config", str(config))
             assert result.exit_code == 0, result.output
             with duckdb.connect(str(folder / "news.duckdb"), read_only=True) as connection:
-                ledgers.append(connection.execute(counts).fetchall())
+                ledger = connection.execute(counts).fetchall()
                 stored = connection.execute(
                     "SELECT count(*), count(duplicate_of), count(*) FILTER (WHERE NOT on_topic)"
                     " FROM articles"
                 ).fetchone()
-            assert ledgers[-1][0][1:] == stored, "the ledger counts what is stored"
-    assert ledgers[0] == ledgers[1]
+                assert ledger[0][1:] == stored, "the ledger counts what is stored"
+                outcomes.append(
+                    (
+                        ledger,
+                        connection.execute(links).fetchall(),
+                        connection.execute(grouping).fetchall(),
+                    )
+                )
+    forward, backward = outcomes
+    assert forward[1], "the web has stories to link"
+    assert forward == backward

@@ -283,3 +283,27 @@ def test_an_undated_article_seen_long_after_a_dated_one_is_another_story(
         stories = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())
 
     assert stories[dated.id] != stories[undated.id]
+
+
+def test_stories_linked_at_the_end_of_a_run_survive_a_crash_in_between(tmp_path: Path) -> None:
+    """A run stores its batches unlinked and links them once at its end; a run that died
+    before that leaves its articles without story_id, and the next run's link step links them."""
+    from storage.articles import link_stories
+
+    db = Database(tmp_path / "news.duckdb")
+    day = datetime(2025, 7, 26, 16, 45, tzinfo=UTC)
+    first = seed("003", day, Provider("Asia News", "asianews.example"))
+    second = seed("002", day.replace(hour=20), Provider("Tech Digest", "techdigest.example"))
+    for run, article in (("r1", first), ("r1", second)):
+        save_batch(
+            db, ArticleBatch(run_id=run, seen_at=NOW, articles=[article]), link_stories=False
+        )
+    with db.connect(read_only=True) as connection:
+        unlinked = connection.execute("SELECT count(*) FROM articles WHERE story_id IS NULL")
+        assert unlinked.fetchone() == (2,)
+    # The run crashed here; the next one stores nothing new and links what it finds.
+    assert link_stories(db) == 2
+    assert link_stories(db) == 0, "linked once"
+    with db.connect(read_only=True) as connection:
+        stories = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())
+    assert stories == {first.id: first.id, second.id: first.id}
