@@ -217,7 +217,10 @@ def _candidates(
         ),
         shared AS MATERIALIZED (
             SELECT n.article_id AS new_id, o.article_id AS other_id,
-                   count(*) AS terms, sum(n.weight * o.weight) AS overlap
+                   count(*) AS terms,
+                   -- In integers: a sum of floats depends on the order it is added in (the
+                   -- lake's files, parallel aggregation), and ties in it pick the candidates.
+                   sum(round(n.weight * 1e6)::BIGINT * round(o.weight * 1e6)::BIGINT) AS overlap
             FROM story_terms AS n
             JOIN story_terms AS o ON o.term = n.term AND o.key AND o.article_id <> n.article_id
             WHERE n.key AND n.article_id IN (SELECT unnest(?))
