@@ -347,8 +347,10 @@ def _stages(
     listings = resolve_links(db, config, _as_is(listings), window, started_at, refresh)
     listings = skip_known(db, _as_is(listings), refresh, window)
     documents = fetch_articles(config, _as_is(listings))
-    # A shard learns provider boilerplate only from earlier runs: what another shard of
-    # this run stored already depends on timing (one provider's feeds may be in two shards).
+    # Provider boilerplate is learned only from earlier runs: what this run stored already
+    # depends on order (one provider's feeds may be in two shards; a backfill's earlier
+    # days may be another worker's shards), and a run gives the same result on one process
+    # or many.
     batches = extract_articles(
         db,
         config,
@@ -357,7 +359,7 @@ def _stages(
         window,
         started_at,
         _as_is(memo),
-        run_id if share is not None else None,
+        run_id,
     )
     return store_articles(config, db, run_id, _as_is(batches), started_at)
 

@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -302,6 +303,46 @@ def test_500_articles_on_10_hosts_over_two_workers_a_killed_worker_and_an_analys
     assert crashed.state is not None and crashed.state.name == "Crashed", crashed.state
     assert set(seen) <= {0, len(in_file["articles"])}, "the analyst saw only whole runs"
     assert seen and seen[0] == 0 and seen[-1] == len(in_file["articles"])
+
+
+@pytest.mark.slow
+def test_a_backfill_sharded_by_day_and_source_stores_what_one_process_does(
+    tmp_path: Path,
+    lake_block: Callable[[], str],
+    work_pool: WorkPool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Days × source groups as shards on two workers, against a backfill in one process into
+    a file: the same tables (provider boilerplate is learned from earlier runs only, in both)."""
+    today = datetime.now(UTC).date()
+    window = ["--since", (today - timedelta(days=7)).isoformat(), "--until", today.isoformat()]
+    with served_news_web(40) as (_, news):
+        parent = _configs(tmp_path, news.feeds, lake_block(), "run:\n  shards: 2\n", ["a", "b"])
+        for name in ("a", "b"):
+            work_pool.start_worker(f"worker-{name}", tmp_path / name, limit=1)
+        work_pool.wait_online(2)
+        monkeypatch.chdir(parent)
+        fanned = runner.invoke(app, ["backfill", "--config", CONFIG, *window])
+        assert fanned.exit_code == 0, fanned.output
+        monkeypatch.chdir(tmp_path)
+        folder = tmp_path / "file"
+        folder.mkdir()
+        config = write_config(folder / CONFIG, news.feeds, folder / "news.duckdb")
+        single = runner.invoke(app, ["backfill", "--config", str(config), *window])
+        assert single.exit_code == 0, single.output
+    file = Database(folder / "news.duckdb")
+    lake = open_store(load_config(parent / CONFIG))
+    with_flows = {**RUN_COLUMNS, "backfill_progress": "finished_at, run_id"}
+    in_file, in_lake = snapshot(file, with_flows), snapshot(lake, with_flows)
+    assert len(in_file["articles"]) == len(news.articles)
+    for table in TABLES:
+        if table != "runs":
+            assert in_lake[table] == in_file[table], _difference(table, in_lake, in_file, file)
+    counts = "SELECT flow, status, items_new, items_duplicate, items_off_topic FROM runs"
+    with lake.connect(read_only=True) as connection:
+        sharded = connection.execute(counts).fetchall()
+    with file.connect(read_only=True) as connection:
+        assert sharded == connection.execute(counts).fetchall()
 
 
 def _kill_a_worker_mid_shard(pool: WorkPool, lake: Lake) -> Any:
