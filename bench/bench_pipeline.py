@@ -74,6 +74,7 @@ STAGES = (
     "fetch-articles",
     "extract-articles",
     "store-articles",
+    "link-stories",
     "report-run",
     "publish-analytics",
 )
@@ -163,10 +164,11 @@ def stage_run(
     from flows.stages import articles as pipeline
     from flows.stages import gnews, listing
     from flows.stages.settings import dedup_settings, open_store, watch_from_config
-    from flows.stages.summary import RunSummary
+    from flows.stages.summary import RunSummary, recount
     from flows.stages.types import Window
+    from storage.articles import link_stories
     from storage.publish import publish
-    from storage.runs import finish_run, start_run
+    from storage.runs import finish_run, start_run, stored_counts
     from storage.sources import source_states_by_name
 
     clock = StageClock()
@@ -191,13 +193,22 @@ def stage_run(
             watch_from_config(config),
             window,
             started_at,
-            boilerplate=pipeline.provider_boilerplate(db),
+            boilerplate=pipeline.provider_boilerplate(db, run_id),
         )
     with clock.stage("store-articles"):
         reports = pipeline.store_batches(
-            db, run_id, batches, started_at, dedup_settings(config), config.fetch
+            db,
+            run_id,
+            batches,
+            started_at,
+            dedup_settings(config),
+            config.fetch,
+            link_stories=False,
         )
+    with clock.stage("link-stories"):
+        link_stories(db, dedup_settings(config))
     with clock.stage("report-run"):
+        reports = recount(reports, stored_counts(db, run_id))
         summary = RunSummary(
             run_id, flow, started_at, datetime.now(UTC), db.describe(), tuple(reports)
         )
@@ -271,6 +282,7 @@ def child_flow(spec: dict[str, Any]) -> dict[str, Any]:
     for name, attribute in (
         ("load-config", "load_config"),
         ("begin-run", "start_run"),
+        ("link-stories", "link_stored_stories"),
         ("report-run", "finish_run"),
         ("publish-analytics", "publish"),
     ):
