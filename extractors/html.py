@@ -779,8 +779,8 @@ def join_broken_sentences(
     """Join a line to the one before when it goes on that line's sentence.
 
     A ``<br>`` or a link on its own line inside a paragraph breaks it into lines that
-    each read as a fragment ("… store. Feral Watches" / "creates beautiful watches …
-    (1," / "2," / "and 6),"), and the cleaner would drop them as fragments. A line goes
+    each read as a fragment ("… agreed on. The board" / "chose six crossings … (see
+    days 1," / "2," / "and 4),"), and the cleaner would drop them as fragments. A line goes
     on the one before when that one stops without ending its sentence and the line
     starts in lower case (not a brand like "iPhone"), or with a closing bracket or
     comma, or when the one before stops on a comma. Lists and table rows are left as
