@@ -26,7 +26,15 @@ from extractors import lexicon
 from extractors.dates import date_in_url
 from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
-from extractors.structure import CELL_BORDER, kinds_of_lines, line_key, line_kinds
+from extractors.structure import (
+    CELL_BORDER,
+    PARAGRAPH,
+    QUOTE,
+    UNKNOWN,
+    kinds_of_lines,
+    line_key,
+    line_kinds,
+)
 from extractors.text import (
     LIST_ITEM,
     LIST_MARKER,
@@ -769,6 +777,8 @@ def reflow_wrapped_lines(lines: list[str]) -> list[str]:
     return [" ".join(line.split("\n")) for line in joined]
 
 
+# What a body-tree element may be for its text to run on into the next line's.
+_PROSE_KINDS = frozenset({PARAGRAPH, QUOTE, UNKNOWN})
 # Separators of breadcrumbs and link rows: a line holding them is navigation, not prose.
 _TRAIL_SEPARATORS = re.compile(r"\s[›»>|/]\s")
 
@@ -797,7 +807,14 @@ def join_broken_sentences(
     joined: list[str] = []
     first_pieces: list[str] = []
     for line in lines:
-        if joined and _goes_on(joined[-1], line):
+        # Only prose goes on: a heading, list item or table row of the page's body tree
+        # starts or ends its own line ("Background" / "according to officials, …").
+        if (
+            joined
+            and kinds.get(line_key(line), UNKNOWN) in _PROSE_KINDS
+            and kinds.get(line_key(joined[-1]), UNKNOWN) in _PROSE_KINDS
+            and _goes_on(joined[-1], line)
+        ):
             joined[-1] = f"{joined[-1]} {line.strip()}"
         else:
             joined.append(line)

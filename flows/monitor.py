@@ -25,6 +25,7 @@ from prefect.tasks import exponential_backoff
 from prefect.utilities.annotations import quote
 
 from extractors.article import Article
+from extractors.urls import redact
 from flows.config import DEFAULT_CONFIG_PATH, Config, load_config, shards_problem
 from flows.fanout import publish_shard_reports, run_shards
 from flows.fetching.http import FetchResult
@@ -211,9 +212,20 @@ def store_articles(
 def link_stories(config: Config, db: Store) -> int:
     """Link the stories of everything the run stored, at once: the same in any batch order.
 
-    Also links what a crashed earlier run stored and never linked.
+    Also links what a crashed earlier run stored and never linked. A failure does not fail
+    the run: the stored articles stay marked (``story_id`` empty) and the next run links
+    them; the error is logged. Returns how many articles were linked (0 on failure).
     """
-    return link_stored_stories(db, settings.dedup_settings(config))
+    try:
+        return link_stored_stories(db, settings.dedup_settings(config))
+    except StorageError:
+        raise  # the store itself is unusable: the run cannot go on either
+    except Exception as error:  # one bad stored article must not stop every later run
+        get_run_logger().error(
+            "stories not linked (%s); the run's articles stay marked and the next run links them",
+            redact(f"{type(error).__name__}: {error}"),
+        )
+        return 0
 
 
 @task(name="count-stored", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=5)
@@ -556,7 +568,14 @@ def store_reextracted(
 ) -> list[SourceReport]:
     """Rewrite the re-extracted articles (sources' health and raw pages untouched)."""
     return articles.store_batches(
-        db, run_id, batches, now, settings.dedup_settings(config), config.fetch, reextracted=True
+        db,
+        run_id,
+        batches,
+        now,
+        settings.dedup_settings(config),
+        config.fetch,
+        reextracted=True,
+        link_stories=False,
     )
 
 
@@ -589,6 +608,7 @@ def reprocess(
             db, config, _as_is(listings), _as_is(documents), Window(), started_at
         )
         reports = store_reextracted(config, db, run_id, _as_is(batches), started_at)
+        link_stories(config, db)
     except BaseException as error:
         _record_crash(db, run_id, error)
         raise

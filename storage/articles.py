@@ -268,7 +268,7 @@ def save_batch(
         neighbours -= set(replaced)
         if neighbours and not link_stories:
             recluster(connection, neighbours)
-            mark_unlinked(connection, neighbours)
+            mark_unlinked(connection, (), neighbours)
         elif neighbours:
             # The replaced records' former copies and story mates are regrouped without them.
             recluster(connection, neighbours)

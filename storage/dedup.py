@@ -123,7 +123,7 @@ def index_articles(
     touched = set(ids) | previous | {node for edge in edges for node in edge[:2]}
     recluster(connection, touched)
     if not link_stories:
-        mark_unlinked(connection, touched)
+        mark_unlinked(connection, ids, touched)
         return touched
     update_stories(
         connection,

@@ -113,43 +113,59 @@ def update_stories(
     _assign(connection, affected, heat_window_hours)
 
 
-def mark_unlinked(connection: duckdb.DuckDBPyConnection, ids: Iterable[str]) -> None:
-    """Leave ``ids`` to :func:`link_unlinked`: their ``story_id`` is cleared until then.
+def mark_unlinked(
+    connection: duckdb.DuckDBPyConnection, ids: Iterable[str], touched: Iterable[str] = ()
+) -> None:
+    """Leave ``ids`` and ``touched`` to :func:`link_unlinked`; their ``story_id`` is cleared.
 
     A run stores batch by batch (its shards on several machines, in any order) and links
     stories once at its end, so which articles are compared does not depend on which batch
     was stored first (each new article is scored against the ``MAX_CANDIDATES`` stored
     ones that share most terms, and what is stored grows batch by batch). A cleared
     ``story_id`` is the mark: it survives a crash, and the next run links what is left.
+
+    Args:
+        connection: the batch's open transaction.
+        ids: articles that are new or whose text changed: their terms are dropped, so they
+            are profiled and linked again.
+        touched: articles whose near-copy cluster changed: their terms and links stand,
+            only their stories are recomputed.
     """
     ids = sorted(set(ids))
+    marked = sorted(set(ids) | set(touched))
     if ids:
+        connection.execute("DELETE FROM story_terms WHERE article_id IN (SELECT unnest(?))", [ids])
+    if marked:
         connection.execute(
-            "UPDATE articles SET story_id = NULL WHERE id IN (SELECT unnest(?))", [ids]
+            "UPDATE articles SET story_id = NULL WHERE id IN (SELECT unnest(?))", [marked]
         )
 
 
 def link_unlinked(
     connection: duckdb.DuckDBPyConnection, *, story_window_hours: int, heat_window_hours: int
 ) -> int:
-    """Profile, link and assign every article without a ``story_id``, all at once.
+    """Link and assign every article without a ``story_id``, all at once.
+
+    Those without terms (new or changed) are profiled and linked; those with terms (their
+    near-copy cluster changed) keep their links and only have their stories recomputed.
 
     Returns:
-        How many articles were linked.
+        How many articles were linked or regrouped.
     """
-    ids = [
-        row[0]
-        for row in connection.execute(
-            "SELECT id FROM articles WHERE story_id IS NULL ORDER BY id"
-        ).fetchall()
-    ]
+    rows = connection.execute(
+        """
+        SELECT id, EXISTS (SELECT 1 FROM story_terms WHERE article_id = articles.id)
+        FROM articles WHERE story_id IS NULL ORDER BY id
+        """
+    ).fetchall()
     update_stories(
         connection,
-        ids,
+        [article_id for article_id, profiled in rows if not profiled],
+        [article_id for article_id, profiled in rows if profiled],
         story_window_hours=story_window_hours,
         heat_window_hours=heat_window_hours,
     )
-    return len(ids)
+    return len(rows)
 
 
 def _linked(connection: duckdb.DuckDBPyConnection, ids: list[str]) -> set[str]:

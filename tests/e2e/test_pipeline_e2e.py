@@ -430,3 +430,27 @@ def test_a_run_stores_the_same_counts_and_stories_whatever_order_its_sources_com
     forward, backward = outcomes
     assert forward[1], "the web has stories to link"
     assert forward == backward
+
+
+def test_a_failure_to_link_stories_leaves_the_run_stored_and_the_next_run_links_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.articles
+    from tests.support.newsweb import served_news_web, write_config
+
+    def broken(*args: Any, **kwargs: Any) -> int:
+        raise ValueError("a stored article the story profiler cannot read")
+
+    db = tmp_path / "news.duckdb"
+    unlinked = "SELECT count(*) FROM articles WHERE story_id IS NULL"
+    with served_news_web(10) as (_, news):
+        config = write_config(tmp_path / "sources.yaml", news.feeds, db)
+        with monkeypatch.context() as patch:
+            patch.setattr(storage.articles, "link_unlinked", broken)
+            first = newswatch("run", "--config", str(config))
+        assert first.exit_code == 0, first.output
+        assert rows(db, "SELECT status, items_new FROM runs") == [("completed", 10)]
+        assert rows(db, unlinked) == [(10,)], "stored, marked for linking"
+        second = newswatch("run", "--config", str(config))
+        assert second.exit_code == 0, second.output
+    assert rows(db, unlinked) == [(0,)]

@@ -690,3 +690,16 @@ def test_lines_are_joined_only_where_a_sentence_goes_on(lines: list[str], expect
     joined, _ = join_broken_sentences(lines, {})
     assert len(joined) == expected
     assert " ".join(joined).split() == " ".join(lines).split(), "only whitespace changes"
+
+
+def test_a_heading_is_never_joined_to_the_paragraph_under_it() -> None:
+    page = bare(
+        "<article><h1>Ferry timetable</h1>"
+        + "".join(f"<p>{text}</p>" for text in PROSE)
+        + "<h2>Background and context</h2>"
+        "<p>according to the harbour master, the pier was last repaired in 1998.</p></article>"
+    )
+    record = html_to_record(page, "https://ferry.example/timetable", FETCHED)
+    lines = record.body.split("\n\n")
+    assert "Background and context" in lines
+    assert "according to the harbour master, the pier was last repaired in 1998." in lines

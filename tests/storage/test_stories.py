@@ -7,6 +7,8 @@ import random
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from extractors.article import Article, build_article, extract_document
 from extractors.record import Provider, Record
 from extractors.relevance import Watch
@@ -307,3 +309,63 @@ def test_stories_linked_at_the_end_of_a_run_survive_a_crash_in_between(tmp_path:
     with db.connect(read_only=True) as connection:
         stories = dict(connection.execute("SELECT id, story_id FROM articles").fetchall())
     assert stories == {first.id: first.id, second.id: first.id}
+
+
+def test_an_old_article_that_gains_a_copy_keeps_the_links_others_made_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run marks articles whose near-copy cluster changed for regrouping only: their terms
+    and links stand. Relinking them from scratch would keep only their own few candidates
+    and drop the links later articles made to them."""
+    from storage import stories
+    from storage.articles import link_stories
+
+    monkeypatch.setattr(stories, "MAX_CANDIDATES", 3)
+    when = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    actors = ["Lumora Labs", "Brussels", "Margrethe Vestager", "AI Office", "Kestrel Systems"]
+
+    def article(index: int, body_of: int | None = None) -> Article:
+        source = index if body_of is None else body_of
+        body = "\n\n".join(
+            f"{actor} said on Tuesday that report number {source}-{n} on the audit of model "
+            f"{source * 7 + n} would be published in the spring."
+            for n, actor in enumerate(actors * 2)
+        )
+        record = Record(
+            title=f"{actors[0]} and {actors[1]} clash over audit {source}",
+            body=body,
+            web_url=f"https://news{index}.example.com/a/{index}",
+            published_at=when,
+            provider=Provider(f"News {index}", f"news{index}.example.com"),
+        )
+        return build_article(record, source="s", fetched_at=when, watch=Watch(), input_kind="html")
+
+    db = Database(tmp_path / "news.duckdb")
+
+    def links_of(article_id: str) -> int:
+        with db.connect(read_only=True) as connection:
+            row = connection.execute(
+                "SELECT count(*) FROM story_links WHERE ? IN (article_id, other_id)", [article_id]
+            ).fetchone()
+        return row[0] if row else 0
+
+    stored = [article(n) for n in range(9)]
+    for index, item in enumerate(stored):
+        # One run per article, each linked at its end.
+        save_batch(
+            db, ArticleBatch(run_id=f"r{index}", seen_at=when, articles=[item]), link_stories=False
+        )
+        link_stories(db)
+    best = max(range(9), key=lambda n: (links_of(stored[n].id), -n))
+    before = links_of(stored[best].id)
+    assert before > stories.MAX_CANDIDATES, "others linked to it beyond its own candidates"
+    copy = article(100, body_of=best)  # the same text on another site: a near-copy of it
+    save_batch(db, ArticleBatch(run_id="r-copy", seen_at=when, articles=[copy]), link_stories=False)
+    link_stories(db)
+    with db.connect(read_only=True) as connection:
+        copies = connection.execute(
+            "SELECT count(*) FROM near_copies WHERE ? IN (article_id, other_id)",
+            [stored[best].id],
+        ).fetchone()
+    assert copies == (1,), "the new article is a near-copy of it"
+    assert links_of(stored[best].id) >= before
