@@ -349,7 +349,7 @@ def _fill(connection: Any, count: int, rng: np.random.Generator) -> None:
                    'https://stored.example/' || r.article_id, 'Stored article', '', '', 'news',
                    'article', r.effective_at, TIMESTAMP '2026-11-01', TIMESTAMP '2026-11-01', NULL,
                    'stored', 'stored.example', NULL, [], [], '[]', 50, -1, false, NULL, '{{}}',
-                   true, 'bench', NULL, NULL, NULL, 'bench', 'text', 'fill', 'fill', 1
+                   true, 'bench', NULL, NULL, NULL, 'bench', 'text', 'fill', 'fill', 1, '[]'
             FROM rows AS r
             """
         )
