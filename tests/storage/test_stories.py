@@ -204,27 +204,32 @@ def test_a_round_up_does_not_join_the_stories_it_quotes(tmp_path: Path) -> None:
     assert len(lumora) == 1 and len(tokyo) == 1 and lumora != tokyo
 
 
+AUDIT_DAY = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+AUDIT_ACTORS = ["Lumora Labs", "Brussels", "Margrethe Vestager", "AI Office", "Kestrel Systems"]
+
+
+def audit_article(index: int, body_of: int | None = None) -> Article:
+    """One of many reports on the same audit, sharing five names (``body_of``: a copy's text)."""
+    source = index if body_of is None else body_of
+    body = "\n\n".join(
+        f"{actor} said on Tuesday that report number {source}-{n} on the audit of model "
+        f"{source * 7 + n} would be published in the spring."
+        for n, actor in enumerate(AUDIT_ACTORS * 2)
+    )
+    record = Record(
+        title=f"{AUDIT_ACTORS[0]} and {AUDIT_ACTORS[1]} clash over audit {source}",
+        body=body,
+        web_url=f"https://news{index}.example.com/a/{index}",
+        published_at=AUDIT_DAY,
+        provider=Provider(f"News {index}", f"news{index}.example.com"),
+    )
+    return build_article(record, source="s", fetched_at=AUDIT_DAY, watch=Watch(), input_kind="html")
+
+
 def test_a_new_article_is_scored_against_a_bounded_number_of_stored_ones(tmp_path: Path) -> None:
     from storage import stories
 
-    when = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    actors = ["Lumora Labs", "Brussels", "Margrethe Vestager", "AI Office", "Kestrel Systems"]
-
-    def article(index: int) -> Article:
-        body = "\n\n".join(
-            f"{actor} said on Tuesday that report number {index}-{n} on the audit of model "
-            f"{index * 7 + n} would be published in the spring."
-            for n, actor in enumerate(actors * 2)
-        )
-        record = Record(
-            title=f"{actors[0]} and {actors[1]} clash over audit {index}",
-            body=body,
-            web_url=f"https://news{index}.example.com/a/{index}",
-            published_at=when,
-            provider=Provider(f"News {index}", f"news{index}.example.com"),
-        )
-        return build_article(record, source="s", fetched_at=when, watch=Watch(), input_kind="html")
-
+    when, article = AUDIT_DAY, audit_article
     db = Database(tmp_path / "news.duckdb")
     stored = [article(index) for index in range(stories.MAX_CANDIDATES + 20)]
     save_batch(db, ArticleBatch(run_id="r1", seen_at=when, articles=stored))
@@ -321,25 +326,7 @@ def test_an_old_article_that_gains_a_copy_keeps_the_links_others_made_to_it(
     from storage.articles import link_stories
 
     monkeypatch.setattr(stories, "MAX_CANDIDATES", 3)
-    when = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-    actors = ["Lumora Labs", "Brussels", "Margrethe Vestager", "AI Office", "Kestrel Systems"]
-
-    def article(index: int, body_of: int | None = None) -> Article:
-        source = index if body_of is None else body_of
-        body = "\n\n".join(
-            f"{actor} said on Tuesday that report number {source}-{n} on the audit of model "
-            f"{source * 7 + n} would be published in the spring."
-            for n, actor in enumerate(actors * 2)
-        )
-        record = Record(
-            title=f"{actors[0]} and {actors[1]} clash over audit {source}",
-            body=body,
-            web_url=f"https://news{index}.example.com/a/{index}",
-            published_at=when,
-            provider=Provider(f"News {index}", f"news{index}.example.com"),
-        )
-        return build_article(record, source="s", fetched_at=when, watch=Watch(), input_kind="html")
-
+    when, article = AUDIT_DAY, audit_article
     db = Database(tmp_path / "news.duckdb")
 
     def links_of(article_id: str) -> int:
