@@ -219,6 +219,9 @@ class PageMetadata:
     not_after: datetime | None = None
     # A declared date was skipped for lying after ``not_after``.
     future_skipped: bool = False
+    # The article's text as its JSON-LD declares it (``articleBody``): the publisher's own
+    # copy, often all there is on a paywalled or script-rendered page.
+    article_body: str = ""
 
 
 def decode_html(content: bytes, declared_charset: str | None = None) -> str:
@@ -401,6 +404,9 @@ def html_to_record(
     paragraphs, kinds = join_broken_sentences(
         reflow_wrapped_lines(split_paragraphs(main.text)), main.kinds
     )
+    declared = _declared_body(meta, paragraphs)
+    if declared:
+        paragraphs, kinds = declared, {}
     secured = check_is_article(tree, meta, paragraphs, url)
 
     web_url = _choose_web_url(url, meta.canonical)
@@ -481,6 +487,42 @@ def _main_text(tree: lxml.html.HtmlElement, url: str) -> MainText:
         if _sentence_words(full.text) > prose:
             return full
     return chosen
+
+
+def _declared_body(meta: PageMetadata, paragraphs: list[str]) -> list[str] | None:
+    """The JSON-LD ``articleBody`` as paragraphs, when the page's own text lacks the article.
+
+    A paywalled or script-rendered page often shows a caption or a teaser while its
+    JSON-LD carries the whole text the publisher wrote. It is used only when the main text
+    has almost no prose (fewer than ``SECOND_OPINION_PROSE_WORDS`` words in sentences) and
+    the declared body holds at least ``PAYWALL_MIN_ARTICLE_WORDS`` words, more than
+    twice what the page showed, in at least ``DECLARED_BODY_MIN_SENTENCES`` sentences;
+    markup inside it is dropped.
+    """
+    if not meta.article_body:
+        return None
+    shown = _sentence_words("\n".join(paragraphs))
+    if shown >= SECOND_OPINION_PROSE_WORDS:
+        return None
+    text = meta.article_body
+    if "<" in text:
+        try:
+            text = lxml.html.fromstring(f"<div>{text}</div>").text_content()
+        except (ParserError, ValueError):
+            return None
+    declared = split_paragraphs(text)
+    # Declared bodies often lose their paragraph breaks (one line of the whole text), so
+    # prose is told by its sentences, not by lines that end like one.
+    joined = " ".join(declared)
+    words = len(joined.split())
+    sentences = len(_SENTENCE_BREAK.findall(joined))
+    if (
+        words < PAYWALL_MIN_ARTICLE_WORDS
+        or sentences < DECLARED_BODY_MIN_SENTENCES
+        or words <= 2 * len(" ".join(paragraphs).split())
+    ):
+        return None
+    return declared
 
 
 def unfold_layout_rows(text: str) -> str:
@@ -777,6 +819,9 @@ def reflow_wrapped_lines(lines: list[str]) -> list[str]:
     return [" ".join(line.split("\n")) for line in joined]
 
 
+# A JSON-LD articleBody replaces a page's prose-less text only when it has this many sentences.
+DECLARED_BODY_MIN_SENTENCES = 5
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’)\]]*\s+(?=[\"'“‘(\[]*[^\W\d_])")
 # What a body-tree element may be for its text to run on into the next line's.
 _PROSE_KINDS = frozenset({PARAGRAPH, QUOTE, UNKNOWN})
 # Separators of breadcrumbs and link rows: a line holding them is navigation, not prose.
@@ -1280,6 +1325,9 @@ def _merge_json_ld(meta: PageMetadata, item: Mapping[str, Any], url: str) -> Non
         meta.site_name = publisher["name"]
     if isinstance(item.get("description"), str) and not meta.description:
         meta.description = item["description"]
+    body = item.get("articleBody")
+    if isinstance(body, str) and len(body) > len(meta.article_body):
+        meta.article_body = body
     for image in _json_ld_images(item.get("image"), url):
         if not any(known.url == image.url for known in meta.images):
             meta.images.append(image)

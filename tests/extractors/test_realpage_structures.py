@@ -133,6 +133,60 @@ def test_paywalled_article_with_visible_text_is_stored_secured() -> None:
     assert record.secured == "true"
 
 
+def paywalled_with_declared_body(declared: str, shown: str) -> bytes:
+    """A paywalled page that shows a photo caption while its JSON-LD carries the text."""
+    ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "OpinionNewsArticle",
+            "headline": "Board picks the ferry pier",
+            "isAccessibleForFree": "False",
+            "articleBody": declared,
+        }
+    )
+    return bare(
+        "<article><h1>Board picks the ferry pier</h1>"
+        f"<figure><figcaption>{shown}</figcaption></figure>"
+        "<div class='paywall'><p>Subscribe to continue reading.</p>"
+        "<p>Already a subscriber? Log in.</p></div></article>",
+        head='<meta property="og:type" content="article">'
+        f'<script type="application/ld+json">{ld}</script>',
+    )
+
+
+def test_a_paywalled_page_showing_only_a_caption_stores_its_declared_article_body() -> None:
+    """Seen on a real news page: the visible text was a 24-word photo caption and the page
+    was refused as a paywall stub, while its JSON-LD ``articleBody`` held the whole column
+    (one line, no closing full stop, no paragraph breaks)."""
+    caption = (
+        "The harbour master speaks at the board meeting in the town hall on Tuesday. Photo: AP"
+    )
+    declared = " ".join(PROSE) + " The board will meet again in the spring to hear the results"
+    record = html_to_record(
+        paywalled_with_declared_body(declared, caption), "https://port.example/c/1", FETCHED
+    )
+    assert record.secured == "true"
+    assert record.body == declared
+    # A short declared body (a teaser) does not stand for the article: refused as before.
+    with pytest.raises(NotAnArticle) as raised:
+        html_to_record(
+            paywalled_with_declared_body(PROSE[0], caption), "https://port.example/c/2", FETCHED
+        )
+    assert raised.value.reason == "paywall"
+
+
+def test_a_declared_article_body_never_replaces_text_the_page_shows() -> None:
+    ld = json.dumps({"@type": "NewsArticle", "articleBody": " ".join(PROSE[:2]) * 3})
+    page = bare(
+        "<article><h1>Board picks the ferry pier</h1>"
+        + "".join(f"<p>{text}</p>" for text in PROSE)
+        + "</article>",
+        head=f'<script type="application/ld+json">{ld}</script>',
+    )
+    record = html_to_record(page, "https://port.example/c/3", FETCHED)
+    assert record.body.split("\n\n")[1:] == PROSE  # after the headline, the page's own text
+
+
 def test_paywall_stub_without_article_text_is_rejected() -> None:
     with pytest.raises(NotAnArticle) as raised:
         html_to_record(paywalled(PROSE[:1]), "https://port.example/news/pier-repairs", FETCHED)
