@@ -243,6 +243,9 @@ print(json.dumps(new))
 """
 
 
+# Slow (about 25 s): the default run keeps the fan-out end-to-end case
+# (tests/e2e/test_lake_fanout.py), where two worker processes store into one lake at once.
+@pytest.mark.slow
 def test_concurrent_processes_store_every_article_exactly_once(
     postgres_server: PostgresServer, s3_server: S3Server, tmp_path: Path
 ) -> None:
