@@ -497,7 +497,9 @@ def _declared_body(meta: PageMetadata, paragraphs: list[str]) -> list[str] | Non
     has almost no prose (fewer than ``SECOND_OPINION_PROSE_WORDS`` words in sentences) and
     the declared body holds at least ``PAYWALL_MIN_ARTICLE_WORDS`` words, more than
     twice what the page showed, in at least ``DECLARED_BODY_MIN_SENTENCES`` sentences;
-    markup inside it is dropped.
+    markup inside it is dropped. Lines the page showed that the declared text does not
+    hold (a caption, a teaser) come first, for the cleaner to judge: nothing is dropped
+    without a reason.
     """
     if not meta.article_body:
         return None
@@ -522,7 +524,8 @@ def _declared_body(meta: PageMetadata, paragraphs: list[str]) -> list[str] | Non
         or words <= 2 * len(" ".join(paragraphs).split())
     ):
         return None
-    return declared
+    held = _squash(joined)
+    return [line for line in paragraphs if _squash(line) not in held] + declared
 
 
 def unfold_layout_rows(text: str) -> str:

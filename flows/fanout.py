@@ -39,7 +39,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterId,
 )
-from prefect.client.schemas.objects import FlowRun, StateType
+from prefect.client.schemas.objects import FlowRun, State, StateType
 from prefect.deployments import run_deployment
 from prefect.events.filters import EventFilter, EventNameFilter, EventResourceFilter
 from prefect.exceptions import ObjectNotFound
@@ -165,7 +165,9 @@ def run_shards(
     return [(shard, done[shard.key]) for shard in shards]
 
 
-def _waiting_for_a_worker(attempt: _Attempt, state: Any, timeout: float) -> timedelta | None:
+def _waiting_for_a_worker(
+    attempt: _Attempt, state: State | None, timeout: float
+) -> timedelta | None:
     """How long a shard has waited on the pool, once that is longer than ``timeout`` seconds.
 
     A flow run stays Scheduled (or Late) until a worker polling its pool claims it; with no

@@ -266,19 +266,19 @@ def save_batch(
         settings = dedup or DedupSettings()
         index_articles(connection, [*fresh, *changed], seen, settings, link_stories=link_stories)
         neighbours -= set(replaced)
-        if neighbours and not link_stories:
-            recluster(connection, neighbours)
-            mark_unlinked(connection, (), neighbours)
-        elif neighbours:
+        if neighbours:
             # The replaced records' former copies and story mates are regrouped without them.
             recluster(connection, neighbours)
-            update_stories(
-                connection,
-                [],
-                neighbours,
-                story_window_hours=settings.story_window_hours,
-                heat_window_hours=settings.heat_window_hours,
-            )
+            if not link_stories:
+                mark_unlinked(connection, (), neighbours)
+            else:
+                update_stories(
+                    connection,
+                    [],
+                    neighbours,
+                    story_window_hours=settings.story_window_hours,
+                    heat_window_hours=settings.heat_window_hours,
+                )
         result.duplicate_ids.extend(_copies_among(connection, result.new_ids))
         result.updated_ids.extend(article.id for article in changed)
         result.unchanged_ids.extend(

@@ -29,13 +29,11 @@ def recount(
     Seen, failed, errors and warnings stay what the batches reported; a source that stored
     nothing in this run counts 0 new.
     """
+    unclaimed = dict(counts)
     recounted = []
-    counted: set[str] = set()
     for report in reports:
-        # A source reported twice (never expected) must not count its articles twice.
-        stored = StoredCounts(0, 0, 0) if report.name in counted else counts.get(report.name)
-        stored = stored or StoredCounts(0, 0, 0)
-        counted.add(report.name)
+        # pop: a source reported twice would otherwise count its articles twice.
+        stored = unclaimed.pop(report.name, StoredCounts(0, 0, 0))
         recounted.append(
             replace(report, new=stored.new, duplicate=stored.duplicate, off_topic=stored.off_topic)
         )
