@@ -36,13 +36,14 @@ from datetime import datetime
 from extractors import lexicon
 from extractors.dates import parse_dateline
 from extractors.record import Provider
-from extractors.structure import CELL_BORDER, ITEM, PARAGRAPH, QUOTE, ROW
+from extractors.structure import CELL_BORDER, HEADING, ITEM, PARAGRAPH, QUOTE, ROW
 from extractors.text import LIST_ITEM, SENTENCE_END, join_paragraphs, looks_like_title
 
 # A line needs this many words and sentence punctuation to anchor the article span.
 ANCHOR_MIN_WORDS = 12
-# Above the first anchor, a line without a full stop up to this long is a kicker, a
-# standfirst or a caption; longer ones are prose that lost its stop (seen on real pages).
+# Above the first anchor, a line without a full stop up to this long is a kicker, a section
+# name or a caption (unless the page set it next to the story: ``_OPENING_KINDS``); longer
+# ones are prose that lost its stop (seen on real pages).
 HEAD_FRAGMENT_MAX_WORDS = 20
 # Shared vocabulary only means something in a long text: in a 150-word story
 # every paragraph brings new words (measured on eval/text: real paragraphs of
@@ -106,6 +107,16 @@ _NAMED_SITE = re.compile(
     r"(?i:\bcopyright)\s*©?\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?)\s*"
     r"(?P<name>[A-Z][\w&'’-]*(?:\s+[A-Z][\w&'’-]*){0,3})"
 )
+# What the page made of a line it placed in the article's own container, next to the story:
+# a standfirst, a sub-headline, a quote, a row of key facts. Short lines of these kinds right
+# above the first sentence or right below the last were the article's on real pages more often
+# than not (eval/realpages: trafilatura-eval snippets and dragnet's gold); the kinds come from
+# ``extractors.structure``, so plain text (no kinds) is judged by shape alone as before.
+_OPENING_KINDS = frozenset({PARAGRAPH, HEADING, QUOTE, ROW})
+# Below the story a heading opens another block ("Weitere Informationen", "Pour lire la suite").
+_CLOSING_KINDS = frozenset({PARAGRAPH, QUOTE, ROW})
+# A line of one or two words is a kicker or a label ("Politics", "Anzeige"), not a standfirst.
+STORY_EDGE_MIN_WORDS = 3
 # Reasons that guess from where a line stands or what it lacks, not from what it says: after
 # such a line, the lines that follow are not furniture by association (on real pages, a
 # caption or a short line after the last paragraph was followed by more of the article).
@@ -552,9 +563,21 @@ def _sweep_blocks(lines: list[_Line]) -> None:
 
 
 def _judge_head(lines: list[_Line], long_text: bool) -> None:
-    """Before the first anchor: keep ledes and bullet summaries, drop kickers, bylines and promos."""
+    """Before the first anchor: keep ledes and bullet summaries, drop kickers, bylines and promos.
+
+    The lines right above the first sentence that the page set in the article's container
+    (a standfirst, a sub-headline, a quote, key facts; ``_OPENING_KINDS``) are the story's
+    opening and stay, up to the first line that is not one: a kicker, a byline or a removed line.
+    """
+    opening = len(lines)
+    for line in reversed(lines):
+        if line.reason is not None and line.reason != "empty":
+            break
+        opening -= 1
     for position, line in enumerate(lines):
-        if line.reason is not None:
+        if line.reason is not None or (
+            position >= opening and _story_edge(line, long_text, _OPENING_KINDS)
+        ):
             continue
         if line.learned:
             line.reason = "provider-repeat"
@@ -570,7 +593,7 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
             and not (line.text.rstrip().endswith(":") and line.words >= ANCHOR_MIN_WORDS // 2)
             and not _introduces_list(lines, position)
         ):
-            # Kickers, section names, standfirsts and captions: not sentences of the story.
+            # Kickers, section names and captions: not sentences of the story.
             line.reason = "head-fragment"
 
 
@@ -623,9 +646,25 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
         elif lexicon.BYLINE.match(line.text) and line.words <= 8 and not line.sentence:
             line.reason = "byline"
             in_block = True
-        elif not line.sentence and not line.bullet and line.words <= 10:
+        elif (
+            not line.sentence
+            and not line.bullet
+            and line.words <= 10
+            and not _story_edge(line, long_text, _CLOSING_KINDS)
+        ):
             line.reason = "tail-fragment"
             after_guess = True
+
+
+def _story_edge(line: _Line, long_text: bool, kinds: frozenset[str]) -> bool:
+    """A short line the page placed in the article's container, without a sign of furniture."""
+    return (
+        line.kind in kinds
+        and line.words >= STORY_EDGE_MIN_WORDS
+        and not line.learned
+        and not (long_text and _offtopic(line))
+        and not lexicon.BYLINE.match(line.text)
+    )
 
 
 def _mark_data_rows(lines: list[_Line]) -> None:

@@ -769,3 +769,80 @@ def test_a_heading_is_never_joined_to_the_paragraph_under_it() -> None:
     lines = record.body.split("\n\n")
     assert "Background and context" in lines
     assert "according to the harbour master, the pier was last repaired in 1998." in lines
+
+
+def story_with_standfirst_and_sign_off() -> bytes:
+    """A recipe-blog and magazine structure from real pages: a kicker and the headline, a
+    standfirst set as a sub-heading, short lines of key facts, the story, a sign-off, then a
+    heading over links to other posts."""
+    return bare(
+        "<article><p>Harbour</p><h1>The ferry pier gets its repairs</h1>"
+        "<h2>Six weeks of work from October, paid from the summer season</h2>"
+        "<p>Start: end of October</p><p>Cost: 180,000 euros</p>"
+        + "".join(f"<p>{text}</p>" for text in PROSE)
+        + "<p>See you at the town hall, Marit</p>"
+        "<h2>More from the harbour desk</h2>"
+        + "".join(f"<p>{text}</p>" for text in LINKS[:3])
+        + "</article>",
+        head="<meta property='og:title' content='The ferry pier gets its repairs'>",
+    )
+
+
+def test_standfirst_key_facts_and_sign_off_of_the_story_are_kept() -> None:
+    """Seen on real pages (eval/realpages): short lines the page set in the article around the
+    story (a standfirst, an ingredient or key-fact list as paragraphs, a sign-off) were dropped
+    as head or tail fragments, and they were the article's."""
+    record = html_to_record(
+        story_with_standfirst_and_sign_off(), "https://ferry.example/pier", FETCHED
+    )
+    article = build_article(
+        record, source="t", fetched_at=FETCHED, watch=Watch(), input_kind="html"
+    )
+    lines = article.record.body.split("\n\n")
+    assert lines[:3] == [
+        "Six weeks of work from October, paid from the summer season",
+        "Start: end of October",
+        "Cost: 180,000 euros",
+    ]
+    assert "See you at the town hall, Marit" in lines
+    removed = {line.text: line.reason for line in article.removed}
+    # The kicker (one word) and the headline copy still go, and so does what follows a
+    # heading below the story.
+    assert removed["Harbour"] == "head-fragment"
+    assert removed["The ferry pier gets its repairs"] == "headline"
+    assert removed["More from the harbour desk"] is not None
+    assert all(text in removed for text in LINKS[:3])
+
+
+def test_short_edge_lines_of_plain_text_are_still_judged_by_shape() -> None:
+    """Without the page's structure (plain text, a feed summary) nothing says a short line was
+    the article's: the same lines go as before."""
+    text = [
+        "Six weeks of work from October, paid from the summer season",
+        *PROSE,
+        "See you soon, Marit",
+    ]
+    result = clean_paragraphs(text, title="The ferry pier gets its repairs", reference=FETCHED)
+    reasons = {line.text: line.reason for line in result.removed}
+    assert reasons[text[0]] == "head-fragment"
+    assert reasons[text[-1]] == "tail-fragment"
+
+
+def test_a_heading_above_the_story_stays_only_next_to_it() -> None:
+    """Lines above a removed line (a menu above the headline) are not the story's opening."""
+    kinds = ["heading", "paragraph", "heading", *(["paragraph"] * len(PROSE))]
+    text = [
+        "Ferry news and timetables",
+        "Harbour office",
+        "The ferry pier gets its repairs",
+        *PROSE,
+    ]
+    result = clean_paragraphs(
+        text, title="The ferry pier gets its repairs", reference=FETCHED, kinds=kinds
+    )
+    reasons = {line.text: line.reason for line in result.removed}
+    assert reasons == {
+        "Ferry news and timetables": "head-fragment",
+        "Harbour office": "head-fragment",
+        "The ferry pier gets its repairs": "headline",
+    }
