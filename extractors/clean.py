@@ -93,6 +93,7 @@ _BIO = re.compile(
     r"berichtet|est|écrit|couvre|es|escribe|cubre|è|scrive|é|escreve|cobre|is een)\b"
 )
 _DATE_WITH_YEAR = re.compile(r"\b(19|20)\d{2}\b")
+_CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)/?$", re.IGNORECASE)
 # Lines in which a site speaks of itself: the names they hold are the site's own.
 _SITE_LINE_REASONS = frozenset({"disclaimer", "subscribe", "copyright"})
@@ -664,6 +665,8 @@ def _story_edge(line: _Line, long_text: bool, kinds: frozenset[str]) -> bool:
         and not line.learned
         and not (long_text and _offtopic(line))
         and not lexicon.BYLINE.match(line.text)
+        # A time of day ("12:55 PM ET") marks a timestamp or byline line: metadata, not story.
+        and not _CLOCK_TIME.search(line.text)
     )
 
 

@@ -846,3 +846,15 @@ def test_a_heading_above_the_story_stays_only_next_to_it() -> None:
         "Harbour office": "head-fragment",
         "The ferry pier gets its repairs": "headline",
     }
+
+
+def test_a_timestamp_line_above_the_story_is_not_its_opening() -> None:
+    """An agency and time line set as a paragraph is metadata, not a standfirst."""
+    text = ["Harbour Press, updated 12:55 PM ET", *PROSE]
+    result = clean_paragraphs(
+        text,
+        title="The ferry pier gets its repairs",
+        reference=FETCHED,
+        kinds=["paragraph"] * len(text),
+    )
+    assert [(line.text, line.reason) for line in result.removed] == [(text[0], "head-fragment")]
