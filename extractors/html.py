@@ -16,6 +16,7 @@ from itertools import pairwise
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
 import lxml.html
 import trafilatura
 from charset_normalizer import from_bytes
@@ -400,6 +401,12 @@ def html_to_record(
     html = _close_unclosed_title(_XML_DECLARATION.sub("", html, count=1))
     html, tree = _parse_repairing_start_tag(html)
     meta = read_page_metadata(tree, url, fetched_at=fetched_at)
+    published = meta.published
+    if published is None and not meta.future_skipped:
+        # htmldate reads the same declarations (to the day): after a future one, it
+        # would only bring that date back. It reads scripts too, so it goes first.
+        published = _fallback_date(tree, fetched_at)
+    _drop_code(tree)
     main = _main_text(tree, url)
     paragraphs, kinds = join_broken_sentences(
         reflow_wrapped_lines(split_paragraphs(main.text)), main.kinds
@@ -415,11 +422,6 @@ def html_to_record(
         _displayed_headline(meta) or meta.title or _page_title(tree), site_name, web_url
     )
     title = _prefer_headline(tree, title, site_name)
-    published = meta.published
-    if published is None and not meta.future_skipped:
-        # htmldate reads the same declarations (to the day): after a future one, it
-        # would only bring that date back.
-        published = _fallback_date(tree, fetched_at)
     if published is not None and published > to_utc(fetched_at) + FUTURE_TOLERANCE:
         published = None
     images = list(meta.images)
@@ -449,6 +451,23 @@ def html_to_record(
         extra=extra,
         line_kinds=kinds_of_lines(paragraphs, kinds),
     )
+
+
+_CODE_XPATH = lxml.etree.XPath(
+    "//script[not(contains(translate(@type, 'JSON', 'json'), 'json'))]|//style"
+)
+
+
+def _drop_code(tree: lxml.html.HtmlElement) -> None:
+    """Remove scripts and style sheets (JSON data blocks stay for the date readers).
+
+    trafilatura drops them in its own cleaning, but its fallback extractors did not on
+    every page: a script's source came out as paragraphs of an old sports page's text
+    (eval/realpages). The metadata and htmldate's fallback date (which reads scripts)
+    are read before; nothing later needs them.
+    """
+    for element in _CODE_XPATH(tree):
+        element.drop_tree()
 
 
 def _main_text(tree: lxml.html.HtmlElement, url: str) -> MainText:

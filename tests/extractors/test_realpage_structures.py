@@ -16,6 +16,8 @@ from extractors.article import build_article
 from extractors.clean import clean_paragraphs
 from extractors.html import (
     NotAnArticle,
+    _drop_code,
+    _parse,
     _titled_heading,
     html_to_record,
     is_listing_url,
@@ -858,3 +860,17 @@ def test_a_timestamp_line_above_the_story_is_not_its_opening() -> None:
         kinds=["paragraph"] * len(text),
     )
     assert [(line.text, line.reason) for line in result.removed] == [(text[0], "head-fragment")]
+
+
+def test_scripts_and_style_sheets_leave_the_tree_but_json_data_and_text_after_them_stay() -> None:
+    """Seen on an old sports page: trafilatura's recall retry read a login script's source as
+    paragraphs. Code goes before extraction; the JSON-LD the date readers use stays."""
+    tree = _parse(
+        "<html><head><style>p { color: red }</style>"
+        '<script type=\'application/ld+json\'>{"datePublished": "2026-10-12"}</script></head>'
+        "<body><p>Before<script>document.write('menu');</script> and after.</p></body></html>"
+    )
+    _drop_code(tree)
+    assert tree.xpath("//style|//script[not(@type)]") == []
+    assert len(tree.xpath("//script[@type='application/ld+json']")) == 1
+    assert tree.xpath("string(//p)") == "Before and after."
