@@ -114,10 +114,12 @@ _NAMED_SITE = re.compile(
 # than not (eval/realpages: trafilatura-eval snippets and dragnet's gold); the kinds come from
 # ``extractors.structure``, so plain text (no kinds) is judged by shape alone as before.
 _OPENING_KINDS = frozenset({PARAGRAPH, HEADING, QUOTE, ROW})
-# Below the story a heading opens another block ("Weitere Informationen", "Pour lire la suite").
-_CLOSING_KINDS = frozenset({PARAGRAPH, QUOTE, ROW})
+# Below the story a heading opens another block ("Weitere Informationen", "Pour lire la suite");
+# list items there were already kept after the first line removed (``_ARTICLE_KINDS``).
+_CLOSING_KINDS = frozenset({PARAGRAPH, QUOTE, ROW, ITEM})
 # A line of one or two words is a kicker or a label ("Politics", "Anzeige"), not a standfirst.
 STORY_EDGE_MIN_WORDS = 3
+STORY_EDGE_MAX_TITLE_SHARE = 0.6
 # Reasons that guess from where a line stands or what it lacks, not from what it says: after
 # such a line, the lines that follow are not furniture by association (on real pages, a
 # caption or a short line after the last paragraph was followed by more of the article).
@@ -164,6 +166,8 @@ class _Line:
     coherence: float | None = None
     # Shares a content word with the title: the story's own line, never a stray promo.
     names_title: bool = False
+    # The share of its content words that the title also has: a headline variant is mostly title.
+    title_share: float = 0.0
     reason: str | None = None
     anchor: bool = False
     headerish: bool = False
@@ -325,6 +329,7 @@ def _measure_coherence(lines: list[_Line], title: str) -> None:
         if not line.content:
             continue
         line.names_title = not title_set.isdisjoint(line.content)
+        line.title_share = sum(1 for word in line.content if word in title_set) / len(line.content)
         own = Counter(line.content)
         shared = sum(1 for word in line.content if totals[word] > own[word])
         line.coherence = shared / len(line.content)
@@ -568,13 +573,25 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
 
     The lines right above the first sentence that the page set in the article's container
     (a standfirst, a sub-headline, a quote, key facts; ``_OPENING_KINDS``) are the story's
-    opening and stay, up to the first line that is not one: a kicker, a byline or a removed line.
+    opening and stay. The opening runs up from the story to the first line that is not one:
+    a removed line (the headline copy), a byline, a timestamp, the site's own voice or a line
+    of unknown kind; short labels and bullets inside it do not end it.
     """
     opening = len(lines)
     for line in reversed(lines):
-        if line.reason is not None and line.reason != "empty":
+        if line.reason == "empty" or (
+            line.reason is None
+            and (
+                line.sentence
+                or line.bullet
+                or _story_edge(line, long_text, _OPENING_KINDS)
+                # A label inside the opening ("Zutaten:", "Agenda") goes but does not end it.
+                or (line.kind in _OPENING_KINDS and line.words < STORY_EDGE_MIN_WORDS)
+            )
+        ):
+            opening -= 1
+        else:
             break
-        opening -= 1
     for position, line in enumerate(lines):
         if line.reason is not None or (
             position >= opening and _story_edge(line, long_text, _OPENING_KINDS)
@@ -667,6 +684,10 @@ def _story_edge(line: _Line, long_text: bool, kinds: frozenset[str]) -> bool:
         and not lexicon.BYLINE.match(line.text)
         # A time of day ("12:55 PM ET") marks a timestamp or byline line: metadata, not story.
         and not _CLOCK_TIME.search(line.text)
+        # The site speaking ("Our journalism depends on you", "Sign up …") is not the story.
+        and not _SITE_VOICE_LOWER.search(line.text.lower())
+        # A headline variant (the <h1> beside a longer og:title) is mostly the title's words.
+        and line.title_share < STORY_EDGE_MAX_TITLE_SHARE
     )
 
 

@@ -874,3 +874,74 @@ def test_scripts_and_style_sheets_leave_the_tree_but_json_data_and_text_after_th
     assert tree.xpath("//style|//script[not(@type)]") == []
     assert len(tree.xpath("//script[@type='application/ld+json']")) == 1
     assert tree.xpath("string(//p)") == "Before and after."
+
+
+def _head_reasons(head: list[str], kinds: list[str], title: str) -> dict[str, str]:
+    text = [*head, *PROSE]
+    result = clean_paragraphs(
+        text,
+        title=title,
+        reference=FETCHED,
+        kinds=[*kinds, *(["paragraph"] * len(PROSE))],
+    )
+    return {line.text: line.reason for line in result.removed}
+
+
+def test_the_opening_ends_at_a_byline_so_a_promo_above_it_still_goes() -> None:
+    standfirst = "Six weeks of work from October, paid from the summer season"
+    reasons = _head_reasons(
+        ["Photos from the regatta weekend", "By Marit Olsen", standfirst],
+        ["paragraph", "paragraph", "heading"],
+        title="The ferry pier gets its repairs",
+    )
+    assert reasons["Photos from the regatta weekend"] == "head-fragment"
+    assert "By Marit Olsen" in reasons
+    assert standfirst not in reasons
+
+
+def test_a_label_inside_the_opening_goes_without_ending_it() -> None:
+    """A recipe's key facts, a one-word label, then ingredient lines: only the label goes."""
+    head = ["Preparation: 25 minutes", "Ingredients", "300 g flour", "200 g sugar"]
+    reasons = _head_reasons(head, ["paragraph"] * 4, title="Almond biscuits for the harbour fair")
+    assert reasons == {"Ingredients": "head-fragment"}
+
+
+def test_a_headline_variant_and_the_site_speaking_are_not_the_opening() -> None:
+    """An <h1> that is mostly the (longer) title's words, or the site's own pitch, still goes."""
+    reasons = _head_reasons(
+        ["The ferry pier gets repairs", "Our journalism depends on readers like you"],
+        ["heading", "paragraph"],
+        title="The ferry pier gets its repairs this autumn | Harbour News",
+    )
+    assert set(reasons) == {
+        "The ferry pier gets repairs",
+        "Our journalism depends on readers like you",
+    }
+
+
+def test_a_list_after_the_story_keeps_its_first_item_under_a_kept_lead_in() -> None:
+    tail = ["The timetable during the works", "Monday to Friday", "Saturdays until noon"]
+    text = [*PROSE, *tail]
+    result = clean_paragraphs(
+        text,
+        title="The ferry pier gets its repairs",
+        reference=FETCHED,
+        kinds=[*(["paragraph"] * len(PROSE)), "paragraph", "list-item", "list-item"],
+    )
+    assert result.removed == ()
+
+
+def test_a_page_whose_only_text_beside_a_widget_is_script_source_is_a_javascript_shell() -> None:
+    """Seen on a real page: the script's source counted as page text, so a page showing only a
+    date and a weather box was stored as an article with that for its body."""
+    script = "<script>" + " ".join(
+        f"var box{index} = document.getElementById('box{index}'); box{index}.innerHTML = 'Loading';"
+        for index in range(60)
+    )
+    page = bare(
+        "<div>Tuesday 15 October</div><div>Harbour weather: 12 degrees, light wind</div>"
+        + script
+        + "</script>"
+    )
+    with pytest.raises(NotAnArticle, match="javascript-shell"):
+        html_to_record(page, "https://harbour.example/news/2026/10/15/pier", FETCHED)
