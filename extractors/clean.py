@@ -164,9 +164,8 @@ class _Line:
     sentence: bool
     bullet: bool
     coherence: float | None = None
-    # Shares a content word with the title: the story's own line, never a stray promo.
-    names_title: bool = False
-    # The share of its content words that the title also has: a headline variant is mostly title.
+    # The share of its content words that the title also has: any makes it the story's own
+    # line, never a stray promo; most makes it a headline variant.
     title_share: float = 0.0
     reason: str | None = None
     anchor: bool = False
@@ -328,7 +327,6 @@ def _measure_coherence(lines: list[_Line], title: str) -> None:
     for line in lines:
         if not line.content:
             continue
-        line.names_title = not title_set.isdisjoint(line.content)
         line.title_share = sum(1 for word in line.content if word in title_set) / len(line.content)
         own = Counter(line.content)
         shared = sum(1 for word in line.content if totals[word] > own[word])
@@ -577,29 +575,29 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
     a removed line (the headline copy), a byline, a timestamp, the site's own voice or a line
     of unknown kind; short labels and bullets inside it do not end it.
     """
-    opening = len(lines)
+    opening: set[int] = set()
     for line in reversed(lines):
-        if line.reason == "empty" or (
-            line.reason is None
-            and (
-                line.sentence
-                or line.bullet
-                or _story_edge(line, long_text, _OPENING_KINDS)
-                # A label inside the opening ("Zutaten:", "Agenda") goes but does not end it.
-                or (line.kind in _OPENING_KINDS and line.words < STORY_EDGE_MIN_WORDS)
+        if line.reason is None and _story_edge(line, long_text, _OPENING_KINDS):
+            opening.add(line.index)
+        elif not (
+            line.reason == "empty"
+            or (
+                line.reason is None
+                and (
+                    line.sentence
+                    or line.bullet
+                    # A label inside the opening ("Zutaten", "Agenda") goes but does not end it.
+                    or (line.kind in _OPENING_KINDS and line.words < STORY_EDGE_MIN_WORDS)
+                )
             )
         ):
-            opening -= 1
-        else:
             break
     for position, line in enumerate(lines):
-        if line.reason is not None or (
-            position >= opening and _story_edge(line, long_text, _OPENING_KINDS)
-        ):
+        if line.reason is not None or line.index in opening:
             continue
         if line.learned:
             line.reason = "provider-repeat"
-        elif long_text and _offtopic(line) and not (line.sentence and line.names_title):
+        elif long_text and _offtopic(line) and not (line.sentence and line.title_share):
             line.reason = "offtopic"
         elif lexicon.BYLINE.match(line.text) and line.words <= 8 and not line.sentence:
             line.reason = "byline"
