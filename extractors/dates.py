@@ -292,6 +292,19 @@ def parse_dateline(line: str, *, reference: datetime) -> datetime | None:
     return moment
 
 
+def names_date_and_time(text: str) -> bool:
+    """Whether the text names a day and a time of day, as a post's or a comment's stamp does.
+
+    "Posted by: Ellen at September 10, 2012 11:40 AM" and "on 9:45pm Tue 1 Jan 08" do; "in
+    2012" or "at 11:40" alone do not. Unlike ``parse_dateline``, other words may surround them.
+    """
+    if not _DIGIT.search(text):
+        return False
+    lowered = _ISO_T.sub(" ", unicodedata.normalize("NFC", text).translate(_SPACES).lower())
+    dates = list(_DATE.finditer(lowered))
+    return bool(dates) and _TIME.search(_blank(lowered, dates)) is not None
+
+
 def _blank(text: str, matches: Iterable[re.Match[str] | tuple[int, int]]) -> str:
     # Spaces of the same length keep later matches' positions comparable.
     for match in matches:

@@ -196,6 +196,33 @@ BYLINE = re.compile(
     re.IGNORECASE,
 )
 
+# What opens the line that signs a reader's comment or a trackback, with when it was posted
+# ("Posted by: Ellen at …", "Tracked on Apr 6, 2007 …"), or ends the name it is signed with
+# ("Anna says:", "Jo said...", "Marie a écrit :"). ``extractors.clean`` also wants a day and a
+# time of day in the line: an author's "Posted by Kathy" alone signs nothing.
+COMMENT_SIGNATURE = re.compile(
+    r"^[\W_]*(posted by|tracked on|submitted by|comment by|commented by|reply by|"
+    r"geschrieben von|kommentar von|verfasst von|publié par|posté par|commentaire de|"
+    r"escrito por|publicado por|comentario de|enviado por|scritto da|pubblicato da|"
+    r"inviato da|postado por|geplaatst door|reactie van)\b|"
+    r"\b(said|says|wrote|writes|replied|replies|sagt|schreibt|meint|antwortet|schrieb|dit|"
+    r"écrit|a écrit|répond|a répondu|dice|dijo|escribió|escribe|responde|respondió|scrive|"
+    r"ha scritto|risponde|disse|escreveu|respondeu|zegt|schreef|schrijft|reageert)"
+    r"\s*(?:\.{3}|…|:)",
+    re.IGNORECASE,
+)
+
+# The header of readers' comments or trackbacks under a post: "Comments", "12 Responses",
+# "Reader comments (3)", "Have your say", "Leave a reply", "3 thoughts on “Title”".
+COMMENTS_HEADER = re.compile(
+    r"^[\W_]*(?:\d+\s+)?(?:reader'?s?\s+)?(comments?|kommentare?|commentaires?|comentarios?|"
+    r"commenti|comentários|reacties|responses?|replies|reactions|trackbacks?|pingbacks?|"
+    r"have your say|leave a (comment|reply)|post a comment|add (a|your) comment|"
+    r"join the (discussion|conversation)|discussion|diskussion|leserkommentare|"
+    r"\d+ (thoughts|responses|comments|replies) (on|to))\b.{0,120}$",
+    re.IGNORECASE,
+)
+
 # A labelled promo: "Sponsored: 20% off roof repairs …", "Anzeige: …".
 SPONSORED_PREFIX = re.compile(
     r"^[\W_]*(sponsored|promoted|paid (post|content)|partner content|advertorial|anzeige|"

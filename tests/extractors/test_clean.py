@@ -129,12 +129,15 @@ def test_patterns_for_lowered_text_agree_with_their_case_insensitive_originals()
         "© 2026 Example Media. All rights reserved.",
         "We use COOKIES to improve your experience. Accept?",
         "The minister spoke for an hour about the rules.",
+        "POSTED BY: Ellen at September 10, 2012 11:40 AM",
+        "Anna SAGT: 3. März 2020 um 10:32",
     ]
     for pattern in (
         lexicon.SUBSCRIBE,
         lexicon.COPYRIGHT,
         lexicon.COOKIE_NOTICE,
         lexicon.DISCLAIMER,
+        lexicon.COMMENT_SIGNATURE,
     ):
         lowered = lexicon.for_lowered_text(pattern)
         for sample in samples:

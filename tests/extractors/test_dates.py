@@ -15,6 +15,7 @@ from extractors.dates import (
     FUTURE_TOLERANCE,
     MAX_LINE_CHARS,
     date_in_url,
+    names_date_and_time,
     parse_dateline,
 )
 from extractors.html import html_to_record
@@ -423,3 +424,19 @@ def test_the_url_day_is_a_hint_beside_the_page_date_not_the_answer() -> None:
 
     assert record.published_at == datetime(2026, 5, 16, 8, 0, tzinfo=UTC)
     assert record.extra["urlDate"] == "2026-05-14"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Posted by: Ellen at September 10, 2012 11:40 AM", True),
+        ("Tracked on Apr 6, 2007 3:09:50 PM", True),
+        ("Posted by: irf, Accrington on 9:45pm Tue 1 Jan 08 lol", True),
+        ("Anna sagt: 3. März 2020 um 10:32", True),
+        ("Posted by Kathy on April 6, 2007 | Permalink", False),
+        ("The meeting starts at 11:40 in the town hall", False),
+        ("Figures for 2012 and 2013", False),
+    ],
+)
+def test_a_day_and_a_time_of_day_are_both_needed_for_a_stamp(text: str, expected: bool) -> None:
+    assert names_date_and_time(text) is expected

@@ -945,3 +945,91 @@ def test_a_page_whose_only_text_beside_a_widget_is_script_source_is_a_javascript
     )
     with pytest.raises(NotAnArticle, match="javascript-shell"):
         html_to_record(page, "https://harbour.example/news/2026/10/15/pier", FETCHED)
+
+
+COMMENTS = [
+    "I used to take that ferry to school every morning, and the old pier was already "
+    "shaking in every storm back then, so this is good news for the island.",
+    "Six weeks sounds optimistic to me; the last repair on the fishing quay took three "
+    "months and nobody told us why it ran over.",
+    "Will the cafe at the end of the pier stay open during the works, or do we have to "
+    "bring our own coffee for the whole autumn?",
+]
+
+
+def blog_post_with_comments() -> bytes:
+    comments = "".join(
+        f"<div><p>{text}</p><p>Posted by: {name} at October 12, 2026 {clock}</p></div>"
+        for text, name, clock in zip(
+            COMMENTS,
+            ["Ellen", "Toni", "Gina of Bergen"],
+            ["11:40 AM", "12:11 PM", "1:52 PM"],
+            strict=True,
+        )
+    )
+    return bare(
+        "<div><h2>The ferry pier gets its repairs</h2>"
+        + "".join(f"<p>{text}</p>" for text in PROSE)
+        + "<p>Posted by Marit at October 12, 2026 9:01 AM</p></div>"
+        # Old blog engines marked the thread with no class or id trafilatura knows.
+        "<div><h3>Comments</h3>" + comments + "</div>"
+        "<p>We welcome your comments on this story; they may be edited before they appear.</p>",
+        head="<meta property='og:title' content='The ferry pier gets its repairs'>",
+    )
+
+
+def test_readers_comments_under_a_blog_post_go_from_their_header_with_a_reason() -> None:
+    """Seen on old blogs and newspaper pages (eval/realpages): readers' comments signed
+    "Posted by: NAME at DATE TIME" came out with the post, and as long sentences they
+    stretched the article span to the page's end; the threads held twenty times more words
+    than the articles above them."""
+    record = html_to_record(blog_post_with_comments(), "https://ferry.example/pier", FETCHED)
+    assert all(text in record.body for text in COMMENTS), "the extraction kept the comments"
+    article = build_article(
+        record, source="t", fetched_at=FETCHED, watch=Watch(), input_kind="html"
+    )
+    assert article.record.body.split("\n\n") == PROSE
+    reasons = {line.text: line.reason for line in article.removed}
+    assert {reasons[text] for text in COMMENTS} == {"comment-thread"}
+    assert reasons["Posted by: Toni at October 12, 2026 12:11 PM"] == "comment-thread"
+    # The author's own sign-off opens the thread's run of signatures; nothing is lost silently.
+    assert reasons["Posted by Marit at October 12, 2026 9:01 AM"] == "comment-thread"
+
+
+def test_signed_comments_under_a_thoughts_on_header_are_cut_in_plain_text_too() -> None:
+    """The WordPress shape: a header naming the post, each comment under its signature."""
+    thread = ["3 thoughts on “The ferry pier gets its repairs”"]
+    for name, text in zip(["Anna", "Jo", "Sam"], COMMENTS, strict=True):
+        thread += [f"{name} says: October 12, 2026 at 10:32 am", text, "Reply"]
+    thread += ["Leave a Reply", "Your email address will not be published."]
+    result = clean_paragraphs([*PROSE, *thread], title="", reference=FETCHED)
+    assert list(result.paragraphs) == PROSE
+    assert {line.reason for line in result.removed if line.text in COMMENTS} == {"comment-thread"}
+
+
+def test_a_live_blog_with_times_between_its_entries_keeps_every_entry() -> None:
+    """Entries stamped with a day and a time, even with a name, are not signed comments."""
+    entries: list[str] = []
+    for clock, text in zip(["9:05", "10:32", "11:47", "12:20", "13:02"], PROSE, strict=True):
+        entries += [f"October 12, 2026 {clock} — Marit Olsen", text]
+    result = clean_paragraphs(entries, title="Harbour board live", reference=FETCHED)
+    assert all(text in result.paragraphs for text in PROSE)
+    assert "comment-thread" not in {line.reason for line in result.removed}
+
+
+@pytest.mark.parametrize("signatures", [1, 2])
+def test_one_or_two_signed_messages_quoted_in_a_story_are_not_a_thread(signatures: int) -> None:
+    quoted: list[str] = []
+    for text in COMMENTS[:signatures]:
+        quoted += [text, "Posted by: a reader at October 12, 2026 11:40 AM"]
+    result = clean_paragraphs([*PROSE[:3], *quoted, *PROSE[3:]], title="", reference=FETCHED)
+    assert all(text in result.paragraphs for text in [*PROSE, *COMMENTS[:signatures]])
+
+
+def test_a_page_of_signed_messages_only_is_not_cut_to_nothing() -> None:
+    """Without a sentence of a story above them, signed messages are the page (a forum)."""
+    thread: list[str] = []
+    for name, text in zip(["Anna", "Jo", "Sam"], COMMENTS, strict=True):
+        thread += [f"Posted by: {name} at October 12, 2026 10:32 AM", text]
+    result = clean_paragraphs(thread, title="Ferry forum", reference=FETCHED)
+    assert all(text in result.paragraphs for text in COMMENTS)
