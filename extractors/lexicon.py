@@ -110,7 +110,10 @@ SUBSCRIBE = re.compile(
     r"scarica (l'|la )?(nostra )?([\w.-]+ ){0,3}(app|applicazione)\b|"
     r"(descarregue|baixe|instale) (a|o|nossa|nosso) ([\w.-]+ ){0,3}(app|aplicação|aplicativo)\b|"
     r"download (de|onze) ([\w.-]+ ){0,3}app\b|"
-    r"follow us|follow (the|our)|join us on|join our|get (our|the) (daily|weekly|morning|free)|"
+    # "Follow the steps below" is prose: following a site or a person needs "us" or a platform.
+    r"follow us|follow ([\w@.&'’-]+ ){1,4}on (twitter|facebook|instagram|x|tiktok|linkedin|"
+    r"threads|bluesky|mastodon|youtube|pinterest|google\+)\b|"
+    r"join us on|join our|get (our|the) (daily|weekly|morning|free)|"
     r"abonnieren|abonnement|abonnieren sie|jetzt abonnieren|newsletter bestellen|folgen sie uns|"
     r"melden sie sich|hier klicken|abonnez-vous|abonnez vous|inscrivez-vous|suivez-nous|"
     r"s'abonner|téléchargez l'application|suscríbete|suscribete|suscribirse|síguenos|siguenos|"

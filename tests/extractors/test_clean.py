@@ -247,6 +247,20 @@ def test_app_prompts_naming_the_app_are_subscribe_rows() -> None:
     assert {line.text for line in result.removed} == set(prompts)
 
 
+def test_following_a_site_is_a_prompt_and_following_steps_is_prose() -> None:
+    """Seen on real pages (eval/realpages): "Follow the steps below …" and "Follow the jump for
+    the full results" were removed as subscribe prompts; every such line was the article's."""
+    steps = "Follow the steps below to move the mooring lines before the works begin."
+    prompts = ["Follow the Harbour Gazette on Instagram", "Follow us for more ferry news"]
+    result = clean_paragraphs(
+        [*STORY[:1], steps, *STORY[1:], *prompts], title="Authority", reference=NOW
+    )
+    assert steps in result.paragraphs
+    assert {line.text: line.reason for line in result.removed} == dict.fromkeys(
+        prompts, "subscribe"
+    )
+
+
 def test_origin_notes_and_inline_reading_times_are_furniture() -> None:
     furniture = [
         "19.11.2026, 11:42 Uhr · Lesezeit: 3 Min.",
