@@ -19,6 +19,8 @@ from extractors.html import (
     _drop_code,
     _parse,
     _titled_heading,
+    _trafilatura,
+    _trims,
     html_to_record,
     is_listing_url,
     join_broken_sentences,
@@ -1033,3 +1035,50 @@ def test_a_page_of_signed_messages_only_is_not_cut_to_nothing() -> None:
         thread += [f"Posted by: {name} at October 12, 2026 10:32 AM", text]
     result = clean_paragraphs(thread, title="Ferry forum", reference=FETCHED)
     assert all(text in result.paragraphs for text in COMMENTS)
+
+
+def page_without_an_article_container() -> bytes:
+    """An old CMS page: the story in plain <div>s under ids and classes no extractor knows."""
+    menu = "".join(f"<div class='tab'><a href='/{name}'>{name}</a></div>" for name in MENU)
+    teasers = "".join(
+        f"<div class='teaser'><a href='/t{i}'>{text}</a></div>" for i, text in enumerate(LINKS)
+    )
+    return bare(
+        "<div id='top'><div id='loginbox'><div>Member login</div>"
+        "<div>Forgot your password? Register for free to comment on stories.</div></div>"
+        f"<div id='menu'>{menu}</div></div>"
+        "<div id='layout'><div class='box600'><h1>The ferry pier gets its repairs</h1>"
+        "<div class='txtbox'>"
+        + "".join(f"<div class='R'>{text}</div>" for text in PROSE)
+        + "<div class='D'>All rights reserved, Harbour Press</div></div></div></div>"
+        f"<div id='side'>{teasers}</div><div id='foot'>{menu}</div>"
+    )
+
+
+MENU = ["Home", "News", "Sport", "Weather", "Culture", "Business", "Opinion", "Travel"]
+
+
+def test_where_the_fast_pass_dumps_the_page_the_full_pass_that_kept_the_story_is_taken() -> None:
+    """Seen on 48 real pages (eval/realpages): with no article container it knows,
+    trafilatura's fast pass fell back to the page's whole text (login box, menus, teasers
+    around the story); its full pass, weighing readability against it, kept the story."""
+    tree = _parse(page_without_an_article_container().decode())
+    _drop_code(tree)
+    fast = _trafilatura(tree, "https://ferry.example/pier", fast=True, tables=True).text
+    assert "Member login" in fast and "Classifieds" not in fast and "Weather" in fast
+
+    record = html_to_record(
+        page_without_an_article_container(), "https://ferry.example/pier", FETCHED
+    )
+    assert all(text in record.body for text in PROSE)
+    lines = set(record.body.split("\n\n"))
+    assert lines.isdisjoint({"Member login", *MENU, *LINKS})
+
+
+def test_a_trim_is_the_same_text_with_a_part_cut_away() -> None:
+    story = "\n".join(PROSE)
+    with_menu = "\n".join([*MENU, *PROSE, *LINKS])
+    assert _trims(story, with_menu)
+    assert not _trims(with_menu, story)  # longer
+    assert not _trims(story, story)  # nothing cut
+    assert not _trims("\n".join(PROSE[:1]), "\n".join(PROSE[1:] * 2))  # another text
