@@ -21,6 +21,7 @@ from extractors.html import (
     _titled_heading,
     _trafilatura,
     _trims,
+    _within_container,
     html_to_record,
     is_listing_url,
     join_broken_sentences,
@@ -1082,3 +1083,14 @@ def test_a_trim_is_the_same_text_with_a_part_cut_away() -> None:
     assert not _trims(with_menu, story)  # longer
     assert not _trims(story, story)  # nothing cut
     assert not _trims("\n".join(PROSE[:1]), "\n".join(PROSE[1:] * 2))  # another text
+
+
+def test_the_full_pass_is_only_consulted_beyond_trafilaturas_article_container() -> None:
+    story = "\n".join(PROSE)
+    in_article = _parse(
+        bare("<article>" + "".join(f"<p>{text}</p>" for text in PROSE) + "</article>").decode()
+    )
+    assert _within_container(in_article, story)
+    # The fast pass's text holds more than the container: it came from the whole page.
+    assert not _within_container(in_article, "\n".join([*MENU, *PROSE, *LINKS]))
+    assert not _within_container(_parse(page_without_an_article_container().decode()), story)
