@@ -105,6 +105,8 @@ _BIO = re.compile(
 )
 _DATE_WITH_YEAR = re.compile(r"\b(19|20)\d{2}\b")
 _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+# The rule trafilatura writes under a table's header row: "|---|---|".
+_TABLE_RULE = re.compile(r"\|(?:\s*:?-+:?\s*\|)+")
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)/?$", re.IGNORECASE)
 # Lines in which a site speaks of itself: the names they hold are the site's own.
 _SITE_LINE_REASONS = frozenset({"disclaimer", "subscribe", "copyright"})
@@ -744,6 +746,7 @@ def _judge_tail(lines: list[_Line], long_text: bool) -> None:
             not line.sentence
             and not line.bullet
             and line.words <= 10
+            and not line.data_row
             and not _story_edge(line, long_text, _CLOSING_KINDS)
         ):
             line.reason = "tail-fragment"
@@ -771,18 +774,25 @@ def _mark_data_rows(lines: list[_Line]) -> None:
     """Rows of a data table (standings, results, prices): two or more filled cells, in a run.
 
     Layout tables come out as rows of one cell ("| COMMENTS |"); a table of data has rows
-    of several short cells, one after another.
+    of several short cells, one after another. The rule under a header row ("|---|---|")
+    does not break the run: the header belongs to the table.
     """
     filled = [
         line.kind == ROW
         and len([cell for cell in CELL_BORDER.split(line.text) if cell.strip()]) >= 2
         for line in lines
     ]
+    rule = [bool(_TABLE_RULE.fullmatch(line.text.strip())) for line in lines]
     for position, line in enumerate(lines):
-        if filled[position] and (
-            (position > 0 and filled[position - 1])
-            or (position + 1 < len(lines) and filled[position + 1])
-        ):
+        if not filled[position]:
+            continue
+        before = position - 1
+        while before >= 0 and rule[before]:
+            before -= 1
+        after = position + 1
+        while after < len(lines) and rule[after]:
+            after += 1
+        if (before >= 0 and filled[before]) or (after < len(lines) and filled[after]):
             line.data_row = True
 
 

@@ -84,6 +84,9 @@ TRIM_MIN_CONTAINED = 0.9
 # trafilatura's main extractor wants this much text in its container (MIN_EXTRACTED_SIZE); a
 # text up to this much longer than the container's still came from it (a title added).
 CONTAINER_MIN_CHARS = 250
+# On a layout-table page, the pass without tables is refused when it is more than this many
+# times longer than the table's cells read as paragraphs (eval/realpages: 14 such pages).
+LAYOUT_MAX_GROWTH = 2
 CONTAINER_SLACK = 1.1
 # A page at a story's own address may be a short post (a photo with a caption).
 SHORT_POST_MIN_WORDS = 15
@@ -546,6 +549,10 @@ def _first_opinion(run: Callable[[bool, bool], MainText]) -> MainText:
             < SECOND_OPINION_PROSE_WORDS
             < _sentence_words(unfolded.text)
         ):
+            chosen = unfolded
+        elif len(second.text.split()) > LAYOUT_MAX_GROWTH * len(unfolded.text.split()):
+            # Without tables trafilatura took a larger block of the page (other stories,
+            # comments around the layout table): the table's cells hold the article.
             chosen = unfolded
         else:
             chosen = second if len(second.text.split()) >= MIN_ARTICLE_WORDS else first

@@ -75,7 +75,8 @@ def line_kinds(body: _Element | None) -> dict[str, str]:
             )
         if kind == ROW:
             segments = [" ".join(" ".join(cell.itertext()).split()) for cell in element]
-            pieces = [" ".join(segment for segment in segments if segment)]
+            # As trafilatura writes the row: a first cell "1. Name" is not a list marker there.
+            pieces = ["| " + " | ".join(segments) + " |"]
         else:
             pieces = list(_segments(element))
         for piece in pieces:

@@ -15,8 +15,10 @@ import yaml
 from extractors.article import build_article
 from extractors.clean import clean_paragraphs
 from extractors.html import (
+    MainText,
     NotAnArticle,
     _drop_code,
+    _first_opinion,
     _parse,
     _titled_heading,
     _trafilatura,
@@ -1094,3 +1096,16 @@ def test_the_full_pass_is_only_consulted_beyond_trafilaturas_article_container()
     # The fast pass's text holds more than the container: it came from the whole page.
     assert not _within_container(in_article, "\n".join([*MENU, *PROSE, *LINKS]))
     assert not _within_container(_parse(page_without_an_article_container().decode()), story)
+
+
+def test_a_layout_page_keeps_its_cells_when_the_pass_without_tables_takes_twice_the_text() -> None:
+    """Seen on blog pages laid out in a table (eval/realpages): without tables trafilatura took
+    a block three times longer (other posts, comments); the layout table's cells held the post."""
+    rows = "\n".join(f"| {text} |" for text in PROSE)
+    other_posts = "\n".join(PROSE + [f"{text} {text}" for text in PROSE] + LINKS)
+    passes = {(True, True): MainText(rows), (False, False): MainText(other_posts)}
+    chosen = _first_opinion(lambda fast, tables: passes[fast, tables])
+    assert chosen.text.split("\n") == PROSE
+    # A pass without tables of about the same size is still preferred (the usual case).
+    passes[False, False] = MainText("\n".join(PROSE[:4]))
+    assert _first_opinion(lambda fast, tables: passes[fast, tables]).text.split("\n") == PROSE[:4]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from extractors.article import build_article
+from extractors.clean import clean_paragraphs
 from extractors.html import html_to_record
 from extractors.relevance import Watch
 from extractors.structure import HEADING, ITEM, PARAGRAPH, ROW, UNKNOWN, kinds_of_lines, line_kinds
@@ -147,6 +148,39 @@ def test_scoreboard_rows_after_the_report_are_kept() -> None:
 
     for team, score, overs in SCOREBOARD:
         assert f"| {team} | {score} | {overs} |" in body
+
+
+def test_a_numbered_lineup_under_a_header_row_named_in_the_title_is_kept() -> None:
+    """Seen on a baseball game thread (eval/realpages): rows whose first cell starts "1."
+    were not matched to their table rows (the number read as a list marker), and the header
+    row, whose team names the title repeats, went as a tail fragment; the rows followed it."""
+    lineup = [
+        ("1. Ada Moss (L) CF", "1. Ben Ray (R) SS"),
+        ("2. Cy Lund (R) 1B", "2. Dee Hart (S) C"),
+    ]
+    header = "<tr><th>Riverside</th><th>Hill Club</th></tr>"
+    rows = "".join(f"<tr><td>{home}</td><td>{away}</td></tr>" for home, away in lineup)
+    body = _stored_body(_page(_paragraphs(STORY[:4]) + f"<table>{header}{rows}</table>"))
+
+    assert "| Riverside | Hill Club |" in body
+    for home, away in lineup:
+        assert f"| {home} | {away} |" in body
+
+
+def test_a_header_row_above_the_rule_of_a_data_table_belongs_to_the_table() -> None:
+    rows = [
+        "| Riverside | Hill Club |",
+        "|---|---|",
+        "| 212 for 6 | 198 all out |",
+        "| 50 overs | 47.3 overs |",
+    ]
+    result = clean_paragraphs(
+        [*STORY, *rows],
+        title="Riverside against Hill Club",
+        reference=FETCHED,
+        kinds=[*[PARAGRAPH] * len(STORY), ROW, UNKNOWN, ROW, ROW],
+    )
+    assert [line for line in result.paragraphs if line.startswith("|")] == [rows[0], *rows[2:]]
 
 
 def test_photo_captions_after_a_short_one_are_kept() -> None:
