@@ -103,7 +103,7 @@ SHARE_WORDS = re.compile(
 
 SUBSCRIBE = re.compile(
     r"\b(subscribe|subscription|subscriber|newsletters?|sign up|signup|sign-up|inbox|"
-    r"get the app|(download|get|install) (the|our) ([\w'’&.-]+ ){0,3}app\b|click here|tap here|"
+    r"get the app|(download|get|install) (the|our) ([\w'’&.-]+ ){0,3}apps?\b|click here|tap here|"
     r"(laden sie|lade|hol dir) (sich )?(die|unsere) ([\w.-]+ ){0,3}app\b|"
     r"téléchargez (l'|notre )?([\w'’.-]+ ){0,3}(application|appli|app)\b|"
     r"descarga(te)? (la|nuestra) ([\w.-]+ ){0,3}(app|aplicación)\b|"

@@ -238,6 +238,7 @@ def test_a_new_version_of_a_stored_article_keeps_its_first_and_last_paragraphs()
 def test_app_prompts_naming_the_app_are_subscribe_rows() -> None:
     prompts = [
         "Download the Harbour Wire app for breaking news alerts on iPhone and Android.",
+        "For the latest stories download the Harbour Wire apps for iOS and Android.",
         "Laden Sie sich die Weserblick-App herunter.",
         "Téléchargez l'application Le Veilleur pour ne rien manquer.",
     ]
