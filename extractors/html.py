@@ -81,6 +81,7 @@ PROSE_PARAGRAPH_MIN_WORDS = 12
 # word 4-grams) in at most this share of the words: junk around the article cut away.
 TRIM_MAX_SHARE = 0.9
 TRIM_MIN_CONTAINED = 0.9
+_WORD_TOKEN = re.compile(r"\w+")
 # trafilatura's main extractor wants this much text in its container (MIN_EXTRACTED_SIZE); a
 # text up to this much longer than the container's still came from it (a title added).
 CONTAINER_MIN_CHARS = 250
@@ -509,9 +510,21 @@ def _main_text(tree: lxml.html.HtmlElement, url: str) -> MainText:
         # The full pass would only have weighed other extractors against the same text.
         return chosen
     full = run(False, True)
-    if full is not chosen and _trims(full.text, chosen.text):
-        return full
-    return chosen
+    if full is chosen:
+        return chosen
+    # A layout table comes out of the full pass as rows of every cell, like the fast one's;
+    # one still made of rows after unfolding is not a text the cleaner can read line by line.
+    full = MainText(unfold_layout_rows(full.text), full.kinds)
+    if _mostly_rows(full.text) or not _trims(full.text, chosen.text):
+        return chosen
+    return full
+
+
+def _mostly_rows(text: str) -> bool:
+    """Whether table rows ("| a | b |") make up more than half of the text."""
+    return (
+        sum(len(line) for line in text.split("\n") if line.lstrip().startswith("|")) > len(text) / 2
+    )
 
 
 def _within_container(tree: lxml.html.HtmlElement, text: str) -> bool:
@@ -538,8 +551,7 @@ def _first_opinion(run: Callable[[bool, bool], MainText]) -> MainText:
     """The fast pass, or a second pass where it came out short or as a layout table."""
     first = run(True, True)
     chosen = first
-    table_rows = sum(len(line) for line in first.text.split("\n") if line.lstrip().startswith("|"))
-    if table_rows > len(first.text) / 2:
+    if _mostly_rows(first.text):
         second = run(False, False)
         unfolded = MainText(unfold_layout_rows(first.text), first.kinds)
         # Without tables the article may be gone with its layout table (a menu is left):
@@ -575,8 +587,9 @@ def _trims(shorter: str, longer: str) -> bool:
     At most ``TRIM_MAX_SHARE`` of its words, and at least ``TRIM_MIN_CONTAINED`` of its
     word 4-grams found in ``longer``: the same text, not another block of the page.
     """
-    short_words = shorter.split()
-    long_words = longer.split()
+    # Words alone: a table's cell borders or a line's punctuation do not make another text.
+    short_words = _WORD_TOKEN.findall(shorter)
+    long_words = _WORD_TOKEN.findall(longer)
     if len(short_words) < 4 or len(short_words) > TRIM_MAX_SHARE * len(long_words):
         return False
     have = {tuple(long_words[i : i + 4]) for i in range(len(long_words) - 3)}

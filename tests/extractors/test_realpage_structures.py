@@ -1085,6 +1085,15 @@ def test_a_trim_is_the_same_text_with_a_part_cut_away() -> None:
     assert not _trims(with_menu, story)  # longer
     assert not _trims(story, story)  # nothing cut
     assert not _trims("\n".join(PROSE[:1]), "\n".join(PROSE[1:] * 2))  # another text
+    # The same words in a layout table's rows are the same text.
+    assert _trims(
+        story,
+        "\n".join(
+            f"| {name} | {text} |" for name, text in zip(MENU[: len(PROSE)], PROSE, strict=True)
+        )
+        + "\n"
+        + "\n".join(LINKS),
+    )
 
 
 def test_the_full_pass_is_only_consulted_beyond_trafilaturas_article_container() -> None:
