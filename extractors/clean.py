@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from extractors import lexicon
 from extractors.dates import names_date_and_time, parse_dateline
@@ -77,6 +78,11 @@ COMMENT_SIGNATURE_MAX_WORDS = 40
 COMMENT_SIGNATURE_HEAD_CHARS = 120
 # A comments header ("Comments", "12 Responses", "Have your say") is short.
 COMMENTS_HEADER_MAX_WORDS = 12
+# Without a comments header, a thread needs this many different signers (a live blog's
+# entries are signed by its one or two reporters).
+COMMENT_THREAD_MIN_SIGNERS = 3
+# "Anna says: October 12, 2026 at 10:32 am": after the verb, only the stamp.
+COMMENT_STAMP_MAX_WORDS = 8
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ALNUM = re.compile(r"\w+")
@@ -95,7 +101,10 @@ _DISCLAIMER = lexicon.for_lowered_text(lexicon.DISCLAIMER)
 _COOKIE_NOTICE = lexicon.for_lowered_text(lexicon.COOKIE_NOTICE)
 _COOKIE_ACTION = lexicon.for_lowered_text(lexicon.COOKIE_ACTION)
 _TRAILING_CREDIT = lexicon.for_lowered_text(lexicon.TRAILING_CREDIT)
-_COMMENT_SIGNATURE = lexicon.for_lowered_text(lexicon.COMMENT_SIGNATURE)
+# The signer's name after "Posted by:", up to the stamp ("at", "on", "|", a comma, a digit).
+_SIGNER_NAME = re.compile(
+    r"[^\W\d_][^|,(\d]*?(?=\s+(?:at|on|am|um|le|el|il|op|à)\b|\s*[|,(–—]|\s+\d|$)"
+)
 # A teaser cut short by the site ("… while a web designer […]"): a link to another story.
 _TRUNCATED = re.compile(r"(?:\[…\]|\[\.\.\.\]|\(…\)|\(\.\.\.\))\s*$")
 _BIO = re.compile(
@@ -565,57 +574,88 @@ def _cut_comment_thread(lines: list[_Line], long_text: bool) -> None:
 
     A thread shows itself by its signatures: lines naming who posted and when, to the minute
     ("Posted by: Ellen at September 10, 2012 11:40 AM", "Tracked on Apr 6, 2007 3:09:50 PM",
-    "Anna sagt: 3. März 2020 um 10:32"). ``COMMENT_THREAD_MIN_SIGNATURES`` of them, each within
-    ``COMMENT_MAX_GAP`` lines of the one before and all after a sentence of the story, make a
+    "Anna sagt: 3. März 2020 um 10:32"). ``COMMENT_THREAD_MIN_SIGNATURES`` of them after a
+    sentence of the story, each within ``COMMENT_MAX_GAP`` lines of the one before, make a
     thread. Comments are long sentences, so the article span would run to their end: on real
     pages (eval/realpages) such threads held twenty times more words than the gold article.
-    The thread starts at a comments header standing at most ``COMMENT_MAX_GAP`` lines above
-    its first signature ("Comments", "Have your say": the first comment may stand between),
-    else at that signature, and runs to the end of the text: after comments come their form
-    and the page's footer. A live blog's entries carry times, not signed "Posted by:" stamps.
+
+    The thread starts at a comments header ("Comments", "Have your say") standing at most one
+    comment's length above its first signature (the first comment may stand between), else at
+    that signature, and runs to the end of the text: after comments come their form and the
+    page's footer. When unsure, the text stays:
+
+    - a page whose text above the first signature is no longer than one comment (with its
+      signature) is a thread of posts (a forum), not a story with comments;
+    - without a comments header, fewer than ``COMMENT_THREAD_MIN_SIGNERS`` different signers
+      may be a live blog whose one or two reporters sign their timed entries.
     """
     story = next((line.index for line in lines if _is_anchor(line, long_text)), None)
     if story is None:
         return
-    signatures = [line.index for line in lines[story + 1 :] if _is_comment_signature(line)]
-    needed = COMMENT_THREAD_MIN_SIGNATURES
-    first = next(
+    signed = [
+        (line.index, signer) for line in lines[story + 1 :] if (signer := _signer(line)) is not None
+    ]
+    chain = _first_signature_run(signed)
+    if len(chain) < COMMENT_THREAD_MIN_SIGNATURES:
+        return
+    first = chain[0][0]
+    comment_span = max(later[0] - earlier[0] for earlier, later in pairwise(chain))
+    if first - story <= comment_span:
+        return
+    header = next(
         (
-            signatures[position]
-            for position in range(len(signatures) - needed + 1)
-            if signatures[position + needed - 1] - signatures[position]
-            <= COMMENT_MAX_GAP * (needed - 1)
-            and all(
-                later - earlier <= COMMENT_MAX_GAP
-                for earlier, later in zip(
-                    signatures[position : position + needed - 1],
-                    signatures[position + 1 : position + needed],
-                    strict=True,
-                )
-            )
+            line.index
+            for line in reversed(lines[max(story + 1, first - comment_span) : first])
+            if _is_comments_header(line)
         ),
         None,
     )
-    if first is None:
+    # A nameless signature (a trackback's) stands for a signer of its own.
+    signers = {name or f"#{index}" for index, name in chain}
+    if header is None and len(signers) < COMMENT_THREAD_MIN_SIGNERS:
         return
-    start = first
-    for line in reversed(lines[max(story + 1, first - COMMENT_MAX_GAP) : first]):
-        if _is_comments_header(line):
-            start = line.index
-            break
-    for line in lines[start:]:
+    for line in lines[header if header is not None else first :]:
         if line.reason is None:
             line.reason = "comment-thread"
 
 
-def _is_comment_signature(line: _Line) -> bool:
-    """A line signing a comment: a signature cue and, near its start, a day and a time."""
+def _first_signature_run(signed: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The first run of signatures each within ``COMMENT_MAX_GAP`` lines of the one before."""
+    run: list[tuple[int, str]] = []
+    for signature in signed:
+        if run and signature[0] - run[-1][0] > COMMENT_MAX_GAP:
+            if len(run) >= COMMENT_THREAD_MIN_SIGNATURES:
+                return run
+            run = []
+        run.append(signature)
+    return run
+
+
+def _signer(line: _Line) -> str | None:
+    """Who signed the line as a comment (lower-cased; "" for a trackback), or None.
+
+    A signature is a cue ("Posted by:", "Tracked on", "NAME says:") with a day and a time of
+    day near the start of the line; comment text may follow on the same line.
+    """
+    if line.words > COMMENT_SIGNATURE_MAX_WORDS:
+        return None
     head = line.text[:COMMENT_SIGNATURE_HEAD_CHARS]
-    return (
-        line.words <= COMMENT_SIGNATURE_MAX_WORDS
-        and _COMMENT_SIGNATURE.search(head.lower()) is not None
-        and names_date_and_time(head)
-    )
+    signed_by = lexicon.COMMENT_SIGNED_BY.match(head)
+    if signed_by is not None:
+        if not names_date_and_time(head):
+            return None
+        if signed_by.group("cue").lower() == "tracked on":
+            return ""
+        name = _SIGNER_NAME.match(head[signed_by.end() :])
+        return " ".join(name.group(0).lower().split()) if name else ""
+    says = lexicon.COMMENT_SAYS.match(head)
+    if (
+        says is not None
+        and len(says.group("stamp").split()) <= COMMENT_STAMP_MAX_WORDS
+        and names_date_and_time(says.group("stamp"))
+    ):
+        return " ".join(says.group("name").lower().split())
+    return None
 
 
 def _is_comments_header(line: _Line) -> bool:

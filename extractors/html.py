@@ -82,13 +82,13 @@ PROSE_PARAGRAPH_MIN_WORDS = 12
 TRIM_MAX_SHARE = 0.95
 TRIM_MIN_CONTAINED = 0.9
 _WORD_TOKEN = re.compile(r"\w+")
-# trafilatura's main extractor wants this much text in its container (MIN_EXTRACTED_SIZE); a
-# text up to this much longer than the container's still came from it (a title added).
+# trafilatura's main extractor wants this much text in its container (MIN_EXTRACTED_SIZE).
 CONTAINER_MIN_CHARS = 250
+# A text up to this much longer than the container's still came from it (a title added).
+CONTAINER_SLACK = 1.1
 # On a layout-table page, the pass without tables is refused when it is more than this many
 # times longer than the table's cells read as paragraphs (eval/realpages: 14 such pages).
 LAYOUT_MAX_GROWTH = 2
-CONTAINER_SLACK = 1.1
 # A page at a story's own address may be a short post (a photo with a caption).
 SHORT_POST_MIN_WORDS = 15
 ARTICLE_SLUG_MIN_WORDS = 3
@@ -506,8 +506,9 @@ def _main_text(tree: lxml.html.HtmlElement, url: str) -> MainText:
         return passes[fast, tables]
 
     chosen = _first_opinion(run)
-    if (False, True) not in passes and _within_container(tree, chosen.text):
-        # The full pass would only have weighed other extractors against the same text.
+    if _within_container(tree, chosen.text):
+        # The full pass would only have weighed other extractors against the same text; a
+        # shorter answer of theirs there was a sidebar (an author box), not a tighter story.
         return chosen
     full = run(False, True)
     if full is chosen:

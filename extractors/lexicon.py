@@ -103,7 +103,11 @@ SHARE_WORDS = re.compile(
 
 SUBSCRIBE = re.compile(
     r"\b(subscribe|subscription|subscriber|newsletters?|sign up|signup|sign-up|inbox|"
-    r"get the app|(download|get|install) (the|our) ([\w'’&.-]+ ){0,3}apps?\b|click here|tap here|"
+    # An app or a platform is pitched in the imperative, at the start of a sentence: "Police
+    # warned users to download the banking apps" and "Viewers can follow the debate on YouTube"
+    # are prose.
+    r"get the app|(?:^|(?<=[.!?:] ))(download|get|install) (the|our) ([\w'’&.-]+ ){0,3}apps?\b|"
+    r"click here|tap here|"
     r"(laden sie|lade|hol dir) (sich )?(die|unsere) ([\w.-]+ ){0,3}app\b|"
     r"téléchargez (l'|notre )?([\w'’.-]+ ){0,3}(application|appli|app)\b|"
     r"descarga(te)? (la|nuestra) ([\w.-]+ ){0,3}(app|aplicación)\b|"
@@ -111,7 +115,7 @@ SUBSCRIBE = re.compile(
     r"(descarregue|baixe|instale) (a|o|nossa|nosso) ([\w.-]+ ){0,3}(app|aplicação|aplicativo)\b|"
     r"download (de|onze) ([\w.-]+ ){0,3}app\b|"
     # "Follow the steps below" is prose: following a site or a person needs "us" or a platform.
-    r"follow us|follow ([\w@.&'’-]+ ){1,4}on (twitter|facebook|instagram|x|tiktok|linkedin|"
+    r"follow us|(?:^|(?<=[.!?:] ))follow ([\w@.&'’-]+ ){1,4}on (twitter|facebook|instagram|x|tiktok|linkedin|"
     r"threads|bluesky|mastodon|youtube|pinterest|google\+)\b|"
     r"join us on|join our|get (our|the) (daily|weekly|morning|free)|"
     r"abonnieren|abonnement|abonnieren sie|jetzt abonnieren|newsletter bestellen|folgen sie uns|"
@@ -199,33 +203,43 @@ BYLINE = re.compile(
     re.IGNORECASE,
 )
 
-# What opens the line that signs a reader's comment or a trackback, with when it was posted
-# ("Posted by: Ellen at …", "Tracked on Apr 6, 2007 …"), or ends the name it is signed with
-# ("Anna says:", "Jo said...", "Marie a écrit :"). ``extractors.clean`` also wants a day and a
-# time of day in the line: an author's "Posted by Kathy" alone signs nothing.
-COMMENT_SIGNATURE = re.compile(
-    r"^[\W_]*(posted by|tracked on|submitted by|comment by|commented by|reply by|"
+# What opens the line that signs a reader's comment or a trackback, before the signer's name
+# and when it was posted ("Posted by: Ellen at …", "Tracked on Apr 6, 2007 …").
+# ``extractors.clean`` also wants a day and a time of day: an author's "Posted by Kathy" alone
+# signs nothing.
+COMMENT_SIGNED_BY = re.compile(
+    r"^[\W_]*(?P<cue>posted by|tracked on|submitted by|comment by|commented by|reply by|"
     r"geschrieben von|kommentar von|verfasst von|publié par|posté par|commentaire de|"
     r"escrito por|publicado por|comentario de|enviado por|scritto da|pubblicato da|"
-    r"inviato da|postado por|geplaatst door|reactie van)\b|"
-    r"\b(said|says|wrote|writes|replied|replies|sagt|schreibt|meint|antwortet|schrieb|dit|"
-    r"écrit|a écrit|répond|a répondu|dice|dijo|escribió|escribe|responde|respondió|scrive|"
-    r"ha scritto|risponde|disse|escreveu|respondeu|zegt|schreef|schrijft|reageert)"
-    r"\s*(?:\.{3}|…|:)",
+    r"inviato da|postado por|geplaatst door|reactie van)\b\s*:?\s*",
+    re.IGNORECASE,
+)
+# A name of up to four words, the verb it signs with, then only the stamp: "Anna says:
+# October 12, 2026 at 10:32 am", "Marie a écrit : 3 mars 2026 à 10 h 32". Reported speech
+# ("Police said: the first call came in …") goes on with a sentence, not a stamp.
+COMMENT_SAYS = re.compile(
+    r"^[\W_]*(?P<name>[^\W\d_][\w'’.-]*(?:\s+[\w'’.-]+){0,3}?)\s+"
+    r"(?:said|says|wrote|writes|replied|sagt|schreibt|meint|antwortet|schrieb|a écrit|"
+    r"écrit|dit|a répondu|répond|dijo|dice|escribió|escribe|respondió|responde|ha scritto|"
+    r"scrive|risponde|disse|escreveu|respondeu|zegt|schreef|schrijft|reageert)"
+    r"\s*(?:\.{3}|…|:)\s*(?P<stamp>.*)$",
     re.IGNORECASE,
 )
 
 # The header of readers' comments or trackbacks under a post: "Comments", "12 Responses",
-# "Reader comments (3)", "Have your say", "Leave a reply", "3 thoughts on “Title”".
+# "Reader comments (3)", "Have your say", "Leave a reply", "3 thoughts on “Title”". Words an
+# article's own subheading may be ("Discussion", "Reactions", "Comment: …") are not enough.
 COMMENTS_HEADER = re.compile(
-    r"^[\W_]*(?:\d+\s+)?(?:reader'?s?\s+)?(comments?|kommentare?|commentaires?|comentarios?|"
-    r"commenti|comentários|reacties|responses?|replies|reactions|trackbacks?|pingbacks?|"
-    r"have your say|leave a (comment|reply)|post a comment|add (a|your) comment|"
-    r"join the (discussion|conversation)|discussion|diskussion|leserkommentare|"
-    r"\d+ (thoughts|responses|comments|replies) (on|to))\b.{0,120}$",
+    r"^[\W_]*(?:(?:\d+|no|one)\s+)?(?:readers?'?\s+)?(?:comments?|kommentare?|leserkommentare|"
+    r"commentaires?|comentarios?|commenti|comentários|reacties|trackbacks?|pingbacks?)"
+    r"[\W_]*(?:\(?\d+\)?)?[\W_]*$|"
+    r"^[\W_]*(?:\d+|no|one)\s+(?:responses?|replies|reactions|thoughts)"
+    r"(?:\s+(?:on|to)\b.{0,120})?$|"
+    r"^[\W_]*(?:have your say|leave a (?:comment|reply)|post a comment|add (?:a|your) comment|"
+    r"join the (?:discussion|conversation)|kommentar schreiben|laisser un commentaire|"
+    r"deja un comentario|lascia un commento)\b.{0,40}$",
     re.IGNORECASE,
 )
-
 # A labelled promo: "Sponsored: 20% off roof repairs …", "Anzeige: …".
 SPONSORED_PREFIX = re.compile(
     r"^[\W_]*(sponsored|promoted|paid (post|content)|partner content|advertorial|anzeige|"

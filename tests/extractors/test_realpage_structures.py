@@ -1012,14 +1012,48 @@ def test_signed_comments_under_a_thoughts_on_header_are_cut_in_plain_text_too() 
     assert {line.reason for line in result.removed if line.text in COMMENTS} == {"comment-thread"}
 
 
-def test_a_live_blog_with_times_between_its_entries_keeps_every_entry() -> None:
-    """Entries stamped with a day and a time, even with a name, are not signed comments."""
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "October 12, 2026 {clock} — Marit Olsen",
+        "Posted by Marit Olsen at {clock}, October 12, 2026",
+        "Marit Olsen wrote: October 12, 2026 {clock}",
+    ],
+)
+def test_a_live_blog_with_signed_timed_entries_keeps_every_entry(stamp: str) -> None:
+    """Entries stamped with a day and a time, even signed by their reporter, are not comments:
+    without a comments header a thread needs three different signers."""
     entries: list[str] = []
     for clock, text in zip(["9:05", "10:32", "11:47", "12:20", "13:02"], PROSE, strict=True):
-        entries += [f"October 12, 2026 {clock} — Marit Olsen", text]
+        entries += [stamp.format(clock=clock), text]
     result = clean_paragraphs(entries, title="Harbour board live", reference=FETCHED)
     assert all(text in result.paragraphs for text in PROSE)
     assert "comment-thread" not in {line.reason for line in result.removed}
+
+
+@pytest.mark.parametrize(
+    "speech",
+    [
+        "Police said: the first call came in on October 12, 2026 at 10:32 pm from the pier.",
+        "Die Polizei schreibt: Am 12. Oktober 2026 um 22:32 Uhr kam der erste Anruf vom Pier.",
+    ],
+)
+def test_reported_speech_with_a_date_and_a_time_is_not_a_signature(speech: str) -> None:
+    text = [PROSE[0], speech, PROSE[1], speech, PROSE[2], speech, PROSE[3], PROSE[4]]
+    result = clean_paragraphs(text, title="", reference=FETCHED)
+    assert list(result.paragraphs) == text
+
+
+def test_an_article_subheading_like_reactions_does_not_start_the_thread() -> None:
+    """Only a comments header ("Comments", "12 Responses", "Have your say") opens the thread
+    above its first signature; "Reactions" or "Discussion" may head the story's last part."""
+    story = [*PROSE[:3], "Reactions", *PROSE[3:]]
+    thread: list[str] = []
+    for name, text in zip(["Anna", "Jo", "Sam"], COMMENTS, strict=True):
+        thread += [f"Posted by: {name} at October 12, 2026 10:32 AM", text]
+    result = clean_paragraphs([*story, *thread], title="", reference=FETCHED)
+    assert all(text in result.paragraphs for text in [*PROSE, "Reactions"])
+    assert {line.reason for line in result.removed} == {"comment-thread"}
 
 
 @pytest.mark.parametrize("signatures", [1, 2])
@@ -1031,13 +1065,18 @@ def test_one_or_two_signed_messages_quoted_in_a_story_are_not_a_thread(signature
     assert all(text in result.paragraphs for text in [*PROSE, *COMMENTS[:signatures]])
 
 
-def test_a_page_of_signed_messages_only_is_not_cut_to_nothing() -> None:
-    """Without a sentence of a story above them, signed messages are the page (a forum)."""
+@pytest.mark.parametrize("posts", [3, 4, 6])
+def test_a_page_of_signed_messages_only_is_not_cut_to_nothing(posts: int) -> None:
+    """A forum thread: no story above the first signature longer than one post."""
     thread: list[str] = []
-    for name, text in zip(["Anna", "Jo", "Sam"], COMMENTS, strict=True):
-        thread += [f"Posted by: {name} at October 12, 2026 10:32 AM", text]
+    for number in range(posts):
+        thread += [
+            f"Posted by: member{number} at October 12, 2026 10:3{number} AM",
+            COMMENTS[number % len(COMMENTS)],
+        ]
     result = clean_paragraphs(thread, title="Ferry forum", reference=FETCHED)
-    assert all(text in result.paragraphs for text in COMMENTS)
+    assert result.paragraphs.count(COMMENTS[0]) == len(range(0, posts, len(COMMENTS)))
+    assert "comment-thread" not in {line.reason for line in result.removed}
 
 
 def page_without_an_article_container() -> bytes:
@@ -1096,15 +1135,28 @@ def test_a_trim_is_the_same_text_with_a_part_cut_away() -> None:
     )
 
 
-def test_the_full_pass_is_only_consulted_beyond_trafilaturas_article_container() -> None:
+def test_the_full_pass_is_only_consulted_beyond_trafilaturas_article_container(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     story = "\n".join(PROSE)
-    in_article = _parse(
-        bare("<article>" + "".join(f"<p>{text}</p>" for text in PROSE) + "</article>").decode()
-    )
-    assert _within_container(in_article, story)
+    in_article = bare("<article>" + "".join(f"<p>{text}</p>" for text in PROSE) + "</article>")
+    assert _within_container(_parse(in_article.decode()), story)
     # The fast pass's text holds more than the container: it came from the whole page.
-    assert not _within_container(in_article, "\n".join([*MENU, *PROSE, *LINKS]))
+    assert not _within_container(_parse(in_article.decode()), "\n".join([*MENU, *PROSE, *LINKS]))
     assert not _within_container(_parse(page_without_an_article_container().decode()), story)
+
+    passes: list[bool] = []
+
+    def counted(*args: object, fast: bool, tables: bool) -> object:
+        passes.append(fast)
+        return _trafilatura(*args, fast=fast, tables=tables)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("extractors.html._trafilatura", counted)
+    html_to_record(in_article, "https://ferry.example/pier", FETCHED)
+    assert passes == [True]
+    passes.clear()
+    html_to_record(page_without_an_article_container(), "https://ferry.example/pier", FETCHED)
+    assert passes == [True, False]
 
 
 def test_a_layout_page_keeps_its_cells_when_the_pass_without_tables_takes_twice_the_text() -> None:
