@@ -37,7 +37,7 @@ from itertools import pairwise
 from extractors import lexicon
 from extractors.dates import names_date_and_time, parse_dateline
 from extractors.record import Provider
-from extractors.structure import CELL_BORDER, HEADING, ITEM, PARAGRAPH, QUOTE, ROW
+from extractors.structure import CELL_BORDER, HEADING, ITEM, OUTSIDE, PARAGRAPH, QUOTE, ROW
 from extractors.text import LIST_ITEM, SENTENCE_END, join_paragraphs, looks_like_title
 
 # A line needs this many words and sentence punctuation to anchor the article span.
@@ -145,7 +145,7 @@ STORY_EDGE_MAX_TITLE_SHARE = 0.6
 # Reasons that guess from where a line stands or what it lacks, not from what it says: after
 # such a line, the lines that follow are not furniture by association (on real pages, a
 # caption or a short line after the last paragraph was followed by more of the article).
-_WEAK_REASONS = frozenset({"headline", "empty", "dateline", "tail-fragment", "offtopic"})
+_WEAK_REASONS = frozenset({"headline", "empty", "dateline", "tail-fragment", "offtopic", OUTSIDE})
 # What the page made of a line in its article container (``extractors.structure``).
 _ARTICLE_KINDS = frozenset({PARAGRAPH, QUOTE, ITEM, ROW})
 # Second-level labels under a country code: "bbc" is the name in "bbc.co.uk", not "co".
@@ -251,7 +251,7 @@ def clean_paragraphs(
     wanted_title = squash(title)
 
     for line in lines:
-        line.reason = _cue_reason(line, wanted_title, learned)
+        line.reason = OUTSIDE if line.kind == OUTSIDE else _cue_reason(line, wanted_title, learned)
         if line.reason == "dateline" and published_at is None:
             published_at = parse_dateline(line.text, reference=reference)
         elif line.reason == "dateline":

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from difflib import SequenceMatcher
 from itertools import pairwise
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -30,6 +31,7 @@ from extractors.language import detect_language
 from extractors.record import Image, Provider, Record, to_utc
 from extractors.structure import (
     CELL_BORDER,
+    OUTSIDE,
     PARAGRAPH,
     QUOTE,
     UNKNOWN,
@@ -518,7 +520,55 @@ def _main_text(tree: lxml.html.HtmlElement, url: str) -> MainText:
     full = MainText(unfold_layout_rows(full.text), full.kinds)
     if _mostly_rows(full.text) or not _trims(full.text, chosen.text):
         return chosen
-    return full
+    return _with_left_out_lines(full, chosen)
+
+
+def _with_left_out_lines(full: MainText, chosen: MainText) -> MainText:
+    """The full pass's text with the lines of the chosen one it left out put back in place.
+
+    Those lines are marked ``OUTSIDE``, so that the cleaner removes them with a reason
+    (``outside-article``) instead of their vanishing unseen; a line whose words the full
+    pass holds in another form (a word broken differently) is not put back twice.
+    """
+    full_lines = full.text.split("\n")
+    chosen_lines = chosen.text.split("\n")
+    full_words = _WORD_TOKEN.findall(full.text)
+    matcher = SequenceMatcher(
+        None,
+        [line_key(line) for line in chosen_lines],
+        [line_key(line) for line in full_lines],
+        autojunk=False,
+    )
+    merged: list[str] = []
+    outside: dict[str, str] = {}
+    for tag, chosen_start, chosen_end, full_start, full_end in matcher.get_opcodes():
+        # Left-out lines before the first line the full pass holds in another form go before
+        # its lines, the others after them.
+        before: list[str] = []
+        after: list[str] = []
+        held_yet = False
+        for line in chosen_lines[chosen_start:chosen_end] if tag != "equal" else ():
+            words = _WORD_TOKEN.findall(line)
+            if not words:
+                continue
+            if _holds(full_words, words):
+                held_yet = True
+                continue
+            (after if held_yet else before).append(line)
+            outside[line_key(line)] = OUTSIDE
+        merged.extend([*before, *full_lines[full_start:full_end], *after])
+    return MainText("\n".join(merged), {**full.kinds, **outside})
+
+
+def _holds(words: list[str], line: list[str]) -> bool:
+    """Whether a text (its words) holds a line: half its word 4-grams, or all of a short one.
+
+    Half, because two passes may break a word differently ("des erved" after a soft hyphen).
+    """
+    if len(line) < 4:
+        joined = f" {' '.join(words)} "
+        return f" {' '.join(line)} " in joined
+    return _grams_found(words, line) >= 0.5
 
 
 def _mostly_rows(text: str) -> bool:
@@ -593,9 +643,14 @@ def _trims(shorter: str, longer: str) -> bool:
     long_words = _WORD_TOKEN.findall(longer)
     if len(short_words) < 4 or len(short_words) > TRIM_MAX_SHARE * len(long_words):
         return False
-    have = {tuple(long_words[i : i + 4]) for i in range(len(long_words) - 3)}
-    grams = [tuple(short_words[i : i + 4]) for i in range(len(short_words) - 3)]
-    return sum(gram in have for gram in grams) >= TRIM_MIN_CONTAINED * len(grams)
+    return _grams_found(long_words, short_words) >= TRIM_MIN_CONTAINED
+
+
+def _grams_found(words: list[str], part: list[str]) -> float:
+    """The share of the word 4-grams of ``part`` (at least four words) found in ``words``."""
+    have = {tuple(words[i : i + 4]) for i in range(len(words) - 3)}
+    grams = [tuple(part[i : i + 4]) for i in range(len(part) - 3)]
+    return sum(gram in have for gram in grams) / len(grams)
 
 
 def _declared_body(meta: PageMetadata, paragraphs: list[str]) -> list[str] | None:

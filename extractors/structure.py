@@ -26,6 +26,9 @@ ROW = "table-row"
 QUOTE = "quote"
 # A line the body tree does not explain (reflowed, unfolded, or from another extractor).
 UNKNOWN = ""
+# A line of the fast pass that trafilatura's full pass left out as standing around the article
+# (``extractors.html``): the cleaner removes it with a reason instead of it vanishing unseen.
+OUTSIDE = "outside-article"
 
 _KIND_OF_TAG = {
     "p": PARAGRAPH,
