@@ -106,6 +106,8 @@ _SIGNER_NAME = re.compile(
     r"[^\W\d_][^|,(\d]*?(?=\s+(?:at|on|am|um|le|el|il|op|à)\b|\s*[|,(–—]|\s+\d|$)"
 )
 # A teaser cut short by the site ("… while a web designer […]"): a link to another story.
+# A teaser's text breaks off: "… are being made by a bride..."
+_TEASER_END = re.compile(r"\w\s*(?:\.{3}|…)\s*$")
 _TRUNCATED = re.compile(r"(?:\[…\]|\[\.\.\.\]|\(…\)|\(\.\.\.\))\s*$")
 _BIO = re.compile(
     r"^[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:(?:van|von|de|da|di|del|la|le|der|den|ten|du|dos|das)\s+)*"
@@ -477,7 +479,9 @@ def _mark_neighbours(lines: list[_Line]) -> None:
             if (
                 caption.reason is None
                 and caption.words <= 25
-                and (not caption.sentence or caption.words < ANCHOR_MIN_WORDS)
+                # A full sentence above a credit is prose as often as a caption ("Apple did
+                # not immediately return a request for comment."): keep it.
+                and not caption.sentence
             ):
                 caption.reason = "caption"
         elif line.reason == "read-more" and position + 1 < len(lines) and _is_bare_label(line.text):
@@ -717,7 +721,11 @@ def _judge_head(lines: list[_Line], long_text: bool) -> None:
             continue
         if line.learned:
             line.reason = "provider-repeat"
-        elif long_text and _offtopic(line) and not (line.sentence and line.title_share):
+        elif (
+            long_text
+            and _offtopic(line)
+            and not (line.sentence and (line.title_share or not _addresses_reader(line)))
+        ):
             line.reason = "offtopic"
         elif lexicon.BYLINE.match(line.text) and line.words <= 8 and not line.sentence:
             line.reason = "byline"
@@ -866,6 +874,20 @@ def _offtopic(line: _Line) -> bool:
         and len(line.content) >= OFFTOPIC_MIN_CONTENT_WORDS
         and line.words <= OFFTOPIC_MAX_WORDS
         and line.coherence < OFFTOPIC_MAX_COHERENCE
+    )
+
+
+def _addresses_reader(line: _Line) -> bool:
+    """A promo speaks to the reader or for the site, or breaks off as a teaser.
+
+    Above the story a sentence of its own vocabulary is more often the article's narrative
+    lede ("He lined up the group and handed each person a sheet of paper …") than a stray
+    promo; on real pages the promos said "you", "we" or "follow", or were cut-off teasers.
+    """
+    return bool(
+        lexicon.READER_ADDRESS.search(line.text)
+        or _SITE_VOICE_LOWER.search(line.text.lower())
+        or _TEASER_END.search(line.text)
     )
 
 

@@ -101,6 +101,15 @@ SHARE_WORDS = re.compile(
     re.IGNORECASE,
 )
 
+# The reader addressed in the second person (en, de, fr, es, it, pt, nl). German's polite
+# "Sie"/"Ihr…" count only capitalised and not opening the line ("sie" is she/they); words
+# that mean something else in another supported language ("je", "vi", "su") are left out.
+READER_ADDRESS = re.compile(
+    r"(?i:\b(?:you|your|yours|yourself|du|dich|dir|dein\w*|euch|euer|eure\w*|vous|votre|vos|"
+    r"tu|toi|ton|tes|usted|ustedes|tú|tus|vuestr\w*|tuo|tua|tuoi|tue|voi|vostr\w*|você|vocês|"
+    r"teu|tua|jij|jouw|jullie|uw)\b)|(?<=\w )\b(?:Sie|Ihnen|Ihr|Ihre[mnrs]?)\b"
+)
+
 SUBSCRIBE = re.compile(
     r"\b(subscribe|subscription|subscriber|newsletters?|sign up|signup|sign-up|inbox|"
     # An app or a platform is pitched in the imperative, at the start of a sentence: "Police

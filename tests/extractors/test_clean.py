@@ -376,3 +376,38 @@ def test_a_closing_sentence_of_its_own_vocabulary_stays_and_a_promo_headline_goe
     removed = {line.text: line.reason for line in result.removed}
     assert removed == {blurb: "offtopic", promo: "offtopic"}
     assert aside in result.paragraphs and lede in result.paragraphs
+
+
+def test_a_narrative_lede_of_its_own_vocabulary_stays_above_the_story() -> None:
+    """Real features open on a scene whose words the rest never uses (dragnet R820's space
+    marine, a golfer's wedding); such a sentence is the article's. Above the story only a
+    sentence that speaks to the reader or for the site, or breaks off as a teaser, goes."""
+    lede = (
+        "A broad-shouldered drummer thunders across the midnight stage, sweat flying from "
+        "his sticks as the lights strobe violet."
+    )
+    teaser = "Funeral plans, not wedding plans, are being made by a grieving bride..."
+    result = clean_paragraphs(
+        [teaser, lede, *HARBOUR_STORY, *HARBOUR_STORY],
+        title="Harbour board keeps ferry passengers on the pier",
+        reference=NOW,
+    )
+    assert lede in result.paragraphs
+    assert {line.text: line.reason for line in result.removed} == {teaser: "offtopic"}
+
+
+def test_a_full_sentence_above_a_photo_credit_is_kept_a_caption_fragment_goes() -> None:
+    """On real pages the sentence above a credit line was the story's ("Apple did not
+    immediately return a request for comment.") as often as a caption; a caption without
+    a full stop still goes with its credit."""
+    sentence = "The ministry did not immediately return a request for comment."
+    caption = "The harbour pier at dawn"
+    paragraphs = [*STORY, sentence, "Photo: Reuters", *STORY[:1], caption, "Photo: AP"]
+    result = clean_paragraphs(paragraphs, title="Portugal sets up an AI authority", reference=NOW)
+    removed = {line.text: line.reason for line in result.removed}
+    assert sentence in result.paragraphs
+    assert removed == {
+        "Photo: Reuters": "photo-credit",
+        caption: "caption",
+        "Photo: AP": "photo-credit",
+    }
