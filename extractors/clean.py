@@ -38,10 +38,19 @@ from extractors import lexicon
 from extractors.dates import names_date_and_time, parse_dateline
 from extractors.record import Provider
 from extractors.structure import CELL_BORDER, HEADING, ITEM, OUTSIDE, PARAGRAPH, QUOTE, ROW
-from extractors.text import LIST_ITEM, SENTENCE_END, join_paragraphs, looks_like_title
+from extractors.text import (
+    LIST_ITEM,
+    SENTENCE_END,
+    count_words,
+    join_paragraphs,
+    looks_like_title,
+)
 
 # A line needs this many words and sentence punctuation to anchor the article span.
 ANCHOR_MIN_WORDS = 12
+# A store badge or download button ("Get it on Google Play", "PDF herunterladen") is a few
+# words without a full stop; a sentence naming the App Store is prose (eval/realpages).
+STORE_BADGE_MAX_WORDS = 8
 # Above the first anchor, a line without a full stop up to this long is a kicker, a section
 # name or a caption (unless the page set it next to the story: ``_OPENING_KINDS``); longer
 # ones are prose that lost its stop (seen on real pages).
@@ -96,6 +105,7 @@ _SITE_VOICE = re.compile(
 # The cues checked on most short lines, run on the lowered line (see ``for_lowered_text``).
 _SITE_VOICE_LOWER = lexicon.for_lowered_text(_SITE_VOICE)
 _SUBSCRIBE = lexicon.for_lowered_text(lexicon.SUBSCRIBE)
+_STORE_BADGE = lexicon.for_lowered_text(lexicon.STORE_BADGE)
 _COPYRIGHT = lexicon.for_lowered_text(lexicon.COPYRIGHT)
 _DISCLAIMER = lexicon.for_lowered_text(lexicon.DISCLAIMER)
 _COOKIE_NOTICE = lexicon.for_lowered_text(lexicon.COOKIE_NOTICE)
@@ -322,7 +332,6 @@ def squash(text: str) -> str:
 
 
 def _describe(index: int, text: str) -> _Line:
-    words = text.split()
     content = [
         word[:6]
         for word in _WORD.findall(text.casefold())
@@ -331,7 +340,7 @@ def _describe(index: int, text: str) -> _Line:
     return _Line(
         index=index,
         text=text,
-        words=len(words),
+        words=count_words(text),
         content=content,
         sentence=bool(SENTENCE_END.search(text)),
         bullet=bool(LIST_ITEM.match(text)),
@@ -413,6 +422,8 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
     # cookies or newsletters because that is its subject.
     unrelated = (line.words <= 8 and not line.bullet) or bool(_SITE_VOICE_LOWER.search(lowered))
     if short and not line.bullet and line.words <= 15 and _SUBSCRIBE.search(lowered):
+        return "subscribe"
+    if line.words <= STORE_BADGE_MAX_WORDS and not line.sentence and _STORE_BADGE.search(lowered):
         return "subscribe"
     if short and unrelated and _DISCLAIMER.search(lowered):
         return "disclaimer"

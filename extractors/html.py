@@ -44,6 +44,7 @@ from extractors.text import (
     LIST_MARKER,
     MAX_EXCERPT_CHARS,
     SENTENCE_END,
+    count_words,
     join_paragraphs,
     split_paragraphs,
     truncate,
@@ -112,7 +113,6 @@ TEASER_LIST_MIN_LINES = 5
 # A page (without article markup) whose list items hold this share of the words is a list.
 LIST_PAGE_ITEM_SHARE = 0.6
 # Han, kana and Thai: written without spaces between words.
-_UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
 # A date this far past the fetch time is a parsing error or a scheduled
 # placeholder, never a publication date.
@@ -1265,7 +1265,7 @@ def _is_teaser_list(
         and (
             (
                 not any(
-                    _prose_words(paragraph) >= PROSE_MIN_WORDS and SENTENCE_END.search(paragraph)
+                    count_words(paragraph) >= PROSE_MIN_WORDS and SENTENCE_END.search(paragraph)
                     for paragraph in prose
                     if not LIST_ITEM.match(paragraph)
                 )
@@ -1275,17 +1275,12 @@ def _is_teaser_list(
         )
     ):
         return True
-    if any(_prose_words(paragraph) >= PROSE_MIN_WORDS for paragraph in prose):
+    if any(count_words(paragraph) >= PROSE_MIN_WORDS for paragraph in prose):
         return False
     # Short news briefs are sentences throughout; teasers alternate with headlines,
     # bylines, dates and comment counts.
     sentences = sum(1 for paragraph in prose if SENTENCE_END.search(paragraph))
     return sentences * 2 <= len(paragraphs)
-
-
-def _prose_words(paragraph: str) -> int:
-    """Words of a paragraph; in scripts written without spaces, two characters make one."""
-    return max(len(paragraph.split()), len(_UNSPACED_SCRIPT.findall(paragraph)) // 2)
 
 
 def _link_texts(tree: lxml.html.HtmlElement) -> set[str]:

@@ -110,6 +110,12 @@ READER_ADDRESS = re.compile(
     r"teu|tua|jij|jouw|jullie|uw)\b)|(?<=\w )\b(?:Sie|Ihnen|Ihr|Ihre[mnrs]?)\b"
 )
 
+# Where an app or file is had: a prompt only as a badge or button (``clean.STORE_BADGE_MAX_WORDS``).
+STORE_BADGE = re.compile(
+    r"\b(app store|google play|herunterladen|téléchargez|descárgate|scarica l'app)\b",
+    re.IGNORECASE,
+)
+
 SUBSCRIBE = re.compile(
     r"\b(subscribe|subscription|subscriber|newsletters?|sign up|signup|sign-up|inbox|"
     # An app or a platform is pitched in the imperative, at the start of a sentence: "Police
@@ -132,7 +138,6 @@ SUBSCRIBE = re.compile(
     r"s'abonner|téléchargez l'application|suscríbete|suscribete|suscribirse|síguenos|siguenos|"
     r"boletín|descarga la app|iscriviti|seguici|abbonati|assine|inscreva-se|siga-nos|"
     r"abonneer|volg ons|meld je aan|unsubscribe|no spam|kein spam|pas de spam|sin spam|nieuwsbrief|lettre d'information|inscription gratuite|"
-    r"app store|google play|herunterladen|téléchargez|descárgate|scarica l'app|"
     r"découvrez notre|discover our|entdecken sie unsere|descubre nuestr\w+|scopri (il )?nostr\w+|"
     r"email address|e-mail address|e-mail-adresse|adresse e-mail|"
     r"adresse électronique|correo electrónico|indirizzo email|"

@@ -26,7 +26,18 @@ LIST_ITEM = re.compile(_LIST_MARKER + r"\S")
 # What a title does not end with (it is not a sentence or a clause).
 _SENTENCE_END = re.compile(rf"[.!?…:;,]\s*[{_CLOSERS}]?$")
 _INNER_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-ZÀ-Ý]")
+# Scripts written without spaces between words (Thai, kana, CJK ideographs).
+_UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _WHITESPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+
+def count_words(text: str) -> int:
+    """Words of a text; in scripts written without spaces, two characters make one.
+
+    A Japanese paragraph of 200 characters has no space in it: counted by spaces it would
+    be a one-word line, which the cleaner's rules for short lines (buttons, labels) take.
+    """
+    return max(len(text.split()), len(_UNSPACED_SCRIPT.findall(text)) // 2)
 
 
 def normalise_text(text: str) -> str:

@@ -396,6 +396,29 @@ def test_a_narrative_lede_of_its_own_vocabulary_stays_above_the_story() -> None:
     assert {line.text: line.reason for line in result.removed} == {teaser: "offtopic"}
 
 
+def test_a_sentence_naming_an_app_store_is_prose_a_store_badge_goes() -> None:
+    """Store names were furniture cues wherever they stood: a sentence of a column about
+    Apple's store rules went as ``subscribe`` (a page of the readability test set)."""
+    prose = "The right context is Apple's App Store rules. Other developers are not his job."
+    badge = "Get it on Google Play"
+    result = clean_paragraphs([*STORY, prose, badge], title="AI authority", reference=NOW)
+    assert prose in result.paragraphs
+    assert {line.text: line.reason for line in result.removed} == {badge: "subscribe"}
+
+
+def test_a_paragraph_written_without_spaces_is_not_a_short_line() -> None:
+    """A Japanese paragraph has no spaces: counted by spaces it was a one-word line, and a
+    store name in it made it a store badge (a Yahoo! Japan news page lost its last paragraph)."""
+    japanese = [
+        "東京都は火曜日、公共機関が使う人工知能システムを監督する新しい組織を設けると発表した。",
+        "新しい組織は登録簿を公開し、規則に反するシステムの使用停止を命じることができる。",
+        "この保護機能は、App Storeおよび、Google Playで販売されているセキュリティアプリと併用でき、"
+        "不正なアプリや危険なウェブサイトからの保護に加えて通信の盗み見を防ぐことができる。",
+    ]
+    result = clean_paragraphs(japanese, title="人工知能の監督組織", reference=NOW)
+    assert list(result.paragraphs) == japanese
+
+
 def test_a_full_sentence_above_a_photo_credit_is_kept_a_caption_fragment_goes() -> None:
     """On real pages the sentence above a credit line was the story's ("Apple did not
     immediately return a request for comment.") as often as a caption; a caption without
