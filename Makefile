@@ -56,6 +56,8 @@ eval: $(STAMP)
 	$(BIN)/python eval/realpages.py
 	# Real boilerplate lines from that corpus mixed into other pages' gold bodies (item 6).
 	$(BIN)/python eval/boilermix.py
+	# mozilla/readability's real test pages, when cloned next to the project; skipped when absent.
+	$(BIN)/python eval/readability_pages.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_pipeline.py

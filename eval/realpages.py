@@ -45,6 +45,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -120,11 +121,13 @@ def run_page(job: tuple[str, str, str, str]) -> PageResult:
     Returns:
         The outputs and timings; ours's rejection reason, raw extraction and removed lines.
     """
-    from datetime import datetime
-
     path, page_id, url, fetched_iso = job
     content = gzip.decompress(Path(path).read_bytes())
-    fetched_at = datetime.fromisoformat(fetched_iso)
+    return run_systems(content, page_id, url, datetime.fromisoformat(fetched_iso))
+
+
+def run_systems(content: bytes, page_id: str, url: str, fetched_at: datetime) -> PageResult:
+    """Ours, plain trafilatura and trafilatura with ``favor_precision`` on one page's bytes."""
     texts: dict[str, str] = {}
     seconds: dict[str, float] = {}
     rejected = ""
