@@ -92,6 +92,11 @@ COMMENTS_HEADER_MAX_WORDS = 12
 COMMENT_THREAD_MIN_SIGNERS = 3
 # "Anna says: October 12, 2026 at 10:32 am": after the verb, only the stamp.
 COMMENT_STAMP_MAX_WORDS = 8
+# The comments header may stand this many lines above the first signature (a rules notice or
+# the comment form between them), or one comment's length when that is longer.
+COMMENT_HEADER_REACH = 6
+# The signer of a line that is only a stamp ("3 hours ago"): one for all such lines.
+_BARE_STAMP = "\x00stamp"
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ALNUM = re.compile(r"\w+")
@@ -617,15 +622,17 @@ def _cut_comment_thread(lines: list[_Line], long_text: bool) -> None:
     comment_span = max(later[0] - earlier[0] for earlier, later in pairwise(chain))
     if first - story <= comment_span:
         return
+    reach = max(comment_span, COMMENT_HEADER_REACH)
     header = next(
         (
             line.index
-            for line in reversed(lines[max(story + 1, first - comment_span) : first])
+            for line in reversed(lines[max(story + 1, first - reach) : first])
             if _is_comments_header(line)
         ),
         None,
     )
-    # A nameless signature (a trackback's) stands for a signer of its own.
+    # A nameless signature (a trackback's) stands for a signer of its own; bare stamps
+    # ("3 hours ago") for one signer, for a live blog's entries are stamped alike.
     signers = {name or f"#{index}" for index, name in chain}
     if header is None and len(signers) < COMMENT_THREAD_MIN_SIGNERS:
         return
@@ -654,6 +661,8 @@ def _signer(line: _Line) -> str | None:
     """
     if line.words > COMMENT_SIGNATURE_MAX_WORDS:
         return None
+    if line.words <= COMMENT_STAMP_MAX_WORDS and lexicon.RELATIVE_STAMP.match(line.text):
+        return _BARE_STAMP
     head = line.text[:COMMENT_SIGNATURE_HEAD_CHARS]
     signed_by = lexicon.COMMENT_SIGNED_BY.match(head)
     if signed_by is not None:

@@ -240,12 +240,30 @@ COMMENT_SAYS = re.compile(
     re.IGNORECASE,
 )
 
+# A comment's time told relative to now, alone on its line: "3 hours ago", "vor 2 Stunden",
+# "il y a 3 heures", "Hace una hora", "2 ore fa", "há 2 horas", "2 uur geleden".
+RELATIVE_STAMP = re.compile(
+    r"^[\W_]*(?:"
+    r"(?:about |over |almost )?(?:\d+|an?|one) (?:second|minute|min|hour|hr|day|week|month|year)s? ago|"
+    r"vor (?:\d+|einer?|einem) (?:sekunden?|minuten?|stunden?|tag(?:en)?|wochen?|monat(?:en)?|jahr(?:en)?)|"
+    r"il y a (?:\d+|une?) (?:secondes?|minutes?|heures?|jours?|semaines?|mois|ans?|années?)|"
+    r"hace (?:\d+|una?) (?:segundos?|minutos?|horas?|días?|semanas?|mes(?:es)?|años?)|"
+    r"(?:\d+|una?) (?:secondi|secondo|minuti|minuto|ore|ora|giorni|giorno|settimane|settimana|"
+    r"mesi|mese|anni|anno) fa|"
+    r"há (?:\d+|uma?) (?:segundos?|minutos?|horas?|dias?|semanas?|mês|meses|anos?)|"
+    r"(?:\d+|een) (?:seconden|seconde|minuten|minuut|uur|dagen|dag|weken|week|maanden|maand|jaar) geleden"
+    r")[\W_]*$",
+    re.IGNORECASE,
+)
+
 # The header of readers' comments or trackbacks under a post: "Comments", "12 Responses",
 # "Reader comments (3)", "Have your say", "Leave a reply", "3 thoughts on “Title”". Words an
 # article's own subheading may be ("Discussion", "Reactions", "Comment: …") are not enough.
 COMMENTS_HEADER = re.compile(
     r"^[\W_]*(?:(?:\d+|no|one)\s+)?(?:readers?'?\s+)?(?:comments?|kommentare?|leserkommentare|"
-    r"commentaires?|comentarios?|commenti|comentários|reacties|trackbacks?|pingbacks?)"
+    r"commentaires?|comentarios?|commenti|comentários|reacties|trackbacks?|pingbacks?|"
+    # The comment form's button as the section's heading ("Comentar", "Kommentieren").
+    r"comentar|kommentieren|commenter|commentare|comentar|reageren)"
     r"[\W_]*(?:\(?\d+\)?)?[\W_]*$|"
     r"^[\W_]*(?:\d+|no|one)\s+(?:responses?|replies|reactions|thoughts)"
     r"(?:\s+(?:on|to)\b.{0,120})?$|"

@@ -1014,6 +1014,41 @@ def test_signed_comments_under_a_thoughts_on_header_are_cut_in_plain_text_too() 
 
 
 @pytest.mark.parametrize(
+    ("header", "ago"),
+    [
+        ("Comentar", "Hace {n} horas"),
+        ("Comments", "{n} hours ago"),
+        ("Kommentare", "vor {n} Stunden"),
+    ],
+)
+def test_comments_stamped_hours_ago_under_a_comments_header_are_cut(header: str, ago: str) -> None:
+    """Seen on a Spanish newspaper page (newspaper4k's test pages): the readers' comments stood
+    under "Comentar" and the site's rules for comments, each stamped only "Hace 2 horas";
+    they doubled the text. Bare stamps need the header: a live blog stamps its entries too."""
+    rules = [
+        "- Comments are the opinion of their writers, not of the Harbour Daily.",
+        "- Comments that break the law or insult others are not allowed.",
+    ]
+    thread = [header, *rules]
+    for hours, text in zip([1, 2, 3], COMMENTS, strict=True):
+        thread += [ago.format(n=hours), text]
+    result = clean_paragraphs([*PROSE, *thread], title="", reference=FETCHED)
+    assert list(result.paragraphs) == PROSE
+    reasons = {line.text: line.reason for line in result.removed}
+    # A bare "Comments" is page furniture already; what follows it goes as the thread.
+    assert {reasons[text] for text in thread[1:]} == {"comment-thread"}
+
+
+def test_a_live_blog_stamped_hours_ago_keeps_its_entries() -> None:
+    entries: list[str] = []
+    for hours, text in zip([5, 4, 3, 2, 1], PROSE, strict=True):
+        entries += [f"{hours} hours ago", text]
+    result = clean_paragraphs(entries, title="Harbour board live", reference=FETCHED)
+    assert all(text in result.paragraphs for text in PROSE)
+    assert "comment-thread" not in {line.reason for line in result.removed}
+
+
+@pytest.mark.parametrize(
     "stamp",
     [
         "October 12, 2026 {clock} — Marit Olsen",
