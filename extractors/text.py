@@ -15,9 +15,9 @@ MAX_TITLE_CHARS = 200
 MAX_EXCERPT_CHARS = 300
 # A line ending like a sentence; quotes and brackets may close after the stop, in any of
 # the quoting styles of the languages we read: "…" ‘…’ «…» (French), „…“ and »…« (German),
-# ‹…› (Swiss), „…” (Polish).
-_CLOSERS = "\"'”’“»«›‹)\\]"
-SENTENCE_END = re.compile(rf"[.!?…;]\s*[{_CLOSERS}]*\s*$|[.!?…]\s*[{_CLOSERS}]+\s*$")
+# ‹…› (Swiss), „…” (Polish), 「…」 (Japanese); Chinese and Japanese stop with 。！？.
+_CLOSERS = "\"'”’“»«›‹)\\]」』）"
+SENTENCE_END = re.compile(rf"[.!?…;。！？]\s*[{_CLOSERS}]*\s*$|[.!?…。！？]\s*[{_CLOSERS}]+\s*$")
 # A list item's marker: a bullet or "1." / "2)" and the space after it.
 _LIST_MARKER = r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+"
 LIST_MARKER = re.compile(_LIST_MARKER)

@@ -419,6 +419,25 @@ def test_a_paragraph_written_without_spaces_is_not_a_short_line() -> None:
     assert list(result.paragraphs) == japanese
 
 
+def test_a_japanese_article_is_read_in_sentences_and_its_labels_go() -> None:
+    """Chinese and Japanese end sentences with 。！？: without them no line of a Japanese
+    article was a sentence, nothing anchored the story and the save and login labels above
+    it stayed (a Nikkei page of newspaper4k's test set)."""
+    story = [
+        "東京都は火曜日、公共機関が使う人工知能システムを監督する新しい組織を設けると発表した。"
+        "組織は来年四月に発足し、各局が使うシステムの一覧を公開する。",
+        "新しい組織は登録簿を公開し、規則に反するシステムの使用停止を命じることができる。"
+        "都の担当者は「透明性を高めたい」と述べた。",
+        "野党は予算が少なすぎると批判しており、議会での審議は来月に始まる見通しだ。",
+    ]
+    labels = ["記事保存", "＞ ログイン"]
+    result = clean_paragraphs([*labels, *story], title="人工知能の監督組織", reference=NOW)
+    assert list(result.paragraphs) == story
+    assert {line.text: line.reason for line in result.removed} == dict.fromkeys(
+        labels, "head-fragment"
+    )
+
+
 def test_a_full_sentence_above_a_photo_credit_is_kept_a_caption_fragment_goes() -> None:
     """On real pages the sentence above a credit line was the story's ("Apple did not
     immediately return a request for comment.") as often as a caption; a caption without
