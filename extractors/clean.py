@@ -495,6 +495,8 @@ def _mark_neighbours(lines: list[_Line]) -> None:
             if (
                 caption.reason is None
                 and caption.words <= 25
+                and not caption.bullet
+                and caption.kind != ITEM
                 # A full sentence above a credit is prose as often as a caption ("Apple did
                 # not immediately return a request for comment."): keep it.
                 and not caption.sentence

@@ -207,7 +207,8 @@ TRAILING_CREDIT = re.compile(
 PHOTO_CREDIT = re.compile(
     r"^[\W_]*(photo|photos|foto|fotos|image|images|bild|bilder|picture|pic|credit|crédit|"
     r"crédit photo|credito|crédito|illustration|grafik|video|vidéo|getty images|imago|"
-    r"picture alliance|shutterstock|istock|keystone|epa|afp photo)\b\s*[:/©|]?",
+    # Not before a hyphen: "Picture-in-Picture" and "Video-on-Demand" are names, not credits.
+    r"picture alliance|shutterstock|istock|keystone|epa|afp photo)(?![\w-])\s*[:/©|]?",
     re.IGNORECASE,
 )
 

@@ -378,6 +378,21 @@ def test_a_closing_sentence_of_its_own_vocabulary_stays_and_a_promo_headline_goe
     assert aside in result.paragraphs and lede in result.paragraphs
 
 
+def test_a_feature_named_picture_in_picture_is_not_a_credit_and_list_items_are_not_captions() -> (
+    None
+):
+    """A browser team's notes (readability's test pages): the heading "Picture-in-Picture"
+    was read as a photo credit ("Picture: …") and the list item above it as its caption."""
+    items = [
+        "- Gijs fixed some flicker when the browser starts with the toolbar shown",
+        "- dthayer has some fixes and polish for the skeleton window",
+    ]
+    later = "- Students will work on Picture-in-Picture again next semester, with two mentors."
+    paragraphs = [*STORY, *items, "Picture-in-Picture", later]
+    result = clean_paragraphs(paragraphs, title="Firefox engineering notes", reference=NOW)
+    assert list(result.paragraphs) == paragraphs
+
+
 def test_a_narrative_lede_of_its_own_vocabulary_stays_above_the_story() -> None:
     """Real features open on a scene whose words the rest never uses (dragnet R820's space
     marine, a golfer's wedding); such a sentence is the article's. Above the story only a
