@@ -82,6 +82,9 @@ def line_kinds(body: _Element | None) -> dict[str, str]:
             pieces = ["| " + " | ".join(segments) + " |"]
         else:
             pieces = list(_segments(element))
+            if kind == ITEM:
+                # An item holding a heading and a paragraph is one line of the text.
+                pieces.append(" ".join(" ".join(element.itertext()).split()))
         for piece in pieces:
             key = line_key(piece)
             if key:

@@ -128,6 +128,24 @@ def test_a_line_break_inside_a_paragraph_makes_lines_of_the_same_kind() -> None:
     ) == (PARAGRAPH, PARAGRAPH, ITEM, UNKNOWN)
 
 
+def test_a_list_item_holding_a_heading_and_a_paragraph_is_one_item_line() -> None:
+    """A product page's feature list (readability's test pages): each item a name and a
+    description, which trafilatura writes on one line; unmatched, the items were of no
+    known kind and went as a tail block after the page's last heading."""
+    from lxml import etree
+
+    body = etree.fromstring(
+        "<body><list><item><head>Page Inspector</head><p>Examine the HTML and CSS of any "
+        "page.</p></item></list></body>"
+    )
+
+    kinds = line_kinds(body)
+
+    assert kinds_of_lines(["- Page Inspector Examine the HTML and CSS of any page."], kinds) == (
+        ITEM,
+    )
+
+
 def test_list_items_about_other_people_are_kept_in_a_roundup() -> None:
     # Seen on a celebrity-news blog: the post's last part is a list of one-line items, each
     # about someone else; judged line by line, each shared no words with the story.
