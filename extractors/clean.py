@@ -51,6 +51,9 @@ ANCHOR_MIN_WORDS = 12
 # A store badge or download button ("Get it on Google Play", "PDF herunterladen") is a few
 # words without a full stop; a sentence naming the App Store is prose (eval/realpages).
 STORE_BADGE_MAX_WORDS = 8
+# A first sentence this long, without a prompt in it, makes a paragraph the article's even if
+# a prompt follows ("… Here are our picks. Follow us on Instagram").
+PROSE_OPENING_MIN_WORDS = 10
 # Above the first anchor, a line without a full stop up to this long is a kicker, a section
 # name or a caption (unless the page set it next to the story: ``_OPENING_KINDS``); longer
 # ones are prose that lost its stop (seen on real pages).
@@ -121,6 +124,7 @@ _SIGNER_NAME = re.compile(
     r"[^\W\d_][^|,(\d]*?(?=\s+(?:at|on|am|um|le|el|il|op|à)\b|\s*[|,(–—]|\s+\d|$)"
 )
 # A teaser cut short by the site ("… while a web designer […]"): a link to another story.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 # A teaser's text breaks off: "… are being made by a bride..."
 _TEASER_END = re.compile(r"\w\s*(?:\.{3}|…)\s*$")
 _TRUNCATED = re.compile(r"(?:\[…\]|\[\.\.\.\]|\(…\)|\(\.\.\.\))\s*$")
@@ -434,7 +438,7 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "disclaimer"
     if line.words <= 45 and _DISCLAIMER.match(lowered):
         return "disclaimer"
-    if short and unrelated and _SUBSCRIBE.search(lowered):
+    if short and unrelated and _SUBSCRIBE.search(lowered) and not _opens_with_prose(text):
         return "subscribe"
     if short and unrelated and _COOKIE_NOTICE.search(lowered) and _COOKIE_ACTION.search(lowered):
         return "cookie-notice"
@@ -443,6 +447,23 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
             return "provider-repeat"
         line.learned = True
     return None
+
+
+def _opens_with_prose(text: str) -> bool:
+    """A paragraph whose first sentence is the article's, with the prompt only after it.
+
+    "During each week of the season we will collect the best photos from our photographers.
+    Here are our picks. Follow us on Instagram" is the post's introduction with a prompt at
+    its end: the line stays, for what it says first is article text.
+    """
+    parts = _SENTENCE_BREAK.split(text, maxsplit=1)
+    return (
+        len(parts) == 2
+        and len(parts[0].split()) >= PROSE_OPENING_MIN_WORDS
+        and not _SUBSCRIBE.search(parts[0].lower())
+        # "If you enjoyed this post …?" sets the prompt up; it is not the article's sentence.
+        and not lexicon.READER_ADDRESS.search(parts[0])
+    )
 
 
 def _is_read_more(line: _Line) -> bool:

@@ -393,6 +393,26 @@ def test_a_feature_named_picture_in_picture_is_not_a_credit_and_list_items_are_n
     assert list(result.paragraphs) == paragraphs
 
 
+def test_an_introduction_ending_in_a_follow_prompt_stays_a_prompt_set_up_for_the_reader_goes() -> (
+    None
+):
+    """A photo post's introduction ended "… Follow @team on Instagram" and went whole as
+    ``subscribe`` (dragnet R520): its first sentence is the article's. A paragraph that opens
+    by addressing the reader ("If you enjoyed this post …?") is the prompt's own set-up."""
+    intro = (
+        "During each week of the season we will collect the best photos taken by our "
+        "photographers at the harbour. Here are our picks for this week. Follow @harbourdaily "
+        "on Instagram."
+    )
+    appeal = (
+        "If you enjoyed reading this post, would you consider supporting our work? Just click "
+        "here. Thanks!"
+    )
+    result = clean_paragraphs([*STORY, intro, appeal], title="Harbour photos", reference=NOW)
+    assert intro in result.paragraphs
+    assert {line.text: line.reason for line in result.removed} == {appeal: "subscribe"}
+
+
 def test_a_narrative_lede_of_its_own_vocabulary_stays_above_the_story() -> None:
     """Real features open on a scene whose words the rest never uses (dragnet R820's space
     marine, a golfer's wedding); such a sentence is the article's. Above the story only a
