@@ -25,8 +25,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy extractors storage flows
 
+# Two processes (pytest-xdist), each test file in one of them: the suite's budget is 5 minutes
+# on 2 cores. `$(BIN)/pytest` alone runs it in one process (for -s or --pdb).
 pytest: $(STAMP) browser postgres
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 # The lake tests start a throw-away PostgreSQL 15 cluster themselves (tests/support/services.py) and
 # an S3 endpoint (moto_server, from the dev extra); only the PostgreSQL binaries come from

@@ -45,7 +45,8 @@ pytest_plugins = ("tests.support.services",)  # throw-away PostgreSQL and S3 for
 
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """A temporary Prefect API for the whole session (starting one costs ~15 s)."""
+    """A temporary Prefect API for the whole session, one per test process (starting one
+    costs ~15 s)."""
     from prefect.logging.configuration import setup_logging
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness

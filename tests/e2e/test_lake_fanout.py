@@ -56,27 +56,42 @@ def lake_block(
     return block
 
 
-@pytest.fixture
-def work_pool(tmp_path: Path) -> Iterator[WorkPool]:
-    """A process pool with the shard deployment, on the session's Prefect API; workers stopped after."""
+@pytest.fixture(scope="module")
+def shard_pool(
+    prefect_harness: None,
+    postgres_server: PostgresServer,
+    s3_server: S3Server,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> WorkPool:
+    """A process pool with the shard deployment, on the session's Prefect API, created and
+    deployed to once for this module's tests (the two ``prefect`` commands take ~5 s)."""
     from prefect.settings import PREFECT_API_URL
 
     pool = WorkPool(
         name="fan-" + uuid.uuid4().hex[:8],
         api_url=str(PREFECT_API_URL.value()),
-        # Each machine has the lake's credentials in its environment (the test sets them).
+        # Each machine has the lake's credentials in its environment (those lake_block sets).
         environment={
-            key: os.environ[key]
-            for key in ("NEWSWATCH_LAKE_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-        }
-        | {"PREFECT_LOGGING_LEVEL": "INFO"},
-        home=tmp_path / "prefect-cli",
+            "NEWSWATCH_LAKE_PASSWORD": postgres_server.password,
+            "AWS_ACCESS_KEY_ID": s3_server.key_id,
+            "AWS_SECRET_ACCESS_KEY": s3_server.secret,
+            "PREFECT_LOGGING_LEVEL": "INFO",
+        },
+        home=tmp_path_factory.mktemp("prefect-cli"),
     )
     pool.create()
+    return pool
+
+
+@pytest.fixture
+def work_pool(shard_pool: WorkPool) -> Iterator[WorkPool]:
+    """The module's pool, with no worker polling it until the test starts some; they are
+    stopped after the test."""
+    assert not shard_pool.workers
     try:
-        yield pool
+        yield shard_pool
     finally:
-        pool.stop()
+        shard_pool.stop()
 
 
 def _configs(

@@ -162,7 +162,7 @@ def test_backfill_of_the_seed_folder_keeps_only_dated_seeds_in_range(
 ) -> None:
     config = news_site.write_config(tmp_path, [])
     result = newswatch(
-        "backfill", "--config", str(config), "--since", "2023-12-01", "--until", "2023-12-31"
+        "backfill", "--config", str(config), "--since", "2023-12-18", "--until", "2023-12-24"
     )
     assert result.exit_code == 0, result.output
     assert rows(tmp_path / "news.duckdb", "SELECT title FROM articles") == [

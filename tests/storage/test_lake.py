@@ -310,6 +310,7 @@ settings = LakeSettings(
     catalog=PostgresCatalog(**spec["catalog"]), data_path=spec["data_path"], s3=S3Storage(**spec["s3"])
 )
 go = Path(sys.argv[1])
+Path(sys.argv[2]).touch()  # imported, waiting
 while not go.exists():
     time.sleep(0.005)
 with Lake(settings).connect() as connection:
@@ -347,17 +348,23 @@ def test_processes_attaching_a_new_lake_at_once_create_one_schema(
     settings = lake_settings(postgres_server, s3_server, fresh_name())
     go = tmp_path / "go"
     env = {**os.environ, "LAKE": json.dumps(lake_spec(settings)), "REPO": str(REPO)}
+    ready = [tmp_path / f"ready-{number}" for number in range(3)]
     processes = [
         subprocess.Popen(
-            [sys.executable, "-c", ATTACHER, str(go)],
+            [sys.executable, "-c", ATTACHER, str(go), str(flag)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        for _ in range(3)
+        for flag in ready
     ]
-    time.sleep(2)
+    # Go once every process has imported and waits (rather than after a fixed 2 s).
+    deadline = time.monotonic() + 120
+    while not all(flag.exists() for flag in ready):
+        assert time.monotonic() < deadline, "the attaching processes did not start"
+        assert all(process.poll() is None for process in processes), "an attacher exited early"
+        time.sleep(0.01)
     go.touch()
     outputs = [process.communicate(timeout=300) for process in processes]
     for process, (_, stderr) in zip(processes, outputs, strict=True):

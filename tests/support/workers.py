@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
@@ -35,6 +36,8 @@ class Worker:
     directory: Path
     process: subprocess.Popen[bytes]
     log: IO[bytes]
+    # When the process was started: a heartbeat from before is an earlier worker's of that name.
+    started_at: datetime
 
     def output(self) -> str:
         """What the worker printed so far (for assertion messages)."""
@@ -83,6 +86,7 @@ class WorkPool:
         """
         directory.mkdir(parents=True, exist_ok=True)
         log = (directory / "worker.log").open("wb")
+        started_at = datetime.now(UTC)
         command = [str(BIN / "prefect"), "worker", "start", "--pool", self.name, "--name", name]
         process = subprocess.Popen(
             command + (["--limit", str(limit)] if limit else []),
@@ -98,7 +102,7 @@ class WorkPool:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        worker = Worker(name, directory, process, log)
+        worker = Worker(name, directory, process, log, started_at)
         self.workers.append(worker)
         return worker
 
@@ -113,7 +117,8 @@ class WorkPool:
         worker.process.wait(timeout=30)
 
     def stop(self) -> None:
-        """End every worker this pool started (and anything they started)."""
+        """End every worker this pool started (and anything they started); the pool stays,
+        with no worker polling it, for the next test."""
         for worker in self.workers:
             if worker.process.poll() is None:
                 try:
@@ -123,15 +128,28 @@ class WorkPool:
                     os.killpg(worker.process.pid, signal.SIGKILL)
                     worker.process.wait(timeout=20)
             worker.log.close()
+        self.workers.clear()
 
     def wait_online(self, count: int, timeout: float = 60) -> None:
-        """Wait until ``count`` workers have reported to the pool."""
+        """Wait until ``count`` of the workers started here have reported to the pool.
+
+        Only a heartbeat sent since a worker's process started counts: the pool also lists
+        the workers an earlier test started (and stopped) on it.
+        """
         from prefect.client.orchestration import get_client
 
         deadline = time.monotonic() + timeout
         with get_client(sync_client=True) as client:
             while time.monotonic() < deadline:
-                online = client.read_workers_for_work_pool(self.name)
+                beats = {
+                    record.name: record.last_heartbeat_time
+                    for record in client.read_workers_for_work_pool(self.name)
+                }
+                online = [
+                    worker
+                    for worker in self.workers
+                    if (beat := beats.get(worker.name)) is not None and beat >= worker.started_at
+                ]
                 if len(online) >= count:
                     return
                 for worker in self.workers:
