@@ -42,6 +42,7 @@ REPO = EVAL_DIR.parent
 if str(EVAL_DIR) not in sys.path:
     sys.path.insert(0, str(EVAL_DIR))
 
+from check_gold import BLOCK_TAGS  # noqa: E402
 from realpages import (  # noqa: E402
     FETCHED_AT_ISO,
     LOSS_THRESHOLD,
@@ -56,46 +57,13 @@ from realpages import (  # noqa: E402
 DEFAULT_PAGES = REPO.parent / "readability" / "test" / "test-pages"
 MIN_PAGE_BYTES = 10_000
 _TOKEN = re.compile(r"\w+")
-# Elements whose text stands on a line of its own in the reference text.
-_BLOCKS = frozenset(
-    [
-        "p",
-        "div",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "blockquote",
-        "pre",
-        "table",
-        "tr",
-        "td",
-        "th",
-        "figcaption",
-        "section",
-        "article",
-        "ul",
-        "ol",
-        "dl",
-        "dd",
-        "dt",
-        "br",
-        "header",
-        "footer",
-        "aside",
-        "figure",
-    ]
-)
 
 
 def reference_text(expected_html: str) -> str:
     """The text of Readability's expected article, one block element per line."""
     tree = lxml.html.fromstring(expected_html)
     for element in tree.iter():
-        if isinstance(element.tag, str) and element.tag in _BLOCKS:
+        if isinstance(element.tag, str) and element.tag in BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
     return str(tree.text_content())
 
