@@ -7,32 +7,16 @@ Raise the floors with ``eval/run_eval.py --update-baseline`` when the cleaner im
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.support.paths import REPO
+from tests.support.paths import REPO, load_script
 
 RUN_EVAL = REPO / "eval" / "run_eval.py"
 
 
-def _load_run_eval() -> ModuleType:
-    name = "newswatch_eval_run_eval"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, RUN_EVAL)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses look their module up in sys.modules while the class body is processed.
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-run_eval = _load_run_eval()
+run_eval = load_script("newswatch_eval_run_eval", RUN_EVAL)
 FLOORS: dict[str, float] = run_eval.load_baseline()["floors"]
 
 

@@ -7,14 +7,11 @@ hand-made unit case that must be left out.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-from tests.support.paths import REPO
+from tests.support.paths import REPO, load_script
 
 SCRIPT = REPO / "eval" / "readability_pages.py"
 PARAGRAPHS = [
@@ -25,19 +22,7 @@ PARAGRAPHS = [
 ]
 
 
-def _load() -> ModuleType:
-    name = "newswatch_eval_readability_pages"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-readability_pages = _load()
+readability_pages = load_script("newswatch_eval_readability_pages", SCRIPT)
 
 
 @pytest.fixture
