@@ -176,6 +176,8 @@ _BRANDING_XPATH = (
 _COPYRIGHT_HOLDER = re.compile(
     r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*([^.|,\n]{3,60})", re.I
 )
+# A site's name in front of a title is at least this many letters (squashed).
+SITE_PREFIX_MIN_CHARS = 4
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " « ", " » ")
 # In order of preference: the most specific type wins when a page lists several.
 _ARTICLE_TYPES = (
@@ -1412,17 +1414,33 @@ def _subheadings(tree: lxml.html.HtmlElement) -> set[str]:
 
 
 def strip_site_suffix(title: str, site_name: str, url: str) -> str:
-    """Drop a trailing " | Site" or " - Site" that names the site, not the story."""
+    """Drop a trailing " | Site" or " - Site", or a leading "Site: " or "Site | ", that
+    names the site, not the story (old pages put the site first: "ABC News: …")."""
     title = " ".join(title.split())
     domain = registered_domain(url).split(".")[0] if url else ""
     names = {_squash(site_name), _squash(domain)} - {""}
+
+    def names_the_site(segment: str) -> bool:
+        squashed = _squash(segment)
+        return bool(squashed) and any(name in squashed or squashed in name for name in names)
+
     for separator in _TITLE_SEPARATORS:
         if separator not in title:
             continue
         head, _, tail = title.rpartition(separator)
-        squashed = _squash(tail)
-        if squashed and any(name in squashed or squashed in name for name in names):
+        if names_the_site(tail):
             return head.strip()
+    for separator in (*_TITLE_SEPARATORS, ": "):
+        head, found, tail = title.partition(separator)
+        squashed = _squash(head)
+        # The site's name (or a part of it) alone in front: not "Example Times reporters: …",
+        # and not a segment too short to name anything ("AI | …" on ai.example).
+        if (
+            found
+            and len(squashed) >= SITE_PREFIX_MIN_CHARS
+            and any(squashed in name for name in names)
+        ):
+            return tail.strip()
     return title
 
 

@@ -199,7 +199,11 @@ def test_site_suffix_is_stripped_from_title_tag_without_og_title() -> None:
         (f"{HEADLINE} · example-times", HEADLINE),
         ("Q&A - the AI Act explained - Example Times", "Q&A - the AI Act explained"),
         ("AI Act - what it means for start-ups", "AI Act - what it means for start-ups"),
-        ("Example Times - EU lawmakers approve", "Example Times - EU lawmakers approve"),
+        # Old pages put the site first ("ABC News: …", "icScotland - …": eval/realpages).
+        ("Example Times - EU lawmakers approve", "EU lawmakers approve"),
+        ("Example Times: EU lawmakers approve", "EU lawmakers approve"),
+        ("Example Times reporters: what we saw", "Example Times reporters: what we saw"),
+        ("AI: what the act means", "AI: what the act means"),
         ("  Spaced   out | Example Times ", "Spaced out"),
         ("No separator here", "No separator here"),
     ],
@@ -211,6 +215,7 @@ def test_strip_site_suffix(title: str, expected: str) -> None:
 def test_strip_site_suffix_uses_the_domain_when_site_name_is_unknown() -> None:
     assert strip_site_suffix("Story | Reuters", "", "https://www.reuters.com/x") == "Story"
     assert strip_site_suffix("Story | Other", "", "https://www.reuters.com/x") == "Story | Other"
+    assert strip_site_suffix("Reuters: Story", "", "https://www.reuters.com/x") == "Story"
 
 
 # --- images --------------------------------------------------------------------
