@@ -123,10 +123,10 @@ _TRAILING_CREDIT = lexicon.for_lowered_text(lexicon.TRAILING_CREDIT)
 _SIGNER_NAME = re.compile(
     r"[^\W\d_][^|,(\d]*?(?=\s+(?:at|on|am|um|le|el|il|op|à)\b|\s*[|,(–—]|\s+\d|$)"
 )
-# A teaser cut short by the site ("… while a web designer […]"): a link to another story.
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 # A teaser's text breaks off: "… are being made by a bride..."
 _TEASER_END = re.compile(r"\w\s*(?:\.{3}|…)\s*$")
+# A teaser cut short by the site ("… while a web designer […]"): a link to another story.
 _TRUNCATED = re.compile(r"(?:\[…\]|\[\.\.\.\]|\(…\)|\(\.\.\.\))\s*$")
 _BIO = re.compile(
     r"^[A-ZÀ-Ý][\w'’.-]+(?:\s+(?:(?:van|von|de|da|di|del|la|le|der|den|ten|du|dos|das)\s+)*"

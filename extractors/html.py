@@ -112,7 +112,6 @@ PROSE_MIN_WORDS = 15
 TEASER_LIST_MIN_LINES = 5
 # A page (without article markup) whose list items hold this share of the words is a list.
 LIST_PAGE_ITEM_SHARE = 0.6
-# Han, kana and Thai: written without spaces between words.
 _SNIPPET = re.compile(r"^\s*(…|\.\.\.)|(…|\.\.\.)\s*$")
 # A date this far past the fetch time is a parsing error or a scheduled
 # placeholder, never a publication date.
@@ -1420,26 +1419,19 @@ def strip_site_suffix(title: str, site_name: str, url: str) -> str:
     domain = registered_domain(url).split(".")[0] if url else ""
     names = {_squash(site_name), _squash(domain)} - {""}
 
-    def names_the_site(segment: str) -> bool:
-        squashed = _squash(segment)
-        return bool(squashed) and any(name in squashed or squashed in name for name in names)
-
     for separator in _TITLE_SEPARATORS:
         if separator not in title:
             continue
         head, _, tail = title.rpartition(separator)
-        if names_the_site(tail):
+        squashed = _squash(tail)
+        if squashed and any(name in squashed or squashed in name for name in names):
             return head.strip()
     for separator in (*_TITLE_SEPARATORS, ": "):
         head, found, tail = title.partition(separator)
+        # Only the site's name itself in front: not "Example Times reporters: …", and not a
+        # piece of it ("Time: …" on example-times.com) or a segment too short to name a site.
         squashed = _squash(head)
-        # The site's name (or a part of it) alone in front: not "Example Times reporters: …",
-        # and not a segment too short to name anything ("AI | …" on ai.example).
-        if (
-            found
-            and len(squashed) >= SITE_PREFIX_MIN_CHARS
-            and any(squashed in name for name in names)
-        ):
+        if found and len(squashed) >= SITE_PREFIX_MIN_CHARS and squashed in names:
             return tail.strip()
     return title
 

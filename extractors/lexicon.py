@@ -264,7 +264,7 @@ COMMENTS_HEADER = re.compile(
     r"^[\W_]*(?:(?:\d+|no|one)\s+)?(?:readers?'?\s+)?(?:comments?|kommentare?|leserkommentare|"
     r"commentaires?|comentarios?|commenti|comentários|reacties|trackbacks?|pingbacks?|"
     # The comment form's button as the section's heading ("Comentar", "Kommentieren").
-    r"comentar|kommentieren|commenter|commentare|comentar|reageren)"
+    r"comentar|kommentieren|commenter|commentare|reageren)"
     r"[\W_]*(?:\(?\d+\)?)?[\W_]*$|"
     r"^[\W_]*(?:\d+|no|one)\s+(?:responses?|replies|reactions|thoughts)"
     r"(?:\s+(?:on|to)\b.{0,120})?$|"
@@ -273,6 +273,7 @@ COMMENTS_HEADER = re.compile(
     r"deja un comentario|lascia un commento)\b.{0,40}$",
     re.IGNORECASE,
 )
+
 # A labelled promo: "Sponsored: 20% off roof repairs …", "Anzeige: …".
 SPONSORED_PREFIX = re.compile(
     r"^[\W_]*(sponsored|promoted|paid (post|content)|partner content|advertorial|anzeige|"

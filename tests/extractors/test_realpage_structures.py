@@ -1039,21 +1039,14 @@ def test_comments_stamped_hours_ago_under_a_comments_header_are_cut(header: str,
     assert {reasons[text] for text in thread[1:]} == {"comment-thread"}
 
 
-def test_a_live_blog_stamped_hours_ago_keeps_its_entries() -> None:
-    entries: list[str] = []
-    for hours, text in zip([5, 4, 3, 2, 1], PROSE, strict=True):
-        entries += [f"{hours} hours ago", text]
-    result = clean_paragraphs(entries, title="Harbour board live", reference=FETCHED)
-    assert all(text in result.paragraphs for text in PROSE)
-    assert "comment-thread" not in {line.reason for line in result.removed}
-
-
 @pytest.mark.parametrize(
     "stamp",
     [
         "October 12, 2026 {clock} — Marit Olsen",
         "Posted by Marit Olsen at {clock}, October 12, 2026",
         "Marit Olsen wrote: October 12, 2026 {clock}",
+        # Bare relative stamps count as one signer: a live blog's entries are stamped alike.
+        "2 hours ago",
     ],
 )
 def test_a_live_blog_with_signed_timed_entries_keeps_every_entry(stamp: str) -> None:
