@@ -40,12 +40,15 @@ from extractors.record import Provider
 from extractors.structure import CELL_BORDER, HEADING, ITEM, OUTSIDE, PARAGRAPH, QUOTE, ROW
 from extractors.text import (
     LIST_ITEM,
-    SENTENCE_END,
     count_words,
+    ends_sentence,
     join_paragraphs,
     looks_like_title,
 )
 
+# A disclosure (whose opinion, which links pay, what is not advice) or an appeal for the
+# reader's support is a paragraph, not a page.
+STATEMENT_MAX_WORDS = 70
 # A line needs this many words and sentence punctuation to anchor the article span.
 ANCHOR_MIN_WORDS = 12
 # A store badge or download button ("Get it on Google Play", "PDF herunterladen") is a few
@@ -116,6 +119,8 @@ _SUBSCRIBE = lexicon.for_lowered_text(lexicon.SUBSCRIBE)
 _STORE_BADGE = lexicon.for_lowered_text(lexicon.STORE_BADGE)
 _COPYRIGHT = lexicon.for_lowered_text(lexicon.COPYRIGHT)
 _DISCLAIMER = lexicon.for_lowered_text(lexicon.DISCLAIMER)
+_DISCLOSURE = lexicon.for_lowered_text(lexicon.DISCLOSURE)
+_SUPPORT_APPEAL = lexicon.for_lowered_text(lexicon.SUPPORT_APPEAL)
 _COOKIE_NOTICE = lexicon.for_lowered_text(lexicon.COOKIE_NOTICE)
 _COOKIE_ACTION = lexicon.for_lowered_text(lexicon.COOKIE_ACTION)
 _TRAILING_CREDIT = lexicon.for_lowered_text(lexicon.TRAILING_CREDIT)
@@ -139,7 +144,7 @@ _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 _TABLE_RULE = re.compile(r"\|(?:\s*:?-+:?\s*\|)+")
 _DOMAIN = re.compile(r"^(?:https?://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)/?$", re.IGNORECASE)
 # Lines in which a site speaks of itself: the names they hold are the site's own.
-_SITE_LINE_REASONS = frozenset({"disclaimer", "subscribe", "copyright"})
+_SITE_LINE_REASONS = frozenset({"disclaimer", "subscribe", "copyright", "support-appeal"})
 # A host written in running text ("Example.com holds no liability"); the lower-case top-level
 # label keeps "advice.We" (a missing space) and "U.S." out.
 _NAMED_HOST = re.compile(
@@ -351,7 +356,7 @@ def _describe(index: int, text: str) -> _Line:
         text=text,
         words=count_words(text),
         content=content,
-        sentence=bool(SENTENCE_END.search(text)),
+        sentence=ends_sentence(text),
         bullet=bool(LIST_ITEM.match(text)),
     )
 
@@ -385,6 +390,12 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "empty" if not any(ch.isalnum() for ch in text) else None
     if wanted_title and squashed == wanted_title:
         return "headline"
+    if line.words <= STATEMENT_MAX_WORDS:
+        # The site's statements about the text and appeals for support run to a few sentences.
+        if _DISCLOSURE.search(lowered):
+            return "disclaimer"
+        if _SUPPORT_APPEAL.search(lowered):
+            return "support-appeal"
     if line.words > 45:
         # Furniture is short; a long line is only judged by where it stands.
         return None

@@ -53,11 +53,15 @@ READ_MORE = re.compile(
     r"^[\W_]*(read more|read also|also read|read next|related|related stories|related articles|"
     r"related news|related coverage|see also|more on this|more from|recommended|watch|listen|"
     r"go deeper|dig deeper|further reading|keep reading|continue reading|"
-    r"lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
-    r"lire aussi|à lire aussi|a lire aussi|lire également|voir aussi|sur le même sujet|"
-    r"leer más|lee también|lea también|le puede interesar|te puede interesar|ver también|"
+    r"lesen sie (auch|mehr|hier|weiter)|auch lesen|zum weiterlesen|mehr zum thema|mehr dazu|"
+    r"auch interessant|das könnte sie auch interessieren|"
+    r"lire aussi|à lire aussi|a lire aussi|lire également|lire la suite|voir aussi|sur le même sujet|"
+    # Spanish and Portuguese give the cue in the polite imperative too ("Lea más:", "Vea
+    # también:"); bare "Lea" is also a name, so it counts only before a colon.
+    r"le[ae]r? (más|también|además)|lea(?= ?:)|ve[ar]? (también|además)|vea(?= ?:)|"
+    r"le puede interesar|te puede interesar|"
     r"leggi anche|leggi pure|potrebbe interessarti|leia também|leia mais|veja também|lees ook|"
-    r"lees meer|zie ook)\b",
+    r"lees meer|zie ook|czytaj (też|także|więcej|również)|zobacz (też|także|również))\b",
     re.IGNORECASE,
 )
 
@@ -65,12 +69,21 @@ READ_MORE = re.compile(
 BLOCK_HEADER = re.compile(
     r"^[\W_]*(most read|most popular|most viewed|trending( now)?|top stories|latest news|"
     r"related news|related stories|related articles|more stories|more news|you may also like|"
-    r"recommended( for you)?|editor'?s picks|popular now|"
-    r"meistgelesen|meist gelesen|am meisten gelesen|beliebteste artikel|weitere artikel|mehr artikel|"
+    r"recommended( for you)?|editor'?s picks|popular now|you might also like|you may also enjoy|"
+    r"related posts|popular posts|recent posts|more like this|other stories|"
+    r"meistgelesen|meist gelesen|am meisten gelesen|beliebteste artikel|"
+    # "Weitere Themen", "Weitere Beiträge aus der Kolumne", "Top-Themen bei …", "Das könnte
+    # dich auch interessieren": the site's list of other pages, in its own words.
+    r"(weitere|mehr|ähnliche|verwandte|passende) (aktuelle )?(themen|artikel|beiträge|nachrichten|"
+    r"meldungen|news)\b.{0,40}|top-themen\b.{0,30}|"
+    r"(das|dies(es|e)?)( thema| artikel)? könnte (dich|sie|euch) (auch|ebenfalls) interessieren|"
     r"les plus lus|les plus populaires|à lire aussi|sur le même sujet|dans la même rubrique|"
+    r"articles similaires|vous aimerez aussi|vous aimerez également|"
     r"lo más leído|lo mas leido|más leídas|más vistos|noticias relacionadas|te puede interesar|"
-    r"i più letti|più letti|più lette|mais lidas|mais lidos|notícias relacionadas|meest gelezen|"
-    r"gerelateerde artikelen)[\W_]*$",
+    r"artículos relacionados|también te puede interesar|otras noticias|más noticias|"
+    r"i più letti|più letti|più lette|articoli correlati|altre notizie|"
+    r"mais lidas|mais lidos|notícias relacionadas|artigos relacionados|mais notícias|"
+    r"meest gelezen|gerelateerde artikelen|gerelateerde berichten|meer nieuws)[\W_]*$",
     re.IGNORECASE,
 )
 
@@ -170,6 +183,100 @@ DISCLAIMER = re.compile(
     r"(^[\W_]*(disclaimer|haftungsausschluss|avertissement|aviso legal|esclusione di responsabilità)\b|"
     r"\bnot (financial|investment|trading|legal) advice\b|\bholds? no liability\b|"
     r"\bdoes not constitute (financial|investment) advice\b|\bkeine anlageberatung\b)",
+    re.IGNORECASE,
+)
+
+# A statement about the text rather than part of it, wherever it stands in its paragraph:
+# whose opinion it is, what the site earns from its links, what the text is not (advice),
+# in the languages we read. Each alternative is the statement's grammatical core ("the views
+# expressed … are", "contains affiliate links", "does not constitute … advice"), not one
+# site's wording; a story about disclaimers rarely puts them in these words.
+DISCLOSURE = re.compile(
+    # Opinion: the author's, not the publisher's.
+    r"\b(views|opinions)( and opinions)? expressed (here|herein|in (this|these|the articles?)|on this|"
+    r"by (the )?(authors?|writers?|contributors?)|are)\b|"
+    r"\bdo(es)? not necessarily (reflect|represent)\b|"
+    r"\bdo(es)? not (reflect|represent) the (views|opinions|position) of (this|the) "
+    r"(publication|site|website|newspaper|editors?|editorial board|publisher)\b|"
+    r"\b(are|is) (solely )?the (author|writer|contributor)['’]?s?['’]? own\b|"
+    r"\bmeinung der redaktion\b|"
+    r"\b(meinung|ansicht) (des|der) (autors|autorin|verfassers|verfasserin|gastautors|gastautorin)\b|"
+    r"\bgeäußerten (ansichten|meinungen)\b|"
+    r"\bn['’]engage(nt)? que (son|leur|ses|leurs) auteur|\b(les )?(opinions|propos) exprimé(e)?s\b|"
+    r"\b(las )?opiniones expresadas\b|\bno (reflejan|representan) necesariamente\b|"
+    r"\bresponsabilidad (exclusiva )?de (su|sus|el|los) autor|"
+    r"\ble opinioni espresse\b|\bnon (riflettono|rappresentano) necessariamente\b|"
+    r"\bas opiniões expressas\b|\bnão (refletem|representam) necessariamente\b|"
+    r"\bniet noodzakelijk (de mening|het standpunt)\b|"
+    # Affiliate links and advertising.
+    # Affiliate links named as this page's own ("contains affiliate links", "Die mit * markierten
+    # Links sind Affiliate-Links"): a story may be about affiliate programmes.
+    r"\b(this|our|the following|these|diese[rs]?|beitrag|artikel|seite|post|page|text|links)\b"
+    r"[^.!?]{0,40}\b(contains?|enthält|enthalten|includes?|uses?|may (be|contain)|sind|are|is|ist)\b"
+    r"[^.!?]{0,30}\baffiliate[- ]?links?\b|"
+    r"^[\W_]*(anzeige|werbung|ad|advertising|disclosure|transparenz|hinweis)\b[^.!?]{0,20}\baffiliate|"
+    r"\baffiliate[- ]?links?\b[^.!?]{0,40}(gekennzeichnet|markiert|marked|sternchen|asterisk|\*)|"
+    r"\bhandelt es sich um (sogenannte )?\W?affiliate|\blinks in this (post|article|story) (may|are)\b|"
+    r"\b(we|i) (may |might |will |can )?(earn|receive|get|make) (a )?(small )?"
+    r"(commission|compensation|affiliate|referral fee)\b|"
+    r"\bat no (extra|additional) cost to you\b|\bpaid partnership\b|"
+    r"\b(this|the following) (post|article|content|video|story) (is|was) sponsored\b|"
+    r"\b(provisions|werbe)links?\b|"
+    r"\benthält (unbezahlte |bezahlte )?(werbung|anzeigen|produktplatzierung|affiliate)|"
+    # A label, not a word of the sentence: "*Werbung.", "[Werbung]", "WERBUNG für …".
+    r"^[\W_]*(unbezahlte |bezahlte )?werbung\s*([.:|\])*–-]|für\b|\(|$)|"
+    r"\b(erhalten|bekommen) wir (ggf\. |gegebenenfalls |unter umständen |eventuell )?"
+    r"(eine )?(kleine )?provision\b|"
+    r"\bliens? (d['’]affiliation|affiliés?|sponsorisés?|commerciaux)\b|"
+    r"\b(percevoir|toucher|recevoir) une (petite )?commission\b|"
+    r"\benlaces? (de )?afiliados?\b|\b(recibir|ganar|obtener) una (pequeña )?comisión\b|"
+    r"\blink (di affiliazione|affiliati)\b|\b(ricevere|guadagnare) una (piccola )?commissione\b|"
+    r"\blinks? (de )?afiliados?\b|\b(receber|ganhar) uma (pequena )?comissão\b|"
+    r"\b(ontvangen|verdienen) (wij|we) (een )?(kleine )?commissie\b|"
+    # What the text is not: advice, a recommendation, a substitute for a professional.
+    r"\bfor (general )?(informational|information|educational) purposes only\b|"
+    # Said of this text ("The information above does not constitute …"): a company quoted in
+    # a story may say it of its product.
+    r"\b(this|these|the (above|information|content|contents|material|article|post|text)|nothing)\b"
+    r"[^.!?]{0,50}\b((does|do|should|shall) not constitute|(is|are) not (intended as |to be "
+    r"(construed|taken|considered) as )?(an? |any )?(financial|investment|trading|legal|tax) advice)|"
+    r"\b(always|please) do your own research\b|\bpast performance (is|does) not\b|"
+    r"\bnot a substitute for (professional )?(medical|legal|financial) advice\b|"
+    r"\bstellt (keine|keinerlei) (anlage|kauf|verkaufs|finanz)?(beratung|empfehlung|aufforderung)|"
+    r"\bdien(t|en) (nur|lediglich|ausschließlich) (der|zur) information|"
+    r"\bersetz(t|en) (keine|nicht (die|eine|den)) (ärztliche|medizinische|professionelle|fachliche)|"
+    r"\bne constitue (pas|en aucun cas) un (conseil|recommandation)|"
+    r"\bà (titre|des fins) (purement )?(informatif|informatives|d['’]information)\b|"
+    r"\bno constituye (una |un )?(recomendación|asesoramiento|consejo|oferta)\b|"
+    r"\bcon fines (exclusivamente )?(informativos|educativos)\b|"
+    r"\bnon costituisce (una |un )?(consulenza|raccomandazione|sollecitazione|offerta)\b|"
+    r"\ba (scopo|titolo) (puramente |meramente )?informativo\b|"
+    r"\bnão constitui (uma |um )?(recomendação|aconselhamento|consultoria|oferta)\b|"
+    r"\bpara fins (meramente )?informativos\b|"
+    r"\bgeen (financieel|beleggings|juridisch) ?advies\b|\b(uitsluitend|enkel) ter informatie\b",
+    re.IGNORECASE,
+)
+
+# The site asking its readers to pay for or join it ("support our journalism", "become a
+# member", "unterstütze unsere Arbeit"): the publisher's voice, not the story's.
+SUPPORT_APPEAL = re.compile(
+    # The site's own work, or the imperative: "OpenAI will fund local newsrooms" and "Finland
+    # hopes to become a member of NATO" are news.
+    r"\b(support|supporting|fund|funding) (our (journalism|reporting|work|newsroom|coverage|magazine)|"
+    r"this (site|website|blog|podcast|magazine|newsletter))\b|"
+    r"\bbecome an? (paying )?(supporter|subscriber|patron)\b|\bbecome a member (today|now)\b|"
+    r"\balready an? (subscriber|member)\b|"
+    r"\bunterstütze uns\b|\b(unterstütze|unterstützen sie) unsere[nm]? (arbeit|journalismus|redaktion|"
+    r"magazin)\b|"
+    r"\bunseren journalismus\b[^.!?]{0,60}\bunterstütz|"
+    r"\b(werde|werden sie) (jetzt )?(mitglied|unterstützer\w*|supporter|förder\w*)\b|"
+    r"\bsoutenez (notre|le|un) (journalisme|média|travail|rédaction)\b|"
+    r"\bdevenez (membre|abonné|donateur|donatrice)\b|"
+    r"\b(apoya|apoye|apóyanos) (nuestro|el|a nuestro) (periodismo|trabajo)\b|"
+    r"\bhazte (miembro|socio|suscriptor|mecenas)\b|"
+    r"\bsostieni (il nostro|il|un) (giornalismo|lavoro)\b|\bdiventa (nostro )?(abbonato|sostenitore)\b|"
+    r"\bapoie (o nosso|nosso|o) (jornalismo|trabalho)\b|\btorne-se (membro|assinante|apoiador)\b|"
+    r"\bsteun (onze|de) (journalistiek|redactie)\b|\bword (lid|abonnee|donateur)\b",
     re.IGNORECASE,
 )
 

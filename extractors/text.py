@@ -17,7 +17,11 @@ MAX_EXCERPT_CHARS = 300
 # the quoting styles of the languages we read: "…" ‘…’ «…» (French), „…“ and »…« (German),
 # ‹…› (Swiss), „…” (Polish), 「…」 (Japanese); Chinese and Japanese stop with 。！？.
 _CLOSERS = "\"'”’“»«›‹)\\]」』）"
-SENTENCE_END = re.compile(rf"[.!?…;。！？]\s*[{_CLOSERS}]*\s*$|[.!?…。！？]\s*[{_CLOSERS}]+\s*$")
+# A footnote or reference mark may follow the stop: "… nutzen.”1", "… in 2019.[4]", "… ended.²".
+_NOTE_MARK = rf"(?:\[\d{{1,3}}\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+|(?<=[{_CLOSERS}])\d{{1,2}})?"
+SENTENCE_END = re.compile(
+    rf"[.!?…;。！？]\s*[{_CLOSERS}]*{_NOTE_MARK}\s*$|[.!?…。！？]\s*[{_CLOSERS}]+{_NOTE_MARK}\s*$"
+)
 # A list item's marker: a bullet or "1." / "2)" and the space after it.
 _LIST_MARKER = r"^\s*(?:[•●▪◦‣∙·*\-–—]|\d{1,2}[.)])\s+"
 LIST_MARKER = re.compile(_LIST_MARKER)
@@ -28,6 +32,10 @@ _SENTENCE_END = re.compile(rf"[.!?…:;,]\s*[{_CLOSERS}]?$")
 _INNER_SENTENCE_BREAK = re.compile(r"[.!?]\s+[A-ZÀ-Ý]")
 # Scripts written without spaces between words (Thai, kana, CJK ideographs).
 _UNSPACED_SCRIPT = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+# Pictographs and what joins or tints them (ZWJ, variation selectors, skin tones).
+_PICTOGRAPH_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn"})
+# A paragraph this long that ends in an emoji instead of a stop is prose.
+EMOJI_STOP_MIN_WORDS = 12
 _WHITESPACE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
@@ -38,6 +46,25 @@ def count_words(text: str) -> int:
     be a one-word line, which the cleaner's rules for short lines (buttons, labels) take.
     """
     return max(len(text.split()), len(_UNSPACED_SCRIPT.findall(text)) // 2)
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a paragraph ends like a sentence, emoji after it or in place of its stop included.
+
+    Lifestyle and social writing closes sentences with pictographs ("… zu snacken. 🥜", "… mehr
+    Struktur 💁🏻‍♀️"). Trailing ones are set aside; a paragraph that then ends without a stop
+    still counts when it is long and holds a sentence break inside: prose, not a label.
+    """
+    if SENTENCE_END.search(text):
+        return True
+    bare = text.rstrip()
+    while bare and unicodedata.category(bare[-1]) in _PICTOGRAPH_CATEGORIES:
+        bare = bare[:-1].rstrip()
+    if bare == text.rstrip() or not bare:
+        return False
+    return bool(SENTENCE_END.search(bare)) or (
+        count_words(bare) >= EMOJI_STOP_MIN_WORDS and bool(_INNER_SENTENCE_BREAK.search(bare))
+    )
 
 
 def normalise_text(text: str) -> str:

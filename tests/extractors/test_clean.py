@@ -405,8 +405,8 @@ def test_an_introduction_ending_in_a_follow_prompt_stays_a_prompt_set_up_for_the
         "on Instagram."
     )
     appeal = (
-        "If you enjoyed reading this post, would you consider supporting our work? Just click "
-        "here. Thanks!"
+        "If you enjoyed reading this post, would you consider sharing our story? Just "
+        "click here. Thanks!"
     )
     result = clean_paragraphs([*STORY, intro, appeal], title="Harbour photos", reference=NOW)
     assert intro in result.paragraphs
@@ -488,3 +488,139 @@ def test_a_full_sentence_above_a_photo_credit_is_kept_a_caption_fragment_goes() 
         caption: "caption",
         "Photo: AP": "photo-credit",
     }
+
+
+def _reasons(result) -> dict[str, str]:
+    return {line.text: line.reason for line in result.removed}
+
+
+@pytest.mark.parametrize(
+    "disclosure",
+    [
+        "The views expressed in this column are the author's own and do not necessarily reflect "
+        "those of Tejo Daily.",
+        "This post contains affiliate links: if you buy through them, we may earn a small "
+        "commission at no extra cost to you.",
+        "Anzeige, enthält Affiliate-Links",
+        "*Werbung. Dieser Beitrag entstand in Kooperation mit einem Möbelhändler.",
+        "Die mit Sternchen (*) gekennzeichneten Links sind sogenannte Affiliate-Links.",
+        "Les opinions exprimées dans cette tribune n'engagent que leur auteur.",
+        "Las opiniones expresadas son responsabilidad exclusiva de su autor.",
+        "The information above does not constitute investment advice; always do your own "
+        "research before buying any asset.",
+    ],
+)
+def test_disclosures_in_any_wording_we_read_are_disclaimers(disclosure: str) -> None:
+    """Statements about the text (whose opinion, which links pay, what is not advice) go
+    wherever they stand, in wordings no other test uses (eval/realpages: "Anzeige, enthält
+    Affiliate Links" and opinion notes stayed in 20-odd pages)."""
+    result = clean_paragraphs(
+        [STORY[0], disclosure, *STORY[1:], disclosure], title="Lisbon AI authority", reference=NOW
+    )
+    assert list(result.paragraphs) == STORY
+    assert set(_reasons(result).values()) == {"disclaimer"}
+
+
+@pytest.mark.parametrize(
+    "news",
+    [
+        "Zango claims the developers of the toolbar made millions from its affiliate program "
+        "before the regulator stepped in.",
+        "Werbung nervt, sagte die Ministerin, und kündigte strengere Regeln für Tracking an.",
+        "The statement does not reflect the position of the government, the ministry said.",
+        "OpenAI says the answers of its chatbot do not constitute legal advice and users should "
+        "consult a lawyer.",
+        "Finland hopes to become a member of the new AI safety network, the minister said.",
+        "OpenAI will fund local newsrooms that test its tools, the company said on Monday.",
+    ],
+)
+def test_a_story_about_disclosures_ads_or_funding_keeps_its_sentences(news: str) -> None:
+    result = clean_paragraphs(
+        [*STORY[:2], news, STORY[2]], title="Lisbon AI authority", reference=NOW
+    )
+    assert news in result.paragraphs
+
+
+@pytest.mark.parametrize(
+    "appeal",
+    [
+        "If you value our reporting, please consider supporting our journalism with a donation "
+        "today.",
+        "If you’re seeing this message but you’re already a subscriber, you can log in for "
+        "immediate access to this story.",
+        "Deshalb unterstütze uns monatlich oder einmalig, damit dieses Magazin frei bleibt.",
+        "HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS",
+    ],
+)
+def test_an_appeal_for_the_readers_support_goes(appeal: str) -> None:
+    result = clean_paragraphs([*STORY, appeal], title="Lisbon AI authority", reference=NOW)
+    assert list(result.paragraphs) == STORY
+    assert _reasons(result) == {appeal: "support-appeal"}
+
+
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        "Lea más: El Congreso aprueba la ley de inteligencia artificial",
+        "VEA TAMBIÉN: Bruselas abre una consulta sobre los modelos fundacionales",
+        "Lesen Sie hier: Was das KI-Gesetz für Behörden bedeutet",
+        "Czytaj też: Sejm przyjął ustawę o sztucznej inteligencji",
+        "Auch lesen: Diese drei Behörden prüfen jetzt KI-Systeme",
+    ],
+)
+def test_pointers_to_other_stories_in_each_languages_imperative_are_read_more(pointer: str) -> None:
+    result = clean_paragraphs(
+        [*STORY[:2], pointer, STORY[2]], title="Lisbon AI authority", reference=NOW
+    )
+    assert _reasons(result) == {pointer: "read-more"}
+
+
+def test_a_name_that_spells_a_cue_is_not_a_pointer() -> None:
+    """Spanish "Lea" is a cue only before a colon: "Lea Schlumberger" is a name in a results list."""
+    line = "Lea Schlumberger, 1993, 12.41 s"
+    result = clean_paragraphs([*STORY[:2], line, STORY[2]], title="Results", reference=NOW)
+    assert line in result.paragraphs
+
+
+def test_headers_of_the_sites_lists_of_other_pages_take_their_lists() -> None:
+    """ "Weitere Themen", "Das könnte dich auch interessieren:", "Top-Themen bei …" head a list
+    of the site's other pages; "Weitere Informationen:" introduces the article's own."""
+    teasers = ["Wie Behörden KI prüfen", "Was der AI Act verlangt"]
+    for header in (
+        "Weitere Themen",
+        "Das Thema könnte dich auch interessieren:",
+        "Top-Themen bei Tejo",
+    ):
+        result = clean_paragraphs(
+            [*STORY, header, *teasers], title="Lisbon AI authority", reference=NOW
+        )
+        assert list(result.paragraphs) == STORY, header
+        assert set(_reasons(result).values()) == {"related-block"}, header
+    kept = [
+        "Weitere Informationen:",
+        "- Register: ai-register.example.pt",
+        "- Kontakt: 213 000 000",
+    ]
+    result = clean_paragraphs([*STORY, *kept], title="Lisbon AI authority", reference=NOW)
+    assert "Weitere Informationen:" in result.paragraphs
+
+
+def test_sentences_closed_by_a_footnote_mark_or_an_emoji_are_sentences() -> None:
+    """An epigraph ending "….”1" went as a head fragment, and paragraphs ending in an emoji
+    after (or instead of) the stop were not sentences, so a photo credit above one took it
+    into a tail block (eval/realpages, trafilatura-eval)."""
+    epigraph = "“It is not that we have too little time, but that we waste much of it.”1"
+    emoji_stop = (
+        "Nuts and seeds give the body zinc and magnesium, which the experts say matter as much "
+        "as vitamins. 🌰"
+    )
+    emoji_only = (
+        "Protein counts too. Fish, eggs and lentils bring it to the table and give the hair more "
+        "structure 💁🏻‍♀️"
+    )
+    result = clean_paragraphs(
+        [epigraph, *STORY, "©iStock", emoji_stop, emoji_only],
+        title="Lisbon AI authority",
+        reference=NOW,
+    )
+    assert _reasons(result) == {"©iStock": "copyright"}
