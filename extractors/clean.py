@@ -120,6 +120,8 @@ _STORE_BADGE = lexicon.for_lowered_text(lexicon.STORE_BADGE)
 _COPYRIGHT = lexicon.for_lowered_text(lexicon.COPYRIGHT)
 _DISCLAIMER = lexicon.for_lowered_text(lexicon.DISCLAIMER)
 _DISCLOSURE = lexicon.for_lowered_text(lexicon.DISCLOSURE)
+_OWN_AFFILIATE_LINKS = lexicon.for_lowered_text(lexicon.OWN_AFFILIATE_LINKS)
+_OWN_NOT_ADVICE = lexicon.for_lowered_text(lexicon.OWN_NOT_ADVICE)
 _SUPPORT_APPEAL = lexicon.for_lowered_text(lexicon.SUPPORT_APPEAL)
 _COOKIE_NOTICE = lexicon.for_lowered_text(lexicon.COOKIE_NOTICE)
 _COOKIE_ACTION = lexicon.for_lowered_text(lexicon.COOKIE_ACTION)
@@ -392,7 +394,7 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
         return "headline"
     if line.words <= STATEMENT_MAX_WORDS:
         # The site's statements about the text and appeals for support run to a few sentences.
-        if _DISCLOSURE.search(lowered):
+        if _is_disclosure(lowered):
             return "disclaimer"
         if _SUPPORT_APPEAL.search(lowered):
             return "support-appeal"
@@ -458,6 +460,17 @@ def _cue_reason(line: _Line, wanted_title: str, learned: Collection[str]) -> str
             return "provider-repeat"
         line.learned = True
     return None
+
+
+def _is_disclosure(lowered: str) -> bool:
+    """A statement about the text: whose opinion it is, which links pay, that it is not advice."""
+    if not any(keyword in lowered for keyword in lexicon.DISCLOSURE_KEYWORDS):
+        return False
+    return bool(
+        _DISCLOSURE.search(lowered)
+        or ("affiliate" in lowered and _OWN_AFFILIATE_LINKS.search(lowered))
+        or (("constitu" in lowered or "advice" in lowered) and _OWN_NOT_ADVICE.search(lowered))
+    )
 
 
 def _opens_with_prose(text: str) -> bool:

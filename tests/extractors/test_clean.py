@@ -624,3 +624,34 @@ def test_sentences_closed_by_a_footnote_mark_or_an_emoji_are_sentences() -> None
         reference=NOW,
     )
     assert _reasons(result) == {"©iStock": "copyright"}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Le opinioni espresse in questo articolo sono dell'autore.",
+        "As opiniões expressas neste artigo não refletem necessariamente a posição do jornal.",
+        "Dit artikel geeft niet noodzakelijk de mening van de redactie weer.",
+        "Wenn du über diese Links kaufst, erhalten wir eine kleine Provision.",
+        "Ce site contient des liens affiliés.",
+        "Este artículo contiene enlaces de afiliados.",
+        "Questo articolo contiene link di affiliazione.",
+        "Als je via deze links koopt, ontvangen we een kleine commissie.",
+        "This content is for informational purposes only.",
+        "Past performance is not indicative of future results.",
+        "Dieser Text ersetzt keine ärztliche Beratung.",
+        "Dieser Beitrag stellt keine Anlageberatung dar.",
+        "Ce contenu ne constitue pas un conseil en investissement.",
+        "Este contenido no constituye una recomendación de inversión.",
+        "Il presente articolo non costituisce una consulenza finanziaria.",
+        "Este conteúdo não constitui uma recomendação de investimento.",
+        "Dit is geen financieel advies.",
+        "Les informations sont fournies à titre informatif.",
+        "Este artigo é para fins informativos.",
+    ],
+)
+def test_the_disclosure_keywords_let_every_form_through(statement: str) -> None:
+    """The keyword pre-check in front of the slow pattern must not hide any of its forms."""
+    assert lexicon.DISCLOSURE.search(statement)
+    result = clean_paragraphs([*STORY, statement], title="Lisbon AI authority", reference=NOW)
+    assert _reasons(result) == {statement: "disclaimer"}
